@@ -1,0 +1,47 @@
+# Branchline: the two commands of the Quick start live here.
+#   make demo  - create .venv if needed, install, run the controller on the reference network
+#   make test  - install everything the tests need (Debian and Python packages), run lint, types, tests
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+
+.PHONY: demo test lint types unit system-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.runtime
+
+demo: $(VENV)/.runtime
+	$(BIN)/branchline demo --host $(HOST) --port $(PORT)
+
+system-deps:
+	bash scripts/install-debian-packages.sh scripts/debian-packages.txt
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+types: $(VENV)/.test
+	$(BIN)/mypy
+
+unit: $(VENV)/.test
+	$(BIN)/pytest
+
+test: system-deps lint types unit
+
+bench: $(VENV)/.runtime
+	$(BIN)/python -m bench.bench_inventory
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info
