@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
 
 from sites.base import FrozenModel, Identifier, Name
 from sites.enums import IpProtocol, Priority
@@ -43,7 +43,16 @@ def _checked_port_spec(spec: str) -> str:
     return spec
 
 
-PortSpec = Annotated[str, BeforeValidator(_int_to_str), AfterValidator(_checked_port_spec)]
+def _port_out(spec: str) -> int | str:
+    return int(spec) if spec.isdigit() else spec
+
+
+PortSpec = Annotated[
+    str,
+    BeforeValidator(_int_to_str),
+    AfterValidator(_checked_port_spec),
+    PlainSerializer(_port_out, return_type=int | str),
+]
 """A port (443) or an inclusive range ('10000-20000')."""
 
 

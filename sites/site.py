@@ -113,8 +113,6 @@ class Site(FrozenModel):
                 problems.append(
                     Problem(("branch_class",), "a spoke needs a branch class A, B or C")
                 )
-            if not self.hubs:
-                problems.append(Problem(("hubs",), "a spoke must attach to at least one hub"))
         return problems
 
     def link(self, link_id: str) -> WanLink:

@@ -6,7 +6,7 @@ script looks every row up in the adcodes table shipped by the MIT-licensed
 
     pip download --no-deps -d /tmp/citydata cpca==0.5.5
     unzip -q /tmp/citydata/cpca-0.5.5-py3-none-any.whl -d /tmp/citydata/cpca
-    python sites/data/make_cities.py /tmp/citydata/cpca/cpca/resources/adcodes.csv
+    python scripts/make_cities.py /tmp/citydata/cpca/cpca/resources/adcodes.csv
 
 Not used at run time; see PROVENANCE.md.
 """
@@ -15,7 +15,7 @@ import csv
 import sys
 from pathlib import Path
 
-CITIES = Path(__file__).resolve().parent / "cities.csv"
+CITIES = Path(__file__).resolve().parent.parent / "sites" / "data" / "cities.csv"
 FIELDS = ["name_en", "name_zh", "province_en", "latitude", "longitude", "weight"]
 # fmt: off
 PROVINCE_CODES = {

@@ -1,0 +1,21 @@
+"""The `branchline` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from controller.cli import inventory_cmd, serve_cmd
+
+app = typer.Typer(
+    name="branchline",
+    help="Branchline: SD-WAN controller and branch link-policy simulator.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(inventory_cmd.app, name="inventory", no_args_is_help=True)
+app.command()(serve_cmd.serve)
+app.command()(serve_cmd.demo)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,60 @@
+"""`branchline demo`, the main job of `make demo`: up within 30 s, stops cleanly on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from urllib.error import URLError
+
+from tests.conftest import BRANCHLINE
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def get_json(url: str) -> object:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.load(response)
+
+
+def test_demo_serves_the_reference_network_and_stops_on_ctrl_c() -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/api/v1"
+    proc = subprocess.Popen(
+        [str(BRANCHLINE), "demo", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        started = time.monotonic()
+        health: object = None
+        while time.monotonic() - started < 30 and proc.poll() is None:
+            try:
+                health = get_json(f"{base}/health")
+                break
+            except (URLError, ConnectionError):
+                time.sleep(0.2)
+        assert isinstance(health, dict), "the API did not come up within 30 s"
+        assert health["sites"] == 341
+        page = get_json(f"{base}/sites?branch_class=A&limit=1")
+        assert isinstance(page, dict)
+        assert page["total"] > 0
+
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        _, stderr = proc.communicate(timeout=15)
+        assert proc.returncode == 0, stderr
+        assert "Finished server process" in stderr
+        assert "Traceback" not in stderr
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
