@@ -1,0 +1,65 @@
+"""Working data of one vectorised step, shared by the phases in batch*.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from policies.compiled import BoolArray, Compiled, FloatArray, IntArray
+from policies.observations import BatchObservations
+
+if TYPE_CHECKING:
+    from policies.batch_reasons import ReasonWriter
+
+ELIGIBLE, FALLBACK, NONE = 0, 1, 2
+
+
+@dataclass
+class Work:
+    """The arrays of one step (mutable scratch shared by the phases)."""
+
+    cx: Compiled
+    now: float
+    obs: BatchObservations
+    bad: BoolArray  # (S, L, K) this sample is bad for the class
+    violated: BoolArray  # (S, L, K)
+    last_bad: FloatArray  # (S, L, K)
+    eligible: BoolArray  # (S, P, L) per profile
+    home: IntArray  # (S, A)
+    kind: IntArray  # (S, A)
+    load: FloatArray  # (S, L)
+    link: IntArray  # (S, A)
+    off: IntArray  # (S, A)
+    reasons: ReasonWriter
+
+    def eligible_at(self, rows: IntArray, apps: IntArray, slots: IntArray) -> BoolArray:
+        """Whether link `slots` is eligible for app `apps` at site `rows` (False if slot < 0)."""
+        prof = self.cx.profile[apps]
+        return (slots >= 0) & self.eligible[rows, prof, np.maximum(slots, 0)]
+
+    def share(self, rows: IntArray, apps: IntArray, slots: IntArray) -> FloatArray:
+        """demand / capacity of app `apps` on link `slots` at site `rows`."""
+        d: FloatArray = self.obs.demand_mbps[rows, apps] / self.obs.capacity_mbps[rows, slots]
+        return d
+
+    def move(self, rows: IntArray, apps: IntArray, to: IntArray) -> None:
+        """Move app `apps` of site `rows` to `to`, keeping the load books (rows are unique)."""
+        cur = self.link[rows, apps]
+        placed = cur >= 0  # a first placement changes no load, as in reference.py
+        r, a, c, t = rows[placed], apps[placed], cur[placed], to[placed]
+        self.load[r, c] -= self.share(r, a, c)
+        self.load[r, t] += self.share(r, a, t)
+        self.link[rows, apps] = to
+
+
+def quality_score(
+    cx: Compiled, obs: BatchObservations, rows: IntArray, classes: IntArray
+) -> FloatArray:
+    """(n, L) worst metric/limit ratio of every link of site `rows` for SLA class `classes`."""
+    lat = obs.latency_ms[rows] / cx.max_latency[classes][:, None]
+    jit = obs.jitter_ms[rows] / cx.max_jitter[classes][:, None]
+    loss = obs.loss_pct[rows] / cx.max_loss[classes][:, None]
+    score: FloatArray = np.maximum(np.maximum(lat, jit), loss)
+    return score

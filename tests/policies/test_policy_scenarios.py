@@ -1,0 +1,134 @@
+"""Scenario tests: behaviour asserted directly, and the whole decision log diffed against a
+reviewed golden file (tests/policies/golden/)."""
+
+from __future__ import annotations
+
+from policies.policy import Policy
+from policies.reasons import Rule
+from tests.policies.scenario import (
+    CAPACITY,
+    Cond,
+    Run,
+    check_golden,
+    demand_of,
+    reference_apps,
+    run,
+    small_apps,
+)
+
+APPS = reference_apps()
+ON_PRIMARY = sum(demand_of(APPS).values()) / CAPACITY["mpls-1"]  # the apps' own share of it
+HOLD = Policy().sla_dampening.hold_down_s
+K = Policy().sla_dampening.bad_samples
+M = Policy().sla_dampening.good_samples
+
+
+def ramp_total(t: float) -> float:
+    """Primary utilization if nothing moved: 40 % for 10 s, +1 %/s to 80 %, hold 20 s, back."""
+    if t < 10:
+        return 0.40
+    if t < 50:
+        return 0.40 + (t - 10) * 0.01
+    if t < 70:
+        return 0.80
+    if t < 110:
+        return 0.80 - (t - 70) * 0.01
+    return 0.40
+
+
+def test_ramp_40_80_40_offloads_low_priority_and_brings_it_back() -> None:
+    result = run(
+        Policy.reference(),
+        lambda t: {"mpls-1": Cond(background=ramp_total(t) - ON_PRIMARY)},
+        140,
+    )
+    moves = result.moves(after=0)
+    assert moves, "an 80 % primary must offload something"
+    assert all(d.reason.rule in (Rule.OFFLOAD, Rule.RETURN) for _, d in moves)
+    offloaded = {d.app for _, d in moves if d.reason.rule is Rule.OFFLOAD}
+    priorities = {a.name: a.priority.value for a in APPS}
+    assert {priorities[a] for a in offloaded} == {"low"}
+    for _, d in moves:
+        if d.reason.rule is Rule.OFFLOAD:
+            assert d.reason.value is not None and d.reason.value > 0.70
+        else:
+            assert d.reason.value is not None and d.reason.value < 0.50
+            assert d.reason.predicted is not None and d.reason.predicted <= 0.70
+    final = {d.app: d.link for d in result.decisions[-1][1]}
+    assert set(final.values()) == {"mpls-1"}, "at 40 % again, everything is home"
+    check_golden("ramp-40-80-40", "primary 40 % -> 80 % -> 40 %, reference policy", result.log())
+
+
+def test_oscillation_between_55_and_68_percent_moves_nothing() -> None:
+    result = run(
+        Policy(),
+        lambda t: {"mpls-1": Cond(background=(0.55 if int(t) // 5 % 2 else 0.68) - ON_PRIMARY)},
+        600,
+    )
+    assert result.moves(after=0) == []
+    check_golden("oscillation-55-68", "primary oscillates 55 % <-> 68 % for 10 min", result.log())
+
+
+def test_primary_failure_moves_at_once_and_returns_after_hold_down() -> None:
+    down_from, down_until = 10.0, 40.0
+
+    def timeline(t: float) -> dict[str, Cond]:
+        return {"mpls-1": Cond(up=not down_from <= t < down_until, background=0.2)}
+
+    result = run(Policy.reference(), timeline, 160)
+    away = [(t, d) for t, d in result.moves(after=0) if d.previous == "mpls-1"]
+    back = [(t, d) for t, d in result.moves(after=0) if d.link == "mpls-1"]
+    assert {t for t, _ in away} == {down_from}, "a down link moves its traffic at once"
+    assert {d.app for _, d in away} == {a.name for a in APPS}
+    assert all(d.reason.rule is Rule.LINK_DOWN and d.link == "inet-1" for _, d in away)
+    last_down = down_until - 1
+    assert {t for t, _ in back} == {last_down + max(HOLD, M)}
+    assert all(d.reason.rule is Rule.RECOVERED for _, d in back)
+    assert {d.app for _, d in back} == {a.name for a in APPS}
+    check_golden("primary-failure", "primary down from t=10 s to t=40 s", result.log())
+
+
+def test_sla_brown_out_moves_trading_after_k_samples_and_returns_after_m_and_hold_down() -> None:
+    onset, end = 10.0, 30.0
+
+    def timeline(t: float) -> dict[str, Cond]:
+        loss = 2.0 if onset <= t < end else 0.0
+        return {"mpls-1": Cond(loss_pct=loss, background=0.2)}
+
+    result = run(Policy.reference(), timeline, 120)
+    trading = result.moves("o32-trading", after=0)
+    assert [(t, d.link) for t, d in trading] == [
+        (onset + K - 1, "inet-1"),
+        (end - 1 + HOLD, "mpls-1"),
+    ]
+    leave, back = trading[0][1], trading[1][1]
+    assert leave.reason.rule is Rule.SLA_VIOLATION
+    assert (leave.reason.value, leave.reason.threshold) == (2.0, 0.5)
+    assert back.reason.rule is Rule.RECOVERED and back.reason.value == HOLD
+    # Apps whose SLA tolerates 2 % loss (business 3 %, bulk 5 %) never move.
+    movers = {d.app for _, d in result.moves(after=0)}
+    assert "office-web" not in movers and "direct-sales" not in movers
+    check_golden("sla-brown-out", "primary loss 2 % from t=10 s to t=30 s", result.log())
+
+
+def _flapping(policy: Policy) -> Run:
+    # 10 Mbit/s primary; background 20 %; trading 0.256, video 4.096, web 1.024 Mbit/s:
+    # 73.8 % with everything home, 32.8 % with video offloaded: below 50 %.
+    result = run(
+        policy,
+        lambda t: {"mpls-1": Cond(background=0.20)},
+        30,
+        apps=small_apps(),
+        capacity={"mpls-1": 10.0, "inet-1": 100.0, "lte-1": 20.0},
+    )
+    return result
+
+
+def test_literal_rule_flaps_where_predictive_return_does_not() -> None:
+    literal = _flapping(Policy(predictive_return=False))
+    predictive = _flapping(Policy())
+    # Placed at t=0 (offloaded in the same step: the primary starts at 73.8 %), then:
+    assert len(literal.moves("hd-video", after=0)) == 30, "the literal rule moves it every second"
+    assert predictive.moves(after=0) == [], "predicted 73.8 % > 70 %: it stays offloaded"
+    check_golden("literal-flaps", "literal 70/50 rule (predictive_return=false)", literal.log())
+    check_golden("predictive-steady", "same load, predictive return", predictive.log())
