@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
-from controller.api import inventory as inventory_api
-from controller.api import problems
-from sites.inventory import Inventory
+from controller.api import catalogue, inventory, problems, sites
+from controller.db.engine import make_engine
+from controller.db.migrate import upgrade
+from controller.settings import Settings
+from controller.store.inventory_store import Store
 
 
-def create_app(inventory: Inventory) -> FastAPI:
-    """An API serving `inventory`. Later issues add persistence, policies and telemetry here."""
+def open_store(settings: Settings) -> Store:
+    """The database of `settings`, migrated to the current schema."""
+    engine = make_engine(settings.resolved_database_url())
+    upgrade(engine)
+    return Store(engine)
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """The API over `store`, or over the database that `settings` name (opened at startup)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        app.state.store = store if store is not None else open_store(settings or Settings())
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.engine.dispose()
+
     app = FastAPI(
         title="Branchline controller",
         version="0.1.0",
-        summary="SD-WAN controller: sites, links, application routing policies",
+        summary="SD-WAN controller: sites, links, applications, routing policies",
+        lifespan=lifespan,
     )
-    app.state.inventory = inventory
+    if store is not None:  # usable without running the lifespan (e.g. plain TestClient calls)
+        app.state.store = store
     problems.install(app)
-    app.include_router(inventory_api.router)
+    for router in (inventory.router, sites.router, catalogue.sla_router, catalogue.app_router):
+        app.include_router(router)
     return app

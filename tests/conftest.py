@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from controller.app import create_app, open_store
+from controller.settings import Settings
+from controller.store.inventory_store import Store
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory
+from sites.loader import load_inventory_text
+from tests.postgres import PostgresServer, postgres_server
 
 DATA = Path(__file__).parent / "sites" / "data"
 BRANCHLINE = Path(sys.executable).parent / "branchline"
@@ -24,3 +31,37 @@ def reference_340() -> Inventory:
 @pytest.fixture
 def small_yaml() -> str:
     return (DATA / "small.yaml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def small_inventory(small_yaml: str) -> Inventory:
+    return load_inventory_text(small_yaml)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Controller settings on a fresh, empty database of each supported kind."""
+    url = None
+    if request.param == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        url = server.new_database()
+    return Settings(data_dir=tmp_path / "data", database_url=url)
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    opened = open_store(settings)
+    yield opened
+    opened.engine.dispose()
+
+
+@pytest.fixture
+def client(store: Store) -> TestClient:
+    """An API client over an empty store; load what the test needs."""
+    return TestClient(create_app(store=store))

@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sites.errors import format_loc
+from controller.errors import StoreError
+from sites.errors import InventoryError, format_loc
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -40,6 +41,23 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(422, f"invalid request: {fields}", errors=errors)
 
 
+async def _store_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StoreError)
+    extra: dict[str, Any] = {}
+    if exc.field is not None:
+        extra["errors"] = [{"field": exc.field, "message": str(exc)}]
+    return problem(exc.status, str(exc), **extra)
+
+
+async def _inventory_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InventoryError)
+    errors = [{"field": p.field, "line": p.line, "message": p.message} for p in exc.problems]
+    count = len(errors)
+    return problem(422, f"{count} problem{'s' if count != 1 else ''} in inventory", errors=errors)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StoreError, _store_error)
+    app.add_exception_handler(InventoryError, _inventory_error)

@@ -14,13 +14,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from controller.app import open_store
 from controller.cli.console import err, out, print_problems, progress_bar
+from controller.settings import Settings
 from sites.errors import InventoryError
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory
 from sites.loader import dump_inventory, load_inventory
 
-app = typer.Typer(help="Inventory files: generate the reference network, validate.")
+app = typer.Typer(
+    help="Inventory files: generate, validate, import into and export from the controller."
+)
 
 
 @app.command()
@@ -115,3 +119,39 @@ def _write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@app.command("import")
+def import_(
+    file: Annotated[str, typer.Argument(help="inventory YAML file, or - for standard input")],
+) -> None:
+    """Replace the controller's stored inventory with FILE: all or nothing."""
+    try:
+        inventory = load_inventory(file)
+    except InventoryError as exc:
+        print_problems(exc)
+        raise typer.Exit(1) from None
+    store = open_store(Settings())
+    try:
+        store.replace_inventory(inventory)
+    finally:
+        store.engine.dispose()
+    err.print(f"imported {len(inventory.sites)} sites, {len(inventory.applications)} applications")
+
+
+@app.command()
+def export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write here instead of stdout")
+    ] = None,
+) -> None:
+    """Write the controller's stored inventory as YAML."""
+    store = open_store(Settings())
+    try:
+        text = dump_inventory(store.export_inventory())
+    finally:
+        store.engine.dispose()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _write_atomically(output, text)

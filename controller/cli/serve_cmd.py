@@ -6,13 +6,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import make_url
 
-from controller.app import create_app
+from controller.app import create_app, open_store
 from controller.cli.console import err, print_problems, progress_bar
 from controller.server import serve as run_server
+from controller.settings import Settings
+from controller.store.inventory_store import Store
 from sites.errors import InventoryError
 from sites.generator import generate_reference_network
-from sites.inventory import Inventory
 from sites.loader import load_inventory
 
 Host = Annotated[str, typer.Option(help="address to listen on (loopback by default)")]
@@ -20,35 +22,63 @@ Port = Annotated[int, typer.Option(min=1, max=65535, help="TCP port")]
 
 
 def serve(
-    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="inventory YAML to load")],
+    inventory: Annotated[
+        Path | None,
+        typer.Option(
+            "--inventory", "-i", help="import this inventory first (replaces the stored one)"
+        ),
+    ] = None,
     host: Host = "127.0.0.1",
     port: Port = 8080,
 ) -> None:
-    """Start the controller API with an inventory file loaded."""
-    try:
-        loaded = load_inventory(inventory)
-    except InventoryError as exc:
-        print_problems(exc)
-        raise typer.Exit(1) from None
-    _run(loaded, host, port, f"{inventory}")
+    """Start the controller API on the database of BRANCHLINE_DATA_DIR / BRANCHLINE_DATABASE_URL."""
+    settings = Settings()
+    store = open_store(settings)
+    if inventory is not None:
+        try:
+            store.replace_inventory(load_inventory(inventory))
+        except InventoryError as exc:
+            print_problems(exc)
+            raise typer.Exit(1) from None
+    _run(store, host, port, f"database {_where(settings)}")
 
 
 def demo(
     branches: Annotated[int, typer.Option(min=0, max=100_000)] = 340,
     seed: Annotated[int, typer.Option()] = 7,
+    reset: Annotated[bool, typer.Option(help="reload the reference network")] = False,
     host: Host = "127.0.0.1",
     port: Port = 8080,
 ) -> None:
-    """Generate the reference network on embedded defaults and serve it: no server needed."""
-    with progress_bar("Generating the reference network", branches) as advance:
-        inventory = generate_reference_network(branches, seed, progress=advance)
-    _run(inventory, host, port, f"reference network, {branches} branches, seed {seed}")
+    """Serve the reference network on embedded defaults: no external server needed.
+
+    The first run (or --reset) loads the generated network into the embedded database under
+    BRANCHLINE_DATA_DIR/demo; later runs keep what you changed through the API.
+    """
+    base = Settings()
+    settings = base.model_copy(update={"data_dir": base.data_dir / "demo"})
+    store = open_store(settings)
+    if reset or store.is_empty():
+        with progress_bar("Generating the reference network", branches) as advance:
+            store.replace_inventory(generate_reference_network(branches, seed, progress=advance))
+        origin = f"reference network, {branches} branches, seed {seed}"
+    else:
+        origin = "kept from the last run; --reset reloads the reference network"
+    _run(store, host, port, f"{origin}; database {_where(settings)}")
 
 
-def _run(inventory: Inventory, host: str, port: int, origin: str) -> None:
+def _where(settings: Settings) -> str:
+    return make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
+
+
+def _run(store: Store, host: str, port: int, origin: str) -> None:
     base = f"http://{host}:{port}"
+    sites = store.summary().sites
     err.print(
-        f"[bold]Branchline controller[/] on {base} with {len(inventory.sites)} sites ({origin})\n"
+        f"[bold]Branchline controller[/] on {base} with {sites} sites ({origin})\n"
         f"  sites: {base}/api/v1/sites   API docs: {base}/docs   Ctrl-C stops"
     )
-    run_server(create_app(inventory), host, port)
+    try:
+        run_server(create_app(store=store), host, port)
+    finally:
+        store.engine.dispose()

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from sites.loader import load_inventory_text
 from tests.conftest import BRANCHLINE
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_env({}, *args)
+
+
+def run_env(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     assert BRANCHLINE.exists(), "the console script is installed by `pip install -e .`"
     return subprocess.run(
         [str(BRANCHLINE), *args],
-        input=stdin,
+        env={**os.environ, **env},
         capture_output=True,
         check=False,
         text=True,
@@ -89,3 +95,24 @@ def test_bad_arguments_get_a_readable_error(args: tuple[str, ...], message: str)
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_import_then_export_through_the_database(tmp_path: Path, small_yaml: str) -> None:
+    source = tmp_path / "in.yaml"
+    source.write_text(small_yaml, encoding="utf-8")
+    env = {"BRANCHLINE_DATA_DIR": str(tmp_path / "data")}
+    imported = run_env(env, "inventory", "import", str(source))
+    assert imported.returncode == 0, imported.stderr
+    assert "imported 3 sites, 2 applications" in imported.stderr
+    exported = run_env(env, "inventory", "export")
+    assert exported.returncode == 0, exported.stderr
+    assert load_inventory_text(exported.stdout) == load_inventory_text(small_yaml)
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(small_yaml.replace("role: hub", "role: hubb"), encoding="utf-8")
+    refused = run_env(env, "inventory", "import", str(broken))
+    assert refused.returncode == 1
+    assert "sites[0].role" in refused.stderr
+    assert load_inventory_text(run_env(env, "inventory", "export").stdout) == load_inventory_text(
+        small_yaml
+    )

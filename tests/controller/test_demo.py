@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 from urllib.error import URLError
 
+from tests.components import free_port
 from tests.conftest import BRANCHLINE
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def get_json(url: str) -> object:
@@ -25,11 +20,12 @@ def get_json(url: str) -> object:
         return json.load(response)
 
 
-def test_demo_serves_the_reference_network_and_stops_on_ctrl_c() -> None:
+def test_demo_serves_the_reference_network_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}/api/v1"
     proc = subprocess.Popen(
         [str(BRANCHLINE), "demo", "--port", str(port)],
+        env={**os.environ, "BRANCHLINE_DATA_DIR": str(tmp_path)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -54,6 +50,7 @@ def test_demo_serves_the_reference_network_and_stops_on_ctrl_c() -> None:
         assert proc.returncode == 0, stderr
         assert "Finished server process" in stderr
         assert "Traceback" not in stderr
+        assert (tmp_path / "demo" / "branchline.db").exists()  # the embedded database
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -1,0 +1,61 @@
+"""/api/v1/sla-classes and /api/v1/applications: the same five operations on each kind.
+
+No `from __future__ import annotations` here: FastAPI reads the body model from the annotations
+of the functions the factory builds, and a string annotation could not see the closure's model.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from controller.api.deps import IfMatch, StoreDep, with_etag
+from controller.store.catalogue_store import M, NamedDocs
+from controller.store.inventory_store import Store
+from sites.applications import Application, SlaClass
+
+
+def named_router(
+    prefix: str, tag: str, model: type[M], kind: Callable[[Store], NamedDocs[M]]
+) -> APIRouter:
+    router = APIRouter(prefix=prefix, tags=[tag])
+    # The model is a run-time value: mypy cannot use it as a type, FastAPI must.
+    Body = model  # noqa: N806
+
+    @router.get("", response_model=list[model])  # type: ignore[valid-type]
+    def list_items(store: StoreDep) -> list[Any]:
+        return kind(store).list()
+
+    @router.post("", status_code=201, response_model=model)
+    def create_item(store: StoreDep, item: Body, response: Response) -> Any:  # type: ignore[valid-type]
+        stored = kind(store).create(item)
+        response.headers["Location"] = f"{prefix}/{stored.value.name}"
+        return with_etag(response, stored)
+
+    @router.get("/{name}", response_model=model)
+    def get_item(store: StoreDep, name: str, response: Response) -> Any:
+        return with_etag(response, kind(store).get(name))
+
+    @router.put("/{name}", response_model=model)
+    def replace_item(
+        store: StoreDep,
+        name: str,
+        item: Body,  # type: ignore[valid-type]
+        revision: IfMatch,
+        response: Response,
+    ) -> Any:
+        """Replace it whole. Send If-Match with the ETag you read: a stale one gets 412."""
+        return with_etag(response, kind(store).replace(name, item, revision))
+
+    @router.delete("/{name}", status_code=204)
+    def delete_item(store: StoreDep, name: str, revision: IfMatch) -> Response:
+        kind(store).delete(name, revision)
+        return Response(status_code=204)
+
+    return router
+
+
+sla_router = named_router("/api/v1/sla-classes", "sla classes", SlaClass, lambda s: s.sla_classes)
+app_router = named_router(
+    "/api/v1/applications", "applications", Application, lambda s: s.applications
+)

@@ -1,0 +1,37 @@
+"""Request-scoped access to what the composition root built."""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Header, Request, Response
+
+from controller.store.inventory_store import Store
+from controller.store.revisions import Stored, parse_if_match
+
+T = TypeVar("T")
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def if_match(
+    header: Annotated[
+        str | None,
+        Header(alias="If-Match", description="the ETag you read; a stale one gets 412"),
+    ] = None,
+) -> int:
+    return parse_if_match(header)
+
+
+IfMatch = Annotated[int, Depends(if_match)]
+
+
+def with_etag(response: Response, stored: Stored[T]) -> T:
+    response.headers["ETag"] = stored.etag
+    return stored.value

@@ -1,0 +1,98 @@
+"""Relational schema. Each resource is stored as its validated document plus the columns that
+queries filter on and the constraints that keep the network consistent under concurrent writes
+(unique CPE serials and management addresses, no spoke attached to a missing hub)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, MetaData, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Document = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class NamedDocumentRow(Base):
+    """A document identified by its name, with the revision that If-Match compares."""
+
+    __abstract__ = True
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # inventory order, kept on export
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    doc: Mapped[dict[str, Any]] = mapped_column(Document)
+
+
+class SlaClassRow(NamedDocumentRow):
+    __tablename__ = "sla_classes"
+
+
+class ApplicationRow(NamedDocumentRow):
+    __tablename__ = "applications"
+
+    sla_class: Mapped[str] = mapped_column(
+        ForeignKey("sla_classes.name", ondelete="RESTRICT"), index=True
+    )
+
+
+class SiteRow(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, index=True)  # inventory order, for listing
+    role: Mapped[str] = mapped_column(String(8), index=True)
+    branch_class: Mapped[str | None] = mapped_column(String(1), index=True)
+    city: Mapped[str] = mapped_column(String(200), index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    doc: Mapped[dict[str, Any]] = mapped_column(Document)
+
+
+class CpeRow(Base):
+    __tablename__ = "cpes"
+
+    serial: Mapped[str] = mapped_column(String(40), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    management_address: Mapped[str] = mapped_column(String(45), unique=True)
+
+
+class LinkRow(Base):
+    __tablename__ = "links"
+
+    site_id: Mapped[str] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    link_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    transport: Mapped[str] = mapped_column(String(16), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class HubAttachmentRow(Base):
+    __tablename__ = "hub_attachments"
+
+    site_id: Mapped[str] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    hub_id: Mapped[str] = mapped_column(
+        ForeignKey("sites.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+
+class MetaRow(Base):
+    """Inventory-wide settings: organisation name and overlay policy."""
+
+    __tablename__ = "inventory_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    doc: Mapped[dict[str, Any]] = mapped_column(Document)

@@ -1,0 +1,41 @@
+"""Errors of the controller's store and API, each mapped to one HTTP status."""
+
+from __future__ import annotations
+
+from sites.errors import BranchlineError
+
+
+class StoreError(BranchlineError):
+    status = 500
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotFoundError(StoreError):
+    status = 404
+
+
+class ConflictError(StoreError):
+    """The write contradicts what is stored: a duplicate id, a hub with spokes, a class in use."""
+
+    status = 409
+
+
+class StaleWriteError(StoreError):
+    """If-Match named a revision that is no longer current: someone else wrote first."""
+
+    status = 412
+
+
+class MissingPreconditionError(StoreError):
+    """A write without If-Match could overwrite someone else's change unseen."""
+
+    status = 428
+
+
+class UnknownReferenceError(StoreError):
+    """The body is well-formed but names things that do not exist (e.g. an unknown hub)."""
+
+    status = 422

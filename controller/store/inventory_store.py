@@ -1,0 +1,139 @@
+"""The store as a whole: one handle for every resource, whole-inventory import and export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from controller.db.tables import (
+    ApplicationRow,
+    CpeRow,
+    HubAttachmentRow,
+    LinkRow,
+    MetaRow,
+    SiteRow,
+    SlaClassRow,
+)
+from controller.store.catalogue_store import Applications, SlaClasses
+from controller.store.site_store import Sites
+from sites.applications import Application, SlaClass
+from sites.inventory import Inventory, OverlayPolicy
+from sites.site import Site
+
+# Children first: the order in which a wholesale replace empties the tables.
+_TABLES = (HubAttachmentRow, LinkRow, CpeRow, SiteRow, ApplicationRow, SlaClassRow, MetaRow)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    organisation: str
+    sites: int
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sites = Sites(engine)
+        self.sla_classes = SlaClasses(engine)
+        self.applications = Applications(engine)
+
+    def summary(self) -> Summary:
+        with Session(self.engine) as session:
+            organisation = session.get(MetaRow, "organisation")
+            return Summary(
+                organisation=organisation.doc["name"] if organisation else "",
+                sites=int(session.scalar(select(func.count()).select_from(SiteRow)) or 0),
+            )
+
+    def is_empty(self) -> bool:
+        with Session(self.engine) as session:
+            return session.scalar(select(SiteRow.id).limit(1)) is None
+
+    def replace_inventory(self, inventory: Inventory) -> None:
+        """Replace everything with a validated inventory in one transaction: all or nothing."""
+        with Session(self.engine) as session, session.begin():
+            for table in _TABLES:
+                session.execute(delete(table))
+            session.execute(
+                insert(MetaRow),
+                [
+                    {"key": "organisation", "doc": {"name": inventory.organisation}},
+                    {"key": "overlay", "doc": inventory.overlay.model_dump(mode="json")},
+                ],
+            )
+            session.execute(
+                insert(SlaClassRow),
+                [
+                    {"name": c.name, "position": n, "revision": 1, "doc": c.model_dump(mode="json")}
+                    for n, c in enumerate(inventory.sla_classes, 1)
+                ],
+            )
+            if inventory.applications:
+                session.execute(
+                    insert(ApplicationRow),
+                    [
+                        {"name": a.name, "sla_class": a.sla_class, "position": n, "revision": 1,
+                         "doc": a.model_dump(mode="json")}
+                        for n, a in enumerate(inventory.applications, 1)
+                    ],
+                )  # fmt: skip
+            _insert_sites(session, inventory.sites)
+
+    def export_inventory(self) -> Inventory:
+        """Everything stored, as one Inventory (validated again: what is stored is consistent)."""
+        with Session(self.engine) as session:
+            meta = {row.key: row.doc for row in session.scalars(select(MetaRow))}
+            classes = [
+                r.doc for r in session.scalars(select(SlaClassRow).order_by(SlaClassRow.position))
+            ]
+            apps = [
+                r.doc
+                for r in session.scalars(select(ApplicationRow).order_by(ApplicationRow.position))
+            ]
+            sites = [r.doc for r in session.scalars(select(SiteRow).order_by(SiteRow.position))]
+        return Inventory(
+            organisation=meta.get("organisation", {}).get("name", "Branchline"),
+            overlay=OverlayPolicy.model_validate(meta.get("overlay", {})),
+            sla_classes=tuple(SlaClass.model_validate(c) for c in classes),
+            applications=tuple(Application.model_validate(a) for a in apps),
+            sites=tuple(Site.model_validate(s) for s in sites),
+        )
+
+
+def _insert_sites(session: Session, sites: tuple[Site, ...]) -> None:
+    session.execute(
+        insert(SiteRow),
+        [
+            {
+                "id": s.id,
+                "position": n,
+                "role": s.role.value,
+                "branch_class": s.branch_class.value if s.branch_class else None,
+                "city": s.city,
+                "revision": 1,
+                "doc": s.model_dump(mode="json"),
+            }
+            for n, s in enumerate(sites, 1)
+        ],
+    )
+    session.execute(
+        insert(CpeRow),
+        [
+            {"serial": c.serial, "site_id": s.id, "management_address": str(c.management_address)}
+            for s in sites
+            for c in s.cpes
+        ],
+    )
+    session.execute(
+        insert(LinkRow),
+        [
+            {"site_id": s.id, "link_id": k.id, "transport": k.transport.value, "role": k.role.value}
+            for s in sites
+            for k in s.links
+        ],
+    )
+    attachments = [{"site_id": s.id, "hub_id": hub} for s in sites for hub in s.hubs]
+    if attachments:
+        session.execute(insert(HubAttachmentRow), attachments)
