@@ -3,7 +3,7 @@
 # Runs apt-get only when something is missing, so a warm machine pays nothing.
 set -euo pipefail
 list=${1:?usage: install-debian-packages.sh PACKAGE_LIST}
-mapfile -t wanted < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$list" | tr -d '[:space:]' | sort -u)
+mapfile -t wanted < <(sed -e 's/#.*//' "$list" | awk 'NF {print $1}' | sort -u)
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
