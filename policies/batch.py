@@ -15,7 +15,7 @@ import numpy as np
 from policies.batch_load import hysteresis, share
 from policies.batch_reasons import ReasonWriter, why
 from policies.batch_work import ELIGIBLE, FALLBACK, NONE, Work, quality_score
-from policies.compiled import NO_RANK, RUN_CAP, BoolArray, Compiled, FloatArray
+from policies.compiled import NO_RANK, RUN_CAP, BoolArray, Compiled, FloatArray, IntArray
 from policies.decisions import BatchDecisions
 from policies.observations import BatchObservations
 from policies.state import BatchState
@@ -39,7 +39,7 @@ def step_batch(
         load=obs.utilization.copy(),
         link=state.link.copy(),
         off=state.offload_from.copy(),
-        reasons=ReasonWriter.copy_of(state),
+        reasons=ReasonWriter(state),
     )
     _homes(work)
     _go_home(work)
@@ -59,48 +59,46 @@ def step_batch(
 
 def _dampen(
     cx: Compiled, state: BatchState, obs: BatchObservations, now: float
-) -> tuple[
-    np.ndarray[tuple[int, ...], np.dtype[np.int32]],
-    np.ndarray[tuple[int, ...], np.dtype[np.int32]],
-    BoolArray,
-    BoolArray,
-    FloatArray,
-]:
+) -> tuple[IntArray, IntArray, BoolArray, BoolArray, FloatArray]:
     damp = cx.policy.sla_dampening
     down = ~obs.up[:, :, None]
-    bad = (
-        down
-        | (obs.latency_ms[:, :, None] > cx.max_latency)
-        | (obs.jitter_ms[:, :, None] > cx.max_jitter)
-        | (obs.loss_pct[:, :, None] > cx.max_loss)
-    )
-    bad_run = np.where(bad, np.minimum(state.bad_run + 1, RUN_CAP), 0).astype(np.int32)
-    good_run = np.where(bad, 0, np.minimum(state.good_run + 1, RUN_CAP)).astype(np.int32)
+    bad = obs.latency_ms[:, :, None] > cx.max_latency
+    bad |= obs.jitter_ms[:, :, None] > cx.max_jitter
+    bad |= obs.loss_pct[:, :, None] > cx.max_loss
+    bad |= down
+    bad_run = np.minimum(state.bad_run, RUN_CAP - 1) + 1
+    bad_run *= bad
+    good_run = np.minimum(state.good_run, RUN_CAP - 1) + 1
+    good_run *= ~bad
     last_bad = np.where(bad, now, state.last_bad)
-    enter = bad & (down | (bad_run >= damp.bad_samples))
-    leave = (
-        state.violated
-        & ~bad
-        & (good_run >= damp.good_samples)
-        & (now - last_bad >= damp.hold_down_s)
-    )
-    violated = (state.violated | enter) & ~leave
+    violated = state.violated | (bad & (down | (bad_run >= damp.bad_samples)))
+    # Leaving needs the float hold-down test; evaluate it only where the counts allow it.
+    may_leave = violated & (good_run >= damp.good_samples)
+    idx = np.nonzero(may_leave)
+    if idx[0].size:
+        violated[idx] = ~(now - last_bad[idx] >= damp.hold_down_s)
     return bad_run, good_run, bad, violated, last_bad
 
 
 def _homes(w: Work) -> None:
     cx, obs = w.cx, w.obs
-    usable = obs.up[:, None, :] & ~np.moveaxis(w.violated[:, :, cx.profile_class], 2, 1)
-    regular = usable & cx.regular[:, None, :]
-    w.eligible = np.where(regular.any(axis=2, keepdims=True), regular, usable)  # (S, P, L)
-    ranks = cx.pref_rank[:, cx.profile_app, :]  # (S, P, L)
-    masked = np.where(w.eligible, ranks, 2 * NO_RANK)
-    home_p = masked.argmin(axis=2)
-    has_p: BoolArray = np.asarray(w.eligible.any(axis=2))
-    has = has_p[:, cx.profile]
-    w.home = np.where(has, home_p[:, cx.profile], w.link)
+    n_sites, n_links = obs.up.shape
+    # Eligible links as a bitmask per (site, class). A down link is always violated (phase 1),
+    # so "up and not violated" is "not violated".
+    ok = ~w.violated
+    bits_c = ok[:, 0, :].astype(np.uint8)
+    for slot in range(1, n_links):
+        bits_c |= ok[:, slot, :].astype(np.uint8) << np.uint8(slot)
+    bits = np.take(bits_c, cx.profile_class, axis=1)  # (S, P)
+    regular = bits & cx.regular_bits[:, None]
+    w.eligible = np.where(regular != 0, regular, bits)
+    site_idx = np.arange(n_sites)[:, None]
+    home_p = cx.first_of[site_idx, np.arange(len(cx.profile_class))[None, :], w.eligible]
+    home = np.take(home_p, cx.profile, axis=1)
+    has = home >= 0
+    w.home = np.where(has, home, w.link)
     any_up: BoolArray = np.asarray(obs.up.any(axis=1))
-    w.kind = np.where(has, ELIGIBLE, np.where(any_up[:, None], FALLBACK, NONE))
+    w.kind = np.where(has, ELIGIBLE, np.where(any_up[:, None], FALLBACK, NONE)).astype(np.int8)
     rows, apps = np.nonzero(~has & any_up[:, None])
     if rows.size == 0:
         return
@@ -119,14 +117,15 @@ def _homes(w: Work) -> None:
 
 def _go_home(w: Work) -> None:
     cx = w.cx
-    n_sites, n_apps = w.link.shape
-    rows = np.broadcast_to(np.arange(n_sites)[:, None], (n_sites, n_apps))
-    apps = np.broadcast_to(np.arange(n_apps)[None, :], (n_sites, n_apps))
-    cur, off = w.link, w.off
-    managed = ~cx.share_only[None, :]
-    stay = (off >= 0) & (off == w.home) & w.eligible_at(rows, apps, cur)
-    w.off = np.where(managed & (off >= 0) & ~stay, -1, off)
-    moving = managed & ~stay & (w.home != cur) & (w.home >= 0)
+    cur = w.link
+    stay = np.zeros(cur.shape, dtype=np.bool_)
+    r, a = np.nonzero(w.off >= 0)  # offloaded apps are few: look only at them
+    if r.size:
+        keep = (w.off[r, a] == w.home[r, a]) & w.eligible_at(r, a, cur[r, a])
+        stay[r, a] = keep
+        w.off = w.off.copy()
+        w.off[r[~keep], a[~keep]] = -1  # never share-only: those are never offloaded
+    moving = (w.home != cur) & (w.home >= 0) & ~stay & ~cx.share_only[None, :]
     r, a = np.nonzero(moving)
     if r.size == 0:
         return

@@ -75,7 +75,7 @@ def _share_one(w: Work, rows: IntArray, apps: IntArray) -> None:
         return
     r, a, c, hr = rows[act], apps[act], cur[act], here[act]
     j = np.arange(len(r))
-    eligible = w.eligible[r, cx.profile[a]]
+    eligible = w.eligible_links(r, a)
     shares = w.obs.demand_mbps[r, a][:, None] / w.obs.capacity_mbps[r]
     planned = w.load[r] + shares
     to, fits = _first(eligible & (planned <= cx.upper[r]), cx.pref_rank[r, a])
@@ -124,31 +124,40 @@ def hysteresis(w: Work) -> None:
     """Offload low priority over `upper`; return under `lower` (predictively by default)."""
     cx = w.cx
     start = w.load.copy()
-    n_sites, n_apps = w.link.shape
-    all_rows = np.arange(n_sites)[:, None]
+    n_apps = w.link.shape[1]
     demand = w.obs.demand_mbps
-    cand = (
-        cx.offloadable[None, :]
-        & (w.off < 0)
-        & (w.link >= 0)
-        & (w.link == w.home)
-        & (w.kind == ELIGIBLE)
-        & (demand > 0)
-    )
-    linkc = np.maximum(w.link, 0)
-    hot = cand & (w.load[all_rows, linkc] > cx.upper[all_rows, linkc])
-    moved = np.zeros((n_sites, n_apps), dtype=np.bool_)
-    rows = np.nonzero(hot.any(axis=1))[0]
+    moved = np.zeros(w.link.shape, dtype=np.bool_)
+    # Offload: only sites with a link over its upper threshold can offload anything.
+    rows = np.nonzero((w.load > cx.upper).any(axis=1))[0]
+    if rows.size:
+        link = w.link[rows]
+        cand = np.zeros(w.link.shape, dtype=np.bool_)
+        cand[rows] = (
+            cx.offloadable[None, :]
+            & (w.off[rows] < 0)
+            & (link >= 0)
+            & (link == w.home[rows])
+            & (w.kind[rows] == ELIGIBLE)
+            & (demand[rows] > 0)
+        )
+        hot_links = w.load[rows] > cx.upper[rows]
+        hot = cand[rows] & np.take_along_axis(hot_links, np.maximum(link, 0), axis=1)
+        rows = rows[hot.any(axis=1)]
     if rows.size:
         index = np.broadcast_to(np.arange(n_apps), (len(rows), n_apps))
         prank = np.broadcast_to(cx.priority_rank, (len(rows), n_apps))
         order = _order((index, -demand[rows], -prank, ~cand[rows]))
         for k in range(int(cand[rows].sum(axis=1).max())):
             _offload_one(w, rows, order[:, k], cand, moved)
-    back = (w.off >= 0) & ~moved
-    offc = np.maximum(w.off, 0)
-    cool = back & (start[all_rows, offc] < cx.lower[all_rows, offc])
-    rows = np.nonzero(cool.any(axis=1))[0]
+    # Return: only sites with an offloaded app whose home is under its lower threshold.
+    rows = np.nonzero((w.off >= 0).any(axis=1))[0]
+    if rows.size:
+        off = w.off[rows]
+        back = np.zeros(w.link.shape, dtype=np.bool_)
+        back[rows] = (off >= 0) & ~moved[rows]
+        cool_links = start[rows] < cx.lower[rows]
+        cool = back[rows] & np.take_along_axis(cool_links, np.maximum(off, 0), axis=1)
+        rows = rows[cool.any(axis=1)]
     if rows.size:
         index = np.broadcast_to(np.arange(n_apps), (len(rows), n_apps))
         prank = np.broadcast_to(cx.priority_rank, (len(rows), n_apps))
@@ -167,7 +176,7 @@ def _offload_one(
     if not trig.any():
         return
     r, a, h = rows[trig], apps[trig], home[trig]
-    eligible = w.eligible[r, cx.profile[a]].copy()
+    eligible = w.eligible_links(r, a)
     eligible[np.arange(len(r)), h] = False
     with_room = w.load[r] + w.obs.demand_mbps[r, a][:, None] / w.obs.capacity_mbps[r] <= cx.upper[r]
     eligible &= np.where(cx.has_share[a][:, None], with_room, True)

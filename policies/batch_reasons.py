@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from policies.batch_work import FALLBACK, Work, quality_score
 from policies.compiled import FloatArray, IntArray
@@ -59,22 +61,27 @@ class Encoded:
 
 
 class ReasonWriter:
-    """The reason arrays of the next state, written only where an app moves."""
+    """The reason arrays of the next state. Copied from the previous state only on the first
+    write: most steps move nothing, and a state's arrays are never changed in place."""
 
     FIELDS = ("rule", "link", "metric", "value", "threshold", "predicted", "ceiling")
 
-    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
-        self._arrays = arrays
-
-    @classmethod
-    def copy_of(cls, state: BatchState) -> ReasonWriter:
-        return cls({f: getattr(state, _attr(f)).copy() for f in cls.FIELDS})
+    def __init__(self, state: BatchState) -> None:
+        self._arrays: dict[str, npt.NDArray[Any]] = {
+            f: getattr(state, _attr(f)) for f in self.FIELDS
+        }
+        self._copied = False
 
     def write(self, rows: IntArray, apps: IntArray, reasons: Encoded) -> None:
+        if len(rows) == 0:
+            return
+        if not self._copied:
+            self._arrays = {f: a.copy() for f, a in self._arrays.items()}
+            self._copied = True
         for f in self.FIELDS:
             self._arrays[f][rows, apps] = getattr(reasons, f)
 
-    def arrays(self) -> dict[str, np.ndarray]:
+    def arrays(self) -> dict[str, npt.NDArray[Any]]:
         return {_attr(f): self._arrays[f] for f in self.FIELDS}
 
 

@@ -26,7 +26,7 @@ class Work:
     bad: BoolArray  # (S, L, K) this sample is bad for the class
     violated: BoolArray  # (S, L, K)
     last_bad: FloatArray  # (S, L, K)
-    eligible: BoolArray  # (S, P, L) per profile
+    eligible: IntArray  # (S, P) bitmask of the eligible links of each profile
     home: IntArray  # (S, A)
     kind: IntArray  # (S, A)
     load: FloatArray  # (S, L)
@@ -37,7 +37,15 @@ class Work:
     def eligible_at(self, rows: IntArray, apps: IntArray, slots: IntArray) -> BoolArray:
         """Whether link `slots` is eligible for app `apps` at site `rows` (False if slot < 0)."""
         prof = self.cx.profile[apps]
-        return (slots >= 0) & self.eligible[rows, prof, np.maximum(slots, 0)]
+        bits = self.eligible[rows, prof] >> np.maximum(slots, 0).astype(np.uint8)
+        return (slots >= 0) & (bits & 1).astype(np.bool_)
+
+    def eligible_links(self, rows: IntArray, apps: IntArray) -> BoolArray:
+        """(n, L) eligible links of app `apps` at site `rows`."""
+        bits = self.eligible[rows, self.cx.profile[apps]][:, None]
+        slots = np.arange(self.obs.up.shape[1], dtype=np.uint8)
+        mask: BoolArray = ((bits >> slots) & 1).astype(np.bool_)
+        return mask
 
     def share(self, rows: IntArray, apps: IntArray, slots: IntArray) -> FloatArray:
         """demand / capacity of app `apps` on link `slots` at site `rows`."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,12 +19,13 @@ from policies.policy import ROLE_ORDER, Mode, Policy
 from sites.enums import LinkRole, Priority
 
 BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.signedinteger[Any]]  # int8 slots, int16 ranks, int64 indices
 FloatArray = npt.NDArray[np.float64]
 
 PRIORITY_RANK = {Priority.HIGH: 0, Priority.MEDIUM: 1, Priority.LOW: 2}
-RUN_CAP = 1 << 30  # sample counters saturate here instead of overflowing int32 (34 years at 1 s)
-NO_RANK = 1 << 20  # rank of an absent link slot: never chosen
+RUN_CAP = 30_000  # sample counters saturate here (int16); K and M are validated far below
+MAX_LINKS = 8  # per site: link sets are uint8 bitmasks (a branch CPE has 1-4 WAN links)
+NO_RANK = 1000  # rank of an absent link slot: never chosen (ranks fit int16)
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,6 +53,9 @@ class Compiled:
     profile: IntArray  # (A,) apps with the same class and preference share a profile
     profile_class: IntArray  # (P,)
     profile_app: IntArray  # (P,) one app of each profile, to read its preference ranks
+    profile_rank: IntArray  # (S, L, P) pref_rank of each profile, laid out for argmin over L
+    first_of: IntArray  # (S, P, 2**L) most preferred slot in a bitmask of links, -1 if none
+    regular_bits: IntArray  # (S,) bitmask of the regular (not last-resort) links
 
     @property
     def reach(self) -> int:
@@ -73,6 +78,8 @@ def compile_policy(policy: Policy, network: Network) -> Compiled:
     class_idx = {c.name: i for i, c in enumerate(classes)}
     inf = math.inf
     n_sites, n_links, n_apps = len(network.sites), network.max_links, len(network.apps)
+    if n_links > MAX_LINKS:
+        raise PolicyError(f"a site has {n_links} links; the engine handles up to {MAX_LINKS}")
 
     present = np.zeros((n_sites, n_links), dtype=np.bool_)
     regular = np.zeros((n_sites, n_links), dtype=np.bool_)
@@ -90,7 +97,7 @@ def compile_policy(policy: Policy, network: Network) -> Compiled:
             band = policy.utilization[link.role]
             upper[s, slot], lower[s, slot] = band.upper, band.lower
 
-    pref_rank = np.full((n_sites, n_apps, n_links), NO_RANK, dtype=np.int64)
+    pref_rank = np.full((n_sites, n_apps, n_links), NO_RANK, dtype=np.int16)
     app_class = np.zeros(n_apps, dtype=np.int64)
     flags = {m: np.zeros(n_apps, dtype=np.bool_) for m in Mode}
     offloadable = np.zeros(n_apps, dtype=np.bool_)
@@ -138,4 +145,19 @@ def compile_policy(policy: Policy, network: Network) -> Compiled:
         profile=profile,
         profile_class=profile_class,
         profile_app=profile_app,
+        profile_rank=np.ascontiguousarray(pref_rank[:, profile_app, :].transpose(0, 2, 1)),
+        first_of=_first_of(pref_rank[:, profile_app, :]),
+        regular_bits=(regular.astype(np.int64) << np.arange(n_links)).sum(axis=1).astype(np.uint8),
     )
+
+
+def _first_of(ranks: IntArray) -> IntArray:
+    """For every site, profile and bitmask of eligible links: the most preferred of them.
+    Turns "first eligible link in preference order" into one table lookup per step."""
+    n_sites, n_profiles, n_links = ranks.shape
+    table = np.full((n_sites, n_profiles, 1 << n_links), -1, dtype=np.int8)
+    bits = (np.arange(1 << n_links)[:, None] >> np.arange(n_links)) & 1  # (masks, L)
+    for mask in range(1, 1 << n_links):
+        masked = np.where(bits[mask].astype(np.bool_), ranks, 2 * NO_RANK)
+        table[:, :, mask] = masked.argmin(axis=2)
+    return table

@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from policies.compiled import BoolArray, Compiled, FloatArray, IntArray
 from policies.errors import StateError
@@ -43,8 +42,8 @@ class SiteState:
 class BatchState:
     """Every site of a network. Shapes: (S, L, K) dampening, (S, A) per app; -1 = none."""
 
-    bad_run: npt.NDArray[np.int32]
-    good_run: npt.NDArray[np.int32]
+    bad_run: IntArray
+    good_run: IntArray
     violated: BoolArray
     last_bad: FloatArray
     link: IntArray
@@ -78,18 +77,18 @@ def initial_site_state(cx: Compiled, site_id: str) -> SiteState:
 def initial_batch_state(cx: Compiled) -> BatchState:
     """No link violated, no app placed yet, at every site."""
     s, n, k, a = len(cx.network.sites), cx.network.max_links, cx.n_classes, len(cx.network.apps)
-    none = np.full((s, a), -1, dtype=np.int64)
+    none = np.full((s, a), -1, dtype=np.int8)  # link slots: a site has at most 127 links
     nan = np.full((s, a), np.nan)
     return BatchState(
-        bad_run=np.zeros((s, n, k), dtype=np.int32),
-        good_run=np.zeros((s, n, k), dtype=np.int32),
+        bad_run=np.zeros((s, n, k), dtype=np.int16),
+        good_run=np.zeros((s, n, k), dtype=np.int16),
         violated=np.zeros((s, n, k), dtype=np.bool_),
         last_bad=np.full((s, n, k), -np.inf),
         link=none.copy(),
         offload_from=none.copy(),
-        rule=np.full((s, a), RULE_CODE[Rule.NO_LINK], dtype=np.int64),
+        rule=np.full((s, a), RULE_CODE[Rule.NO_LINK], dtype=np.int8),
         r_link=none.copy(),
-        r_metric=none.copy(),
+        r_metric=none.copy(),  # metric codes fit int8 too
         r_value=nan.copy(),
         r_threshold=nan.copy(),
         r_predicted=nan.copy(),
