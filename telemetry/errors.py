@@ -1,0 +1,37 @@
+"""Errors of the telemetry package, all under Branchline's one exception root."""
+
+from __future__ import annotations
+
+from sites.errors import BranchlineError
+
+
+class TelemetryError(BranchlineError):
+    """Root of every telemetry error."""
+
+
+class SampleError(TelemetryError, ValueError):
+    """A sample or a batch of samples is invalid. The message names the field (and row)."""
+
+
+class StoreError(TelemetryError):
+    """A storage backend failed: bad settings, a broken database, an unexpected answer."""
+
+
+class StoreSettingsError(StoreError):
+    """A store's settings are invalid; the message names each bad field."""
+
+
+class UnknownBackendError(StoreError):
+    """No storage backend is registered under the requested name."""
+
+
+class StoreClosedError(StoreError):
+    """The store was used after close()."""
+
+
+class StoreUnavailableError(StoreError):
+    """The backend's server cannot be reached or did not settle in time.
+
+    Written samples are not lost when this is raised by the InfluxDB backend: they wait in its
+    on-disk spool and are sent when the server is back.
+    """

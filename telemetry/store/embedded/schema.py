@@ -1,0 +1,75 @@
+"""The embedded store's SQLite schema.
+
+Series are dictionary-encoded (one row per site/link/app) so sample rows stay ~60 bytes.
+Sample tables are keyed by (ts, series): rollups and expiry scan time ranges sequentially,
+and a (series, ts) index serves the per-site and per-link reads. Rollup tables keep sums and
+counts, not means, so that coarser windows combine them exactly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from telemetry.errors import StoreError
+
+SCHEMA_VERSION = 1
+
+METRIC_COLUMNS = "latency_ms, jitter_ms, loss_pct, utilization, throughput_bps"
+
+DDL = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS series (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL, link TEXT NOT NULL, app TEXT NOT NULL,
+    UNIQUE (site, link, app)
+);
+CREATE TABLE IF NOT EXISTS raw (
+    ts INTEGER NOT NULL, series INTEGER NOT NULL,
+    latency_ms REAL NOT NULL, jitter_ms REAL NOT NULL, loss_pct REAL NOT NULL,
+    utilization REAL NOT NULL, throughput_bps REAL NOT NULL, up INTEGER NOT NULL,
+    PRIMARY KEY (ts, series)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS raw_by_series ON raw (series, ts);
+{
+    "".join(
+        f'''
+CREATE TABLE IF NOT EXISTS {table} (
+    ts INTEGER NOT NULL, series INTEGER NOT NULL, n INTEGER NOT NULL, n_up INTEGER NOT NULL,
+    latency_ms REAL NOT NULL, jitter_ms REAL NOT NULL, loss_pct REAL NOT NULL,
+    utilization REAL NOT NULL, throughput_bps REAL NOT NULL,
+    PRIMARY KEY (ts, series)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS {table}_by_series ON {table} (series, ts);'''
+        for table in ("rollup_1m", "rollup_1h")
+    )
+}
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the database at `path` in WAL mode and check its version."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The store serialises access with its own lock, so one connection may serve threads.
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes
+        conn.executescript(DDL)
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        elif row[0] != SCHEMA_VERSION:
+            raise StoreError(f"{path}: schema version {row[0]}, this code reads {SCHEMA_VERSION}")
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(f"cannot open the telemetry database {path}: {exc}") from exc
+    return conn
+
+
+def get_meta(conn: sqlite3.Connection, key: str, default: int) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return default if row is None else int(row[0])
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: int) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
