@@ -122,19 +122,20 @@ def test_latest_is_the_newest_sample_of_each_series_within_the_lookback(
     assert len(store.latest(now=from_ms(newest + 60_000), lookback=timedelta(seconds=30))) == 0
 
 
-def test_the_same_series_and_timestamp_is_stored_once_later_values_win(
+def test_the_same_sample_written_twice_is_stored_once(
     open_backend: OpenStore, network_12: Inventory
 ) -> None:
-    series = network_series(network_12)[:5]
-    first = make_batch(series, recent_start(), 3, seed=1)
-    second = make_batch(series, recent_start(), 3, seed=2)
+    # What a resend after an unacknowledged write does. (Different values for one series and
+    # timestamp: the later win in the embedded store and InfluxDB; VictoriaMetrics keeps one of
+    # them, so the contract does not say which.)
+    batch = make_batch(network_series(network_12)[:5], recent_start(), 3)
     store = open_backend()
-    store.write(first)
+    store.write(batch)
     store.flush()
-    store.write(second)
+    store.write(batch)
     store.flush()
-    start, end = span(first)
-    assert_same_samples(store.query(ALL, from_ms(start), from_ms(end)), second.sorted())
+    start, end = span(batch)
+    assert_same_samples(store.query(ALL, from_ms(start), from_ms(end)), batch.sorted())
 
 
 def test_a_read_of_nothing_is_an_empty_batch(open_backend: OpenStore) -> None:
