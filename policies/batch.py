@@ -10,6 +10,8 @@ Reasons are encoded only where an app moves, so the hot path builds no Python ob
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from policies.batch_load import hysteresis, share
@@ -21,18 +23,31 @@ from policies.observations import BatchObservations
 from policies.state import BatchState
 
 
+class Damped(NamedTuple):
+    """Phase 1 results, (S, L, K) each."""
+
+    bad_run: IntArray
+    good_run: IntArray
+    bad: BoolArray
+    violated: BoolArray
+    last_bad: FloatArray
+    hold: FloatArray
+    last_clear: FloatArray
+
+
 def step_batch(
     cx: Compiled, state: BatchState, obs: BatchObservations, now: float
 ) -> tuple[BatchState, BatchDecisions]:
     """One evaluation of every site; exactly the decisions of `reference.step_site`."""
-    bad_run, good_run, bad, violated, last_bad = _dampen(cx, state, obs, now)
+    d = _dampen(cx, state, obs, now)
     work = Work(
         cx=cx,
         now=now,
         obs=obs,
-        bad=bad,
-        violated=violated,
-        last_bad=last_bad,
+        bad=d.bad,
+        violated=d.violated,
+        last_bad=d.last_bad,
+        hold=d.hold,
         eligible=np.empty((0, 0, 0), dtype=np.bool_),
         home=state.link.copy(),
         kind=np.zeros_like(state.link),
@@ -46,10 +61,12 @@ def step_batch(
     share(work)
     hysteresis(work)
     new_state = BatchState(
-        bad_run=bad_run,
-        good_run=good_run,
-        violated=violated,
-        last_bad=last_bad,
+        bad_run=d.bad_run,
+        good_run=d.good_run,
+        violated=d.violated,
+        last_bad=d.last_bad,
+        hold=d.hold,
+        last_clear=d.last_clear,
         link=work.link,
         offload_from=work.off,
         **work.reasons.arrays(),
@@ -57,9 +74,7 @@ def step_batch(
     return new_state, BatchDecisions(cx, state.link, new_state)
 
 
-def _dampen(
-    cx: Compiled, state: BatchState, obs: BatchObservations, now: float
-) -> tuple[IntArray, IntArray, BoolArray, BoolArray, FloatArray]:
+def _dampen(cx: Compiled, state: BatchState, obs: BatchObservations, now: float) -> Damped:
     damp = cx.policy.sla_dampening
     down = ~obs.up[:, :, None]
     bad = obs.latency_ms[:, :, None] > cx.max_latency
@@ -71,13 +86,25 @@ def _dampen(
     good_run = np.minimum(state.good_run, RUN_CAP - 1) + 1
     good_run *= ~bad
     last_bad = np.where(bad, now, state.last_bad)
-    violated = state.violated | (bad & (down | (bad_run >= damp.bad_samples)))
-    # Leaving needs the float hold-down test; evaluate it only where the counts allow it.
-    may_leave = violated & (good_run >= damp.good_samples)
-    idx = np.nonzero(may_leave)
+    entering = bad & (down | (bad_run >= damp.bad_samples)) & ~state.violated
+    violated = state.violated | entering
+    hold, last_clear = state.hold, state.last_clear  # copied below only if they change
+    idx = np.nonzero(entering)
     if idx[0].size:
-        violated[idx] = ~(now - last_bad[idx] >= damp.hold_down_s)
-    return bad_run, good_run, bad, violated, last_bad
+        # Flap dampening: re-entering soon after leaving doubles the hold-down.
+        hold = hold.copy()
+        recent = now - last_clear[idx] < damp.flap_window_s
+        hold[idx] = np.where(
+            recent, np.minimum(hold[idx] * 2, damp.max_hold_down_s), damp.hold_down_s
+        )
+    # Leaving needs the float hold-down test; evaluate it only where the counts allow it.
+    idx = np.nonzero(violated & (good_run >= damp.good_samples))
+    if idx[0].size:
+        leave = now - last_bad[idx] >= hold[idx]
+        violated[idx] = ~leave
+        last_clear = last_clear.copy()
+        last_clear[idx[0][leave], idx[1][leave], idx[2][leave]] = now
+    return Damped(bad_run, good_run, bad, violated, last_bad, hold, last_clear)
 
 
 def _homes(w: Work) -> None:

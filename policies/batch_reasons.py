@@ -141,7 +141,7 @@ def why(w: Work, rows: IntArray, apps: IntArray, cur: IntArray, to: IntArray) ->
         i = np.nonzero(recovered)[0]
         clean = w.now - w.last_bad[rows[i], to[i], classes[i]]
         finite = np.isfinite(clean)
-        hold = cx.policy.sla_dampening.hold_down_s
+        hold = w.hold[rows[i], to[i], classes[i]]
         metric = np.where(finite, METRIC_CODE[Metric.CLEAN_S], -1)
         _put(
             out,

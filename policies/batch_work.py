@@ -26,6 +26,7 @@ class Work:
     bad: BoolArray  # (S, L, K) this sample is bad for the class
     violated: BoolArray  # (S, L, K)
     last_bad: FloatArray  # (S, L, K)
+    hold: FloatArray  # (S, L, K) current hold-down
     eligible: IntArray  # (S, P) bitmask of the eligible links of each profile
     home: IntArray  # (S, A)
     kind: IntArray  # (S, A)

@@ -72,6 +72,24 @@ class SlaDampening(_Frozen):
         le=86_400,
         description="and at least this long since the last bad sample to leave violation",
     )
+    flap_window_s: float = Field(
+        default=900.0,
+        ge=0,
+        le=86_400,
+        description="re-entering violation this soon after leaving it doubles the hold-down",
+    )
+    max_hold_down_s: float = Field(
+        default=900.0, ge=0, le=86_400, description="the doubled hold-down never exceeds this"
+    )
+
+    @model_validator(mode="after")
+    def _hold_downs(self) -> Self:
+        if self.max_hold_down_s < self.hold_down_s:
+            raise ValueError(
+                f"max_hold_down_s ({self.max_hold_down_s}) must be >= hold_down_s "
+                f"({self.hold_down_s})"
+            )
+        return self
 
 
 class AppPolicy(_Frozen):

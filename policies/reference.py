@@ -51,6 +51,8 @@ class _Site:
     violated: list[list[bool]]
     bad_now: list[list[bool]]
     last_bad: list[list[float]]
+    hold: list[list[float]]
+    last_clear: list[list[float]]
     load: list[float]
     link: list[int]
     off: list[int]
@@ -104,6 +106,8 @@ def step_site(
         violated=[],
         bad_now=[],
         last_bad=[],
+        hold=[],
+        last_clear=[],
         load=[o.utilization for o in samples],
         link=[-1 if x is None else slot_of[x] for x in state.link],
         off=[-1 if x is None else slot_of[x] for x in state.offload_from],
@@ -127,6 +131,8 @@ def step_site(
         good_run=good_run,
         violated=tuple(tuple(row) for row in site.violated),
         last_bad=tuple(tuple(row) for row in site.last_bad),
+        hold=tuple(tuple(row) for row in site.hold),
+        last_clear=tuple(tuple(row) for row in site.last_clear),
         link=tuple(link_id(x) for x in site.link),
         offload_from=tuple(link_id(x) for x in site.off),
         reason=tuple(site.reason),
@@ -144,7 +150,7 @@ def _dampen(site: _Site, state: SiteState) -> tuple[tuple[tuple[int, ...], ...],
     bad_runs, good_runs = [], []
     for slot, (lat, jit, loss) in enumerate(site.metrics):
         up = site.up[slot]
-        b_row, g_row, v_row, bn_row, lb_row = [], [], [], [], []
+        b_row, g_row, v_row, bn_row, lb_row, h_row, lc_row = [], [], [], [], [], [], []
         for c in range(cx.n_classes):
             bad = (
                 not up or lat > cx.max_latency[c] or jit > cx.max_jitter[c] or loss > cx.max_loss[c]
@@ -153,15 +159,21 @@ def _dampen(site: _Site, state: SiteState) -> tuple[tuple[tuple[int, ...], ...],
             g = 0 if bad else min(state.good_run[slot][c] + 1, RUN_CAP)
             last = site.now if bad else state.last_bad[slot][c]
             violated = state.violated[slot][c]
+            hold, cleared = state.hold[slot][c], state.last_clear[slot][c]
             if bad and (not up or b >= damp.bad_samples):
+                if not violated:
+                    # Flap dampening (Versa-like): back in violation soon after leaving it
+                    # doubles the hold-down; a quiet spell resets it.
+                    if site.now - cleared < damp.flap_window_s:
+                        hold = min(hold * 2, damp.max_hold_down_s)
+                    else:
+                        hold = damp.hold_down_s
                 violated = True
-            elif (
-                violated
-                and not bad
-                and g >= damp.good_samples
-                and site.now - last >= damp.hold_down_s
-            ):
+            elif violated and not bad and g >= damp.good_samples and site.now - last >= hold:
                 violated = False
+                cleared = site.now
+            h_row.append(hold)
+            lc_row.append(cleared)
             b_row.append(b)
             g_row.append(g)
             v_row.append(violated)
@@ -172,6 +184,8 @@ def _dampen(site: _Site, state: SiteState) -> tuple[tuple[tuple[int, ...], ...],
         site.violated.append(v_row)
         site.bad_now.append(bn_row)
         site.last_bad.append(lb_row)
+        site.hold.append(h_row)
+        site.last_clear.append(lc_row)
     return tuple(bad_runs), tuple(good_runs)
 
 
@@ -239,9 +253,7 @@ def why(site: _Site, a: int, cur: int, to: int) -> Reason:
     clean = site.now - site.last_bad[to][c]
     if math.isinf(clean):
         return Reason(Rule.RECOVERED, site.ids[to])
-    return Reason(
-        Rule.RECOVERED, site.ids[to], Metric.CLEAN_S, clean, cx.policy.sla_dampening.hold_down_s
-    )
+    return Reason(Rule.RECOVERED, site.ids[to], Metric.CLEAN_S, clean, site.hold[to][c])
 
 
 def _limit(cx: Compiled, c: int, metric: int) -> float:

@@ -33,6 +33,8 @@ class SiteState:
     good_run: Grid
     violated: tuple[tuple[bool, ...], ...]
     last_bad: tuple[tuple[float, ...], ...]
+    hold: tuple[tuple[float, ...], ...]  # current hold-down, doubled by flapping
+    last_clear: tuple[tuple[float, ...], ...]  # when the link last left violation
     link: tuple[str | None, ...]
     offload_from: tuple[str | None, ...]
     reason: tuple[Reason, ...]
@@ -46,6 +48,8 @@ class BatchState:
     good_run: IntArray
     violated: BoolArray
     last_bad: FloatArray
+    hold: FloatArray
+    last_clear: FloatArray
     link: IntArray
     offload_from: IntArray
     rule: IntArray
@@ -68,6 +72,8 @@ def initial_site_state(cx: Compiled, site_id: str) -> SiteState:
         good_run=zeros,
         violated=tuple((False,) * classes for _ in range(links)),
         last_bad=tuple((-math.inf,) * classes for _ in range(links)),
+        hold=tuple((cx.policy.sla_dampening.hold_down_s,) * classes for _ in range(links)),
+        last_clear=tuple((-math.inf,) * classes for _ in range(links)),
         link=(None,) * apps,
         offload_from=(None,) * apps,
         reason=(Reason(Rule.NO_LINK),) * apps,
@@ -84,6 +90,8 @@ def initial_batch_state(cx: Compiled) -> BatchState:
         good_run=np.zeros((s, n, k), dtype=np.int16),
         violated=np.zeros((s, n, k), dtype=np.bool_),
         last_bad=np.full((s, n, k), -np.inf),
+        hold=np.full((s, n, k), cx.policy.sla_dampening.hold_down_s),
+        last_clear=np.full((s, n, k), -np.inf),
         link=none.copy(),
         offload_from=none.copy(),
         rule=np.full((s, a), RULE_CODE[Rule.NO_LINK], dtype=np.int8),
@@ -135,6 +143,8 @@ def site_state(cx: Compiled, state: BatchState, s: int) -> SiteState:
         good_run=tuple(tuple(int(v) for v in row) for row in state.good_run[s, :n]),
         violated=tuple(tuple(bool(v) for v in row) for row in state.violated[s, :n]),
         last_bad=tuple(tuple(float(v) for v in row) for row in state.last_bad[s, :n]),
+        hold=tuple(tuple(float(v) for v in row) for row in state.hold[s, :n]),
+        last_clear=tuple(tuple(float(v) for v in row) for row in state.last_clear[s, :n]),
         link=tuple(link_id(int(state.link[s, a])) for a in apps),
         offload_from=tuple(link_id(int(state.offload_from[s, a])) for a in apps),
         reason=tuple(decode_reason(cx, state, s, a) for a in apps),
@@ -152,6 +162,8 @@ def batch_from_sites(cx: Compiled, states: list[SiteState]) -> BatchState:
         out.good_run[s, :n] = st.good_run
         out.violated[s, :n] = st.violated
         out.last_bad[s, :n] = st.last_bad
+        out.hold[s, :n] = st.hold
+        out.last_clear[s, :n] = st.last_clear
         for a, (link, off, reason) in enumerate(
             zip(st.link, st.offload_from, st.reason, strict=True)
         ):
