@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from controller.api import catalogue, inventory, problems, sites
+from controller.api import admin, catalogue, inventory, problems, sites
+from controller.auth.ratelimit import FailureLimiter
 from controller.db.engine import make_engine
 from controller.db.migrate import upgrade
 from controller.settings import Settings
@@ -42,7 +43,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     if store is not None:  # usable without running the lifespan (e.g. plain TestClient calls)
         app.state.store = store
+    app.state.auth_failures = FailureLimiter()
     problems.install(app)
-    for router in (inventory.router, sites.router, catalogue.sla_router, catalogue.app_router):
+    routers = (inventory.router, sites.router, catalogue.sla_router, catalogue.app_router,
+               admin.router)  # fmt: skip
+    for router in routers:
         app.include_router(router)
     return app

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from controller.app import create_app, open_store
+from controller.auth.principal import Role
 from controller.settings import Settings
 from controller.store.inventory_store import Store
 from sites.generator import generate_reference_network
@@ -61,7 +62,20 @@ def store(settings: Settings) -> Iterator[Store]:
     opened.engine.dispose()
 
 
+def bearer(store: Store, name: str, role: Role, sites: list[str] | None = None) -> dict[str, str]:
+    """Headers of a new user with a new token."""
+    store.users.add(name, role, sites, actor="test-setup")
+    token = store.users.create_token(name, "tests", actor="test-setup")
+    return {"Authorization": f"Bearer {token.text}"}
+
+
+@pytest.fixture
+def anonymous(store: Store) -> TestClient:
+    """An API client without credentials."""
+    return TestClient(create_app(store=store))
+
+
 @pytest.fixture
 def client(store: Store) -> TestClient:
-    """An API client over an empty store; load what the test needs."""
-    return TestClient(create_app(store=store))
+    """An API client over an empty store, as an admin; load what the test needs."""
+    return TestClient(create_app(store=store), headers=bearer(store, "root", Role.ADMIN))

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from controller.api.auth import NetworkOperator, Viewer
 from controller.api.deps import IfMatch, StoreDep, with_etag
 from controller.store.catalogue_store import M, NamedDocs
 from controller.store.inventory_store import Store
@@ -23,33 +24,41 @@ def named_router(
     Body = model  # noqa: N806
 
     @router.get("", response_model=list[model])  # type: ignore[valid-type]
-    def list_items(store: StoreDep) -> list[Any]:
+    def list_items(store: StoreDep, _: Viewer) -> list[Any]:
         return kind(store).list()
 
     @router.post("", status_code=201, response_model=model)
-    def create_item(store: StoreDep, item: Body, response: Response) -> Any:  # type: ignore[valid-type]
-        stored = kind(store).create(item)
+    def create_item(
+        store: StoreDep,
+        who: NetworkOperator,
+        item: Body,  # type: ignore[valid-type]
+        response: Response,
+    ) -> Any:
+        stored = kind(store).create(item, who.name)
         response.headers["Location"] = f"{prefix}/{stored.value.name}"
         return with_etag(response, stored)
 
     @router.get("/{name}", response_model=model)
-    def get_item(store: StoreDep, name: str, response: Response) -> Any:
+    def get_item(store: StoreDep, _: Viewer, name: str, response: Response) -> Any:
         return with_etag(response, kind(store).get(name))
 
     @router.put("/{name}", response_model=model)
     def replace_item(
         store: StoreDep,
+        who: NetworkOperator,
         name: str,
         item: Body,  # type: ignore[valid-type]
         revision: IfMatch,
         response: Response,
     ) -> Any:
         """Replace it whole. Send If-Match with the ETag you read: a stale one gets 412."""
-        return with_etag(response, kind(store).replace(name, item, revision))
+        return with_etag(response, kind(store).replace(name, item, revision, who.name))
 
     @router.delete("/{name}", status_code=204)
-    def delete_item(store: StoreDep, name: str, revision: IfMatch) -> Response:
-        kind(store).delete(name, revision)
+    def delete_item(
+        store: StoreDep, who: NetworkOperator, name: str, revision: IfMatch
+    ) -> Response:
+        kind(store).delete(name, revision, who.name)
         return Response(status_code=204)
 
     return router

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
+from controller.api.auth import Admin, NetworkViewer
 from controller.api.deps import StoreDep
 from sites.loader import dump_inventory, load_inventory_text
 from sites.overlay import build_overlay, overlay_problems
@@ -41,7 +42,7 @@ def health(store: StoreDep) -> Health:
 
 
 @router.get("/inventory", response_class=PlainTextResponse)
-def export_inventory(store: StoreDep) -> PlainTextResponse:
+def export_inventory(store: StoreDep, _: NetworkViewer) -> PlainTextResponse:
     """The whole inventory in the YAML format that `branchline inventory validate` reads."""
     return PlainTextResponse(
         dump_inventory(store.export_inventory()), media_type="application/yaml"
@@ -57,7 +58,7 @@ def export_inventory(store: StoreDep) -> PlainTextResponse:
         }
     },
 )
-async def import_inventory(store: StoreDep, request: Request) -> ImportSummary:
+async def import_inventory(store: StoreDep, who: Admin, request: Request) -> ImportSummary:
     """Replace the stored inventory with a YAML file, all or nothing: a file with any problem
     changes nothing and gets 422 listing every problem with its line and field."""
     body = await request.body()
@@ -68,7 +69,7 @@ async def import_inventory(store: StoreDep, request: Request) -> ImportSummary:
     except UnicodeDecodeError as exc:
         raise HTTPException(400, f"the body is not UTF-8 text: {exc}") from None
     inventory = load_inventory_text(text, source="request body")
-    store.replace_inventory(inventory)
+    store.replace_inventory(inventory, who.name)
     return ImportSummary(
         sites=len(inventory.sites),
         applications=len(inventory.applications),
@@ -77,7 +78,7 @@ async def import_inventory(store: StoreDep, request: Request) -> ImportSummary:
 
 
 @router.get("/overlay")
-def overlay(store: StoreDep) -> OverlaySummary:
+def overlay(store: StoreDep, _: NetworkViewer) -> OverlaySummary:
     inventory = store.export_inventory()
     graph = build_overlay(inventory)
     return OverlaySummary(

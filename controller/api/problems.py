@@ -16,7 +16,9 @@ from sites.errors import InventoryError, format_loc
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
+def problem(
+    status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     body = {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
@@ -24,12 +26,14 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
         "detail": detail,
         **extra,
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, str(exc.detail))
+    return problem(
+        exc.status_code, str(exc.detail), headers=dict(exc.headers) if exc.headers else None
+    )
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

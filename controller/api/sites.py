@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from controller.api.auth import Operator, Viewer, check_site
 from controller.api.deps import IfMatch, StoreDep, with_etag
 from controller.store.site_store import SiteFilter
 from sites.enums import BranchClass, SiteRole, Transport
@@ -60,9 +61,9 @@ def _summary(site: Site) -> SiteSummary:
 
 
 @router.get("")
-def list_sites(store: StoreDep, query: Annotated[SiteQuery, Query()]) -> SitePage:
-    """Sites in inventory order, filtered by every criterion given."""
-    where = SiteFilter(query.role, query.branch_class, query.city, query.transport)
+def list_sites(store: StoreDep, who: Viewer, query: Annotated[SiteQuery, Query()]) -> SitePage:
+    """Sites in inventory order, filtered by every criterion given and by the caller's scope."""
+    where = SiteFilter(query.role, query.branch_class, query.city, query.transport, who.sites)
     total, page = store.sites.list(where, query.limit, query.offset)
     return SitePage(
         total=total, limit=query.limit, offset=query.offset, items=[_summary(s) for s in page]
@@ -70,26 +71,30 @@ def list_sites(store: StoreDep, query: Annotated[SiteQuery, Query()]) -> SitePag
 
 
 @router.post("", status_code=201)
-def create_site(store: StoreDep, site: Site, response: Response) -> Site:
-    stored = store.sites.create(site)
+def create_site(store: StoreDep, who: Operator, site: Site, response: Response) -> Site:
+    check_site(who, site.id)
+    stored = store.sites.create(site, who.name)
     response.headers["Location"] = f"{router.prefix}/{site.id}"
     return with_etag(response, stored)
 
 
 @router.get("/{site_id}")
-def get_site(store: StoreDep, site_id: str, response: Response) -> Site:
+def get_site(store: StoreDep, who: Viewer, site_id: str, response: Response) -> Site:
+    check_site(who, site_id)
     return with_etag(response, store.sites.get(site_id))
 
 
 @router.put("/{site_id}")
 def replace_site(
-    store: StoreDep, site_id: str, site: Site, revision: IfMatch, response: Response
+    store: StoreDep, who: Operator, site_id: str, site: Site, revision: IfMatch, response: Response
 ) -> Site:
     """Replace a site whole. Send If-Match with the ETag you read: a stale one gets 412."""
-    return with_etag(response, store.sites.replace(site_id, site, revision))
+    check_site(who, site_id)
+    return with_etag(response, store.sites.replace(site_id, site, revision, who.name))
 
 
 @router.delete("/{site_id}", status_code=204)
-def delete_site(store: StoreDep, site_id: str, revision: IfMatch) -> Response:
-    store.sites.delete(site_id, revision)
+def delete_site(store: StoreDep, who: Operator, site_id: str, revision: IfMatch) -> Response:
+    check_site(who, site_id)
+    store.sites.delete(site_id, revision, who.name)
     return Response(status_code=204)

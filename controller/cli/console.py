@@ -10,8 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sites.errors import InventoryError
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)  # never break a token or a URL
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @contextmanager

@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from controller.app import open_store
+from controller.cli.actor import cli_actor
 from controller.cli.console import err, out, print_problems, progress_bar
 from controller.settings import Settings
 from sites.errors import InventoryError
@@ -133,7 +134,7 @@ def import_(
         raise typer.Exit(1) from None
     store = open_store(Settings())
     try:
-        store.replace_inventory(inventory)
+        store.replace_inventory(inventory, cli_actor())
     finally:
         store.engine.dispose()
     err.print(f"imported {len(inventory.sites)} sites, {len(inventory.applications)} applications")

@@ -9,6 +9,8 @@ import typer
 from sqlalchemy.engine import make_url
 
 from controller.app import create_app, open_store
+from controller.auth.principal import Role
+from controller.cli.actor import cli_actor
 from controller.cli.console import err, print_problems, progress_bar
 from controller.server import serve as run_server
 from controller.settings import Settings
@@ -36,7 +38,7 @@ def serve(
     store = open_store(settings)
     if inventory is not None:
         try:
-            store.replace_inventory(load_inventory(inventory))
+            store.replace_inventory(load_inventory(inventory), cli_actor())
         except InventoryError as exc:
             print_problems(exc)
             raise typer.Exit(1) from None
@@ -60,11 +62,28 @@ def demo(
     store = open_store(settings)
     if reset or store.is_empty():
         with progress_bar("Generating the reference network", branches) as advance:
-            store.replace_inventory(generate_reference_network(branches, seed, progress=advance))
+            store.replace_inventory(
+                generate_reference_network(branches, seed, progress=advance), cli_actor()
+            )
         origin = f"reference network, {branches} branches, seed {seed}"
     else:
         origin = "kept from the last run; --reset reloads the reference network"
+    _print_demo_token(store, f"http://{host}:{port}")
     _run(store, host, port, f"{origin}; database {_where(settings)}")
+
+
+DEMO_ADMIN = "demo-admin"
+
+
+def _print_demo_token(store: Store, base: str) -> None:
+    """A fresh admin token for this demo run, printed so the person can try the API at once."""
+    if DEMO_ADMIN not in {u.name for u in store.users.all()}:
+        store.users.add(DEMO_ADMIN, Role.ADMIN, None, cli_actor())
+    token = store.users.create_token(DEMO_ADMIN, "branchline demo", cli_actor()).text
+    err.print(
+        f"admin token for this demo: [bold]{token}[/]\n"
+        f'  try: curl -H "Authorization: Bearer {token}" {base}/api/v1/sites?limit=3'
+    )
 
 
 def _where(settings: Settings) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from controller.db.tables import ApplicationRow, NamedDocumentRow, SlaClassRow
 from controller.errors import ConflictError, NotFoundError, UnknownReferenceError
+from controller.store.audit import record
 from controller.store.revisions import Stored, check_revision
 from sites.applications import Application, SlaClass
 
@@ -21,6 +22,7 @@ class NamedDocs(Generic[M]):
     row: type[NamedDocumentRow]
     model: type[M]
     noun: str
+    path: str  # audit resource prefix
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -37,7 +39,7 @@ class NamedDocs(Generic[M]):
                 raise NotFoundError(f"no {self.noun} named {name!r}")
             return Stored(self.model.model_validate(row.doc), row.revision)
 
-    def create(self, item: M) -> Stored[M]:
+    def create(self, item: M, actor: str) -> Stored[M]:
         name = str(item.name)
         with Session(self._engine) as session, session.begin():
             if session.get(self.row, name) is not None:
@@ -45,9 +47,12 @@ class NamedDocs(Generic[M]):
             self._check_references(session, item)
             last = session.scalar(select(func.coalesce(func.max(self.row.position), 0))) or 0
             session.add(self._new_row(item, last + 1))
+            record(
+                session, actor, "create", f"{self.path}/{name}", before=None, after=self._doc(item)
+            )
         return Stored(item, 1)
 
-    def replace(self, name: str, item: M, expected: int) -> Stored[M]:
+    def replace(self, name: str, item: M, expected: int, actor: str) -> Stored[M]:
         if item.name != name:
             raise UnknownReferenceError(
                 f"the body names {item.name!r} but the URL names {name!r}; "
@@ -60,17 +65,20 @@ class NamedDocs(Generic[M]):
                 raise NotFoundError(f"no {self.noun} named {name!r}")
             check_revision(expected, row.revision, f"{self.noun} {name!r}")
             self._check_references(session, item)
+            before = row.doc
             self._update_row(row, item)
+            record(session, actor, "replace", f"{self.path}/{name}", before=before, after=row.doc)
             row.revision += 1
             return Stored(item, row.revision)
 
-    def delete(self, name: str, expected: int) -> None:
+    def delete(self, name: str, expected: int, actor: str) -> None:
         with Session(self._engine) as session, session.begin():
             row = session.get(self.row, name, with_for_update=True)
             if row is None:
                 raise NotFoundError(f"no {self.noun} named {name!r}")
             check_revision(expected, row.revision, f"{self.noun} {name!r}")
             self._check_unused(session, name)
+            record(session, actor, "delete", f"{self.path}/{name}", before=row.doc, after=None)
             session.execute(delete(self.row).where(self.row.name == name))
 
     def _doc(self, item: M) -> dict[str, Any]:
@@ -93,6 +101,7 @@ class SlaClasses(NamedDocs[SlaClass]):
     row = SlaClassRow
     model = SlaClass
     noun = "SLA class"
+    path = "sla-classes"
 
     def _new_row(self, item: SlaClass, position: int) -> NamedDocumentRow:
         return SlaClassRow(name=item.name, position=position, doc=self._doc(item), revision=1)
@@ -112,6 +121,7 @@ class Applications(NamedDocs[Application]):
     row = ApplicationRow
     model = Application
     noun = "application"
+    path = "applications"
 
     def _new_row(self, item: Application, position: int) -> NamedDocumentRow:
         return ApplicationRow(

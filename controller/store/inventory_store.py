@@ -16,8 +16,10 @@ from controller.db.tables import (
     SiteRow,
     SlaClassRow,
 )
+from controller.store.audit import AuditLog, record
 from controller.store.catalogue_store import Applications, SlaClasses
 from controller.store.site_store import Sites
+from controller.store.user_store import Users
 from sites.applications import Application, SlaClass
 from sites.inventory import Inventory, OverlayPolicy
 from sites.site import Site
@@ -38,6 +40,8 @@ class Store:
         self.sites = Sites(engine)
         self.sla_classes = SlaClasses(engine)
         self.applications = Applications(engine)
+        self.users = Users(engine)
+        self.audit = AuditLog(engine)
 
     def summary(self) -> Summary:
         with Session(self.engine) as session:
@@ -51,7 +55,7 @@ class Store:
         with Session(self.engine) as session:
             return session.scalar(select(SiteRow.id).limit(1)) is None
 
-    def replace_inventory(self, inventory: Inventory) -> None:
+    def replace_inventory(self, inventory: Inventory, actor: str) -> None:
         """Replace everything with a validated inventory in one transaction: all or nothing."""
         with Session(self.engine) as session, session.begin():
             for table in _TABLES:
@@ -80,6 +84,9 @@ class Store:
                     ],
                 )  # fmt: skip
             _insert_sites(session, inventory.sites)
+            summary = {"sites": len(inventory.sites), "applications": len(inventory.applications),
+                       "sla_classes": len(inventory.sla_classes)}  # fmt: skip
+            record(session, actor, "import", "inventory", before=None, after=summary)
 
     def export_inventory(self) -> Inventory:
         """Everything stored, as one Inventory (validated again: what is stored is consistent)."""

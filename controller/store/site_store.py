@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from controller.db.tables import CpeRow, HubAttachmentRow, LinkRow, SiteRow
 from controller.errors import ConflictError, NotFoundError, UnknownReferenceError
+from controller.store.audit import record
 from controller.store.revisions import Stored, check_revision
 from sites.enums import BranchClass, SiteRole, Transport
 from sites.site import Site
@@ -20,6 +21,7 @@ class SiteFilter:
     branch_class: BranchClass | None = None
     city: str | None = None
     transport: Transport | None = None
+    within: frozenset[str] | None = None  # a scoped caller sees only these
 
 
 class Sites:
@@ -41,7 +43,7 @@ class Sites:
                 raise NotFoundError(f"no site with id {site_id!r}")
             return Stored(Site.model_validate(row.doc), row.revision)
 
-    def create(self, site: Site) -> Stored[Site]:
+    def create(self, site: Site, actor: str) -> Stored[Site]:
         with Session(self._engine) as session, session.begin():
             if session.get(SiteRow, site.id) is not None:
                 raise ConflictError(f"a site with id {site.id!r} already exists", "id")
@@ -50,9 +52,17 @@ class Sites:
             session.add(_site_row(site, position + 1))
             session.flush()
             _add_children(session, site)
+            record(
+                session,
+                actor,
+                "create",
+                f"sites/{site.id}",
+                before=None,
+                after=site.model_dump(mode="json"),
+            )
         return Stored(site, 1)
 
-    def replace(self, site_id: str, site: Site, expected: int) -> Stored[Site]:
+    def replace(self, site_id: str, site: Site, expected: int, actor: str) -> Stored[Site]:
         if site.id != site_id:
             raise UnknownReferenceError(
                 f"the body is site {site.id!r} but the URL names {site_id!r}; "
@@ -70,23 +80,27 @@ class Sites:
             for table in (CpeRow, LinkRow, HubAttachmentRow):
                 session.execute(delete(table).where(table.site_id == site_id))
             session.flush()
-            row.doc = site.model_dump(mode="json")
+            before, row.doc = row.doc, site.model_dump(mode="json")
+            record(session, actor, "replace", f"sites/{site_id}", before=before, after=row.doc)
             row.role, row.branch_class, row.city = site.role, site.branch_class, site.city
             row.revision += 1
             _add_children(session, site)
             return Stored(site, row.revision)
 
-    def delete(self, site_id: str, expected: int) -> None:
+    def delete(self, site_id: str, expected: int, actor: str) -> None:
         with Session(self._engine) as session, session.begin():
             row = session.get(SiteRow, site_id, with_for_update=True)
             if row is None:
                 raise NotFoundError(f"no site with id {site_id!r}")
             check_revision(expected, row.revision, f"site {site_id!r}")
             _refuse_if_spokes_attached(session, site_id, "delete it")
+            record(session, actor, "delete", f"sites/{site_id}", before=row.doc, after=None)
             session.delete(row)
 
 
 def _filtered(query: Select[SiteRow], where: SiteFilter) -> Select[SiteRow]:
+    if where.within is not None:
+        query = query.where(SiteRow.id.in_(sorted(where.within)))
     if where.role is not None:
         query = query.where(SiteRow.role == where.role.value)
     if where.branch_class is not None:

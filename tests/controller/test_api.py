@@ -12,7 +12,7 @@ from sites.loader import load_inventory_text
 
 @pytest.fixture
 def loaded(client: TestClient, store: Store, reference_340: Inventory) -> TestClient:
-    store.replace_inventory(reference_340)
+    store.replace_inventory(reference_340, actor="test-setup")
     return client
 
 

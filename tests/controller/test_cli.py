@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from controller.app import open_store
+from controller.auth.principal import Role
+from controller.settings import Settings
 from sites.loader import load_inventory_text
 from tests.conftest import BRANCHLINE
 
@@ -116,3 +119,34 @@ def test_import_then_export_through_the_database(tmp_path: Path, small_yaml: str
     assert load_inventory_text(run_env(env, "inventory", "export").stdout) == load_inventory_text(
         small_yaml
     )
+
+
+def test_first_admin_from_the_command_line(tmp_path: Path) -> None:
+    env = {"BRANCHLINE_DATA_DIR": str(tmp_path)}
+    added = run_env(env, "user", "add", "alice", "--role", "admin")
+    assert added.returncode == 0, added.stderr
+    assert run_env(env, "user", "add", "alice").returncode == 1  # already exists, said plainly
+    created = run_env(env, "token", "create", "alice", "--description", "laptop")
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    assert token.startswith("bl_")
+    assert "shown only now" in created.stderr
+    listed = run_env(env, "user", "list")
+    assert "alice" in listed.stdout
+    assert "admin" in listed.stdout
+
+    settings = Settings(data_dir=tmp_path)
+    store = open_store(settings)
+    try:
+        principal = store.users.authenticate(token)
+        assert principal is not None
+        assert (principal.name, principal.role) == ("alice", Role.ADMIN)
+        token_id = token.split("_")[1]
+    finally:
+        store.engine.dispose()
+    assert run_env(env, "token", "revoke", token_id).returncode == 0
+    store = open_store(settings)
+    try:
+        assert store.users.authenticate(token) is None
+    finally:
+        store.engine.dispose()

@@ -15,7 +15,7 @@ from sites.inventory import Inventory
 
 @pytest.fixture
 def api(client: TestClient, store: Store, small_inventory: Inventory) -> TestClient:
-    store.replace_inventory(small_inventory)
+    store.replace_inventory(small_inventory, actor="test-setup")
     return client
 
 

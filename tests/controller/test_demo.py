@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -14,9 +16,14 @@ from urllib.error import URLError
 from tests.components import free_port
 from tests.conftest import BRANCHLINE
 
+TOKEN = re.compile(r"admin token for this demo: (bl_\S+)")
 
-def get_json(url: str) -> object:
-    with urllib.request.urlopen(url, timeout=5) as response:
+
+def get_json(url: str, token: str | None = None) -> object:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=5) as response:
         return json.load(response)
 
 
@@ -26,10 +33,14 @@ def test_demo_serves_the_reference_network_and_stops_on_ctrl_c(tmp_path: Path) -
     proc = subprocess.Popen(
         [str(BRANCHLINE), "demo", "--port", str(port)],
         env={**os.environ, "BRANCHLINE_DATA_DIR": str(tmp_path)},
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
+    lines: list[str] = []
+    assert proc.stderr is not None
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr or ()), daemon=True)
+    reader.start()
     try:
         started = time.monotonic()
         health: object = None
@@ -41,12 +52,15 @@ def test_demo_serves_the_reference_network_and_stops_on_ctrl_c(tmp_path: Path) -
                 time.sleep(0.2)
         assert isinstance(health, dict), "the API did not come up within 30 s"
         assert health["sites"] == 341
-        page = get_json(f"{base}/sites?branch_class=A&limit=1")
+        [token] = [m.group(1) for line in lines if (m := TOKEN.search(line))]
+        page = get_json(f"{base}/sites?branch_class=A&limit=1", token)
         assert isinstance(page, dict)
         assert page["total"] > 0
 
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
-        _, stderr = proc.communicate(timeout=15)
+        proc.wait(timeout=15)
+        reader.join(timeout=5)
+        stderr = "".join(lines)
         assert proc.returncode == 0, stderr
         assert "Finished server process" in stderr
         assert "Traceback" not in stderr
@@ -54,4 +68,4 @@ def test_demo_serves_the_reference_network_and_stops_on_ctrl_c(tmp_path: Path) -
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.communicate()
+            proc.wait()

@@ -1,0 +1,80 @@
+"""Bearer-token authentication and role checks for the routes.
+
+401: no token or a bad one (with WWW-Authenticate); 403: a good token without the right;
+429: too many bad tokens from one client (with Retry-After).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from controller.api.deps import StoreDep
+from controller.auth.principal import Principal, Role
+from controller.auth.ratelimit import FailureLimiter
+
+bearer = HTTPBearer(auto_error=False, description="an API token: `branchline token create USER`")
+
+
+def authenticate(
+    request: Request,
+    store: StoreDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    limiter: FailureLimiter = request.app.state.auth_failures
+    client = request.client.host if request.client else "unknown"
+    now = time.monotonic()
+    wait = limiter.retry_after(client, now)
+    if wait > 0:
+        raise HTTPException(
+            429,
+            "too many failed authentications from this address; try again later",
+            headers={"Retry-After": str(math.ceil(wait))},
+        )
+    if credentials is None:
+        raise HTTPException(
+            401, "send Authorization: Bearer <token>", headers={"WWW-Authenticate": "Bearer"}
+        )
+    principal = store.users.authenticate(credentials.credentials)
+    if principal is None:
+        limiter.failed(client, now)
+        raise HTTPException(
+            401,
+            "the token is not valid (unknown, revoked or mistyped)",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    return principal
+
+
+def require(role: Role, *, network_wide: bool = False) -> Callable[..., Principal]:
+    """A dependency: the caller, if they hold `role` (and, if asked, are not site-scoped)."""
+
+    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if not principal.has(role):
+            raise HTTPException(
+                403, f"this needs the {role} role; {principal.name} is {principal.role}"
+            )
+        if network_wide and principal.scoped:
+            raise HTTPException(
+                403, f"this acts on the whole network; {principal.name}'s token is scoped to sites"
+            )
+        return principal
+
+    return check
+
+
+def check_site(principal: Principal, site_id: str) -> None:
+    if not principal.sees(site_id):
+        raise HTTPException(403, f"site {site_id!r} is outside {principal.name}'s scope")
+
+
+Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
+Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
+NetworkViewer = Annotated[Principal, Depends(require(Role.VIEWER, network_wide=True))]
+NetworkOperator = Annotated[Principal, Depends(require(Role.OPERATOR, network_wide=True))]
+Admin = Annotated[Principal, Depends(require(Role.ADMIN, network_wide=True))]
