@@ -14,14 +14,17 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from sites.inventory import Inventory
 from telemetry.batch import SampleBatch
+from telemetry.errors import StoreUnavailableError
 from telemetry.samples import from_ms
 from telemetry.store import ALL
 from telemetry.store.influx import InfluxSettings, InfluxStore
 from telemetry.testing.victoria_metrics import VictoriaMetrics
 from tests.telemetry.checks import assert_same_samples
-from tests.telemetry.conftest import FAST_RETRIES
+from tests.telemetry.conftest import FAST_RETRIES, require_victoria_metrics
 from tests.telemetry.factory import make_batch, network_series
 
 SECONDS = 240
@@ -97,3 +100,35 @@ def test_no_sample_is_lost_when_the_server_stops_mid_run(
         assert_same_samples(reader.query(ALL, from_ms(start), from_ms(end)), batch.sorted())
     finally:
         reader.close()
+
+
+def test_samples_written_while_the_server_was_never_up_wait_in_the_spool_for_the_next_store(
+    network_12: Inventory, tmp_path: Path
+) -> None:
+    binary = require_victoria_metrics()
+    server = VictoriaMetrics(tmp_path / "vm-data", binary)  # not started yet: its port is dead
+    settings = InfluxSettings(
+        url=server.url,
+        spool_dir=tmp_path / "spool",
+        tags={"instance": "late-server"},
+        close_timeout=0.2,
+        **FAST_RETRIES,
+    )
+    now = int(time.time() * 1000)
+    batch = make_batch(network_series(network_12), now - now % 1000 - 60_000, 30)
+    store = InfluxStore(settings)
+    store.write(batch)
+    with pytest.raises(StoreUnavailableError, match="payloads wait in"):
+        store.flush(timeout=0.5)
+    store.close()
+    assert list((tmp_path / "spool").glob("*.lp"))
+
+    server.start()
+    try:
+        later = InfluxStore(settings)  # e.g. the controller, restarted: sends the spool first
+        later.flush(timeout=60)
+        later.close()
+        assert server_counts(server.url, "late-server") == (len(batch), len(batch))
+    finally:
+        server.stop()
+    assert not list((tmp_path / "spool").glob("*.lp"))

@@ -63,3 +63,10 @@ def encode(batch: SampleBatch, tags: str = "", start: int = 0, stop: int | None 
         )
     ]
     return "\n".join(lines).encode()
+
+
+def series_of(line: bytes) -> tuple[str, str, str, int]:
+    """(site, link, app, ts_ms) of one line this module wrote (app "" if it has none)."""
+    key, _, rest = line.decode().partition(" ")
+    tags = dict(part.split("=", 1) for part in key.split(",")[1:])
+    return tags["site"], tags["link"], tags.get("app", ""), int(rest.rpartition(" ")[2])

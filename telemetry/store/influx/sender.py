@@ -69,6 +69,8 @@ class Sender:
         self._stopping = False
         self._stop_deadline = 0.0
         self._error: BaseException | None = None
+        self.last_acknowledged: bytes | None = None
+        """The last line of the last payload the server acknowledged (a read barrier)."""
         self._thread = threading.Thread(target=self._main, name="telemetry-influx", daemon=True)
         self._thread.start()
 
@@ -180,8 +182,7 @@ class Sender:
         for attempt in range(self._max_attempts):
             result = self._poster.post(payload)
             if result.outcome is Outcome.SENT:
-                self._backoff.reset()
-                self._count(sent_lines=lines)
+                self._acknowledged(payload, lines)
                 break
             if result.outcome is Outcome.REJECTED:
                 self._reject(payload, lines, result)
@@ -211,8 +212,7 @@ class Sender:
             self._count(failed_attempts=1)
             return False
         if result.outcome is Outcome.SENT:
-            self._count(sent_lines=line_count(payload))
-            self._backoff.reset()
+            self._acknowledged(payload, line_count(payload))
         else:
             self._reject(payload, line_count(payload), result)
         self._spool.remove(seq)
@@ -221,6 +221,11 @@ class Sender:
         with self._changed:
             self._changed.notify_all()
         return True
+
+    def _acknowledged(self, payload: bytes, lines: int) -> None:
+        self._backoff.reset()
+        self.last_acknowledged = payload.rpartition(b"\n")[2]
+        self._count(sent_lines=lines)
 
     def _reject(self, payload: bytes, lines: int, result: Result) -> None:
         """Keep a refused payload aside (never silently dropped) and go on with the next."""

@@ -19,7 +19,7 @@ from telemetry.errors import StoreClosedError, StoreUnavailableError
 from telemetry.samples import to_ms
 from telemetry.store.base import ALL, DEFAULT_LOOKBACK, Selector
 from telemetry.store.influx.backoff import Backoff
-from telemetry.store.influx.lineproto import encode, fixed_tags
+from telemetry.store.influx.lineproto import encode, fixed_tags, series_of
 from telemetry.store.influx.reader import VictoriaMetricsReader
 from telemetry.store.influx.sender import DeliveryStats, Poster, Sender
 from telemetry.store.influx.settings import InfluxSettings
@@ -56,7 +56,6 @@ class InfluxStore:
             queue_payloads=settings.queue_payloads,
         )
         self._closed = False
-        self._last: tuple[Selector, int] | None = None  # the newest row written: read barrier
 
     @property
     def stats(self) -> DeliveryStats:
@@ -72,15 +71,11 @@ class InfluxStore:
         for start in range(0, len(batch), step):
             stop = min(start + step, len(batch))
             self._sender.submit(encode(batch, self._tags, start, stop), stop - start)
-        if len(batch):
-            last = len(batch) - 1
-            select = Selector(batch.site[last], batch.link[last], batch.app[last])
-            self._last = (select, int(batch.ts_ms[last]))
 
     def flush(self, timeout: float = 30.0) -> None:
-        """Wait until the server acknowledged everything (spool included) and the last sample
-        written is readable. Raises `StoreUnavailableError` after `timeout` s; nothing is lost
-        then, the spool keeps the rest."""
+        """Wait until the server acknowledged everything (spool included) and the last line it
+        acknowledged is readable (payloads go in order, so that line is the newest). Raises
+        `StoreUnavailableError` after `timeout` s; nothing is lost then, the spool keeps it."""
         deadline = time.monotonic() + timeout
         if not self._sender.settle(timeout):
             stats = self.stats
@@ -88,9 +83,11 @@ class InfluxStore:
                 f"{self.settings.url} did not acknowledge all samples within {timeout:g} s; "
                 f"{stats.spool_depth} payloads wait in {self.settings.spool_dir}"
             )
-        if self._last is None:
+        last = self._sender.last_acknowledged
+        if last is None:
             return
-        select, ts = self._last
+        site, link, app, ts = series_of(last)
+        select = Selector(site, link, app)
         while True:  # the server acknowledges before it makes samples searchable (~1 s)
             self._reader.make_readable()
             if len(self._reader.raw(select, ts, ts + 1)):
