@@ -76,11 +76,24 @@ def step_batch(
 
 def _dampen(cx: Compiled, state: BatchState, obs: BatchObservations, now: float) -> Damped:
     damp = cx.policy.sla_dampening
-    down = ~obs.up[:, :, None]
-    bad = obs.latency_ms[:, :, None] > cx.max_latency
-    bad |= obs.jitter_ms[:, :, None] > cx.max_jitter
-    bad |= obs.loss_pct[:, :, None] > cx.max_loss
-    bad |= down
+    up = obs.up
+    # Most links meet even the strictest class: test those per link, the rest per class.
+    clean = (
+        up
+        & (obs.latency_ms <= cx.max_latency.min())
+        & (obs.jitter_ms <= cx.max_jitter.min())
+        & (obs.loss_pct <= cx.max_loss.min())
+    )
+    bad = np.zeros(state.violated.shape, dtype=np.bool_)
+    r, k = np.nonzero(~clean)
+    if r.size:
+        bad[r, k] = (
+            (obs.latency_ms[r, k, None] > cx.max_latency)
+            | (obs.jitter_ms[r, k, None] > cx.max_jitter)
+            | (obs.loss_pct[r, k, None] > cx.max_loss)
+            | ~up[r, k, None]
+        )
+    down = ~up[:, :, None]
     bad_run = np.minimum(state.bad_run, RUN_CAP - 1) + 1
     bad_run *= bad
     good_run = np.minimum(state.good_run, RUN_CAP - 1) + 1
@@ -89,21 +102,22 @@ def _dampen(cx: Compiled, state: BatchState, obs: BatchObservations, now: float)
     entering = bad & (down | (bad_run >= damp.bad_samples)) & ~state.violated
     violated = state.violated | entering
     hold, last_clear = state.hold, state.last_clear  # copied below only if they change
-    idx = np.nonzero(entering)
-    if idx[0].size:
+    idx = np.flatnonzero(entering)  # flat indices: cheaper than 3-D nonzero
+    if idx.size:
         # Flap dampening: re-entering soon after leaving doubles the hold-down.
         hold = hold.copy()
-        recent = now - last_clear[idx] < damp.flap_window_s
-        hold[idx] = np.where(
-            recent, np.minimum(hold[idx] * 2, damp.max_hold_down_s), damp.hold_down_s
+        flat_hold = hold.reshape(-1)
+        recent = now - last_clear.reshape(-1)[idx] < damp.flap_window_s
+        flat_hold[idx] = np.where(
+            recent, np.minimum(flat_hold[idx] * 2, damp.max_hold_down_s), damp.hold_down_s
         )
     # Leaving needs the float hold-down test; evaluate it only where the counts allow it.
-    idx = np.nonzero(violated & (good_run >= damp.good_samples))
-    if idx[0].size:
-        leave = now - last_bad[idx] >= hold[idx]
-        violated[idx] = ~leave
+    idx = np.flatnonzero(violated & (good_run >= damp.good_samples))
+    if idx.size:
+        leave = now - last_bad.reshape(-1)[idx] >= hold.reshape(-1)[idx]
+        violated.reshape(-1)[idx] = ~leave
         last_clear = last_clear.copy()
-        last_clear[idx[0][leave], idx[1][leave], idx[2][leave]] = now
+        last_clear.reshape(-1)[idx[leave]] = now
     return Damped(bad_run, good_run, bad, violated, last_bad, hold, last_clear)
 
 

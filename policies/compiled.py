@@ -74,7 +74,9 @@ def compile_policy(policy: Policy, network: Network) -> Compiled:
             f"applications: no application named {', '.join(map(repr, unknown))} in the "
             f"network (known: {', '.join(a.name for a in network.apps)})"
         )
-    classes = network.sla_classes
+    # Only the classes some SLA-mode app uses get dampening state (fewer arrays per step).
+    used = {a.sla.name for a in network.apps if Mode.SLA in policy.for_app(a.name).modes}
+    classes = tuple(c for c in network.sla_classes if c.name in used)
     class_idx = {c.name: i for i, c in enumerate(classes)}
     inf = math.inf
     n_sites, n_links, n_apps = len(network.sites), network.max_links, len(network.apps)
