@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from controller.api import admin, catalogue, inventory, problems, sites
+from controller.api import admin, catalogue, inventory, policies, problems, sites
 from controller.auth.ratelimit import FailureLimiter
 from controller.db.engine import make_engine
 from controller.db.migrate import upgrade
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.auth_failures = FailureLimiter()
     problems.install(app)
     routers = (inventory.router, sites.router, catalogue.sla_router, catalogue.app_router,
-               admin.router)  # fmt: skip
+               policies.router, admin.router)  # fmt: skip
     for router in routers:
         app.include_router(router)
     return app

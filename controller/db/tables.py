@@ -134,3 +134,27 @@ class AuditRow(Base):
     resource: Mapped[str] = mapped_column(String(200), index=True)
     before: Mapped[Any | None] = mapped_column(Document, nullable=True)
     after: Mapped[Any | None] = mapped_column(Document, nullable=True)
+
+
+class PolicyVersionRow(Base):
+    """One immutable version of the policy of a scope ('default', 'class:B', 'site:<id>')."""
+
+    __tablename__ = "policy_versions"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doc: Mapped[dict[str, Any] | None] = mapped_column(Document, nullable=True)  # None: removed
+    author: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    diff: Mapped[list[dict[str, Any]]] = mapped_column(Document)
+
+
+class PolicyHeadRow(Base):
+    """The current version of each scope. Moving it is the compare-and-set that makes a policy
+    change atomic and refuses a stale one (If-Match)."""
+
+    __tablename__ = "policy_heads"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)

@@ -18,6 +18,7 @@ from controller.db.tables import (
 )
 from controller.store.audit import AuditLog, record
 from controller.store.catalogue_store import Applications, SlaClasses
+from controller.store.policy_store import Policies
 from controller.store.site_store import Sites
 from controller.store.user_store import Users
 from sites.applications import Application, SlaClass
@@ -42,6 +43,7 @@ class Store:
         self.applications = Applications(engine)
         self.users = Users(engine)
         self.audit = AuditLog(engine)
+        self.policies = Policies(engine)
 
     def summary(self) -> Summary:
         with Session(self.engine) as session:
