@@ -53,6 +53,13 @@ class VictoriaMetrics:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def pid(self) -> int:
+        """Process id of the running server."""
+        if self._process is None:
+            raise StoreError(f"{BINARY} is not running")
+        return self._process.pid
+
+    @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 

@@ -72,6 +72,11 @@ class InfluxStore:
             stop = min(start + step, len(batch))
             self._sender.submit(encode(batch, self._tags, start, stop), stop - start)
 
+    def wait_acknowledged(self, timeout: float) -> bool:
+        """True once the server acknowledged every sample written so far (spool included);
+        unlike `flush` it does not wait for the samples to become readable."""
+        return self._sender.settle(timeout)
+
     def flush(self, timeout: float = 30.0) -> None:
         """Wait until the server acknowledged everything (spool included) and the last line it
         acknowledged is readable (payloads go in order, so that line is the newest). Raises
