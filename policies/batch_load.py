@@ -111,7 +111,7 @@ def _share_one(w: Work, rows: IntArray, apps: IntArray) -> None:
     if gone.any():
         _merge(reasons, why(w, r[gone], a[gone], c[gone], to[gone]), gone)
     w.reasons.write(r, a, reasons)
-    w.move(r, a, to)
+    w.move(r, a, to, plan_first=True)
     del j
 
 

@@ -53,12 +53,17 @@ class Work:
         d: FloatArray = self.obs.demand_mbps[rows, apps] / self.obs.capacity_mbps[rows, slots]
         return d
 
-    def move(self, rows: IntArray, apps: IntArray, to: IntArray) -> None:
-        """Move app `apps` of site `rows` to `to`, keeping the load books (rows are unique)."""
+    def move(
+        self, rows: IntArray, apps: IntArray, to: IntArray, *, plan_first: bool = False
+    ) -> None:
+        """Move app `apps` of site `rows` to `to`, keeping the load books (rows are unique).
+        A first placement changes no load unless `plan_first`, as in reference.py."""
         cur = self.link[rows, apps]
-        placed = cur >= 0  # a first placement changes no load, as in reference.py
-        r, a, c, t = rows[placed], apps[placed], cur[placed], to[placed]
+        placed = cur >= 0
+        r, a, c = rows[placed], apps[placed], cur[placed]
         self.load[r, c] -= self.share(r, a, c)
+        counted = placed | plan_first
+        r, a, t = rows[counted], apps[counted], to[counted]
         self.load[r, t] += self.share(r, a, t)
         self.link[rows, apps] = to
 

@@ -15,8 +15,8 @@ made here first. Phases, in order (docs/policies.md explains each):
 
 Load bookkeeping: `load` starts at the measured utilization; every move subtracts the app's
 share (demand / capacity) from its source and adds it to its destination, in the order the
-moves are made; a first placement changes no load. Both paths do the same float operations
-in the same order, so they agree exactly.
+moves are made; a first placement changes no load, except in the share rule, which plans it.
+Both paths do the same float operations in the same order, so they agree exactly.
 """
 
 from __future__ import annotations
@@ -64,12 +64,15 @@ class _Site:
     def share(self, a: int, slot: int) -> float:
         return self.demand[a] / self.cap[slot]
 
-    def move(self, a: int, to: int, reason: Reason) -> None:
+    def move(self, a: int, to: int, reason: Reason, *, plan_first: bool = False) -> None:
         cur = self.link[a]
         # A first placement (cur < 0) changes no load: the measured utilization already holds
-        # the traffic, wherever the network carried it before the engine's first step.
+        # the traffic, wherever the network carried it before the engine's first step. The
+        # share rule plans its first placements (`plan_first`): it fills links one app at a
+        # time, and counting a demand twice is safer than overfilling a link.
         if cur >= 0:
             self.load[cur] -= self.share(a, cur)
+        if cur >= 0 or plan_first:
             self.load[to] += self.share(a, to)
         self.link[a] = to
         self.reason[a] = reason
@@ -310,7 +313,7 @@ def _share(site: _Site) -> None:
             reason = Reason(
                 Rule.SHARE, site.ids[cur], Metric.UTILIZATION, site.load[cur], upper[cur]
             )
-        site.move(a, to, reason)
+        site.move(a, to, reason, plan_first=True)
 
 
 def _hysteresis(site: _Site) -> None:

@@ -106,6 +106,7 @@ def run(
     capacity: dict[str, float] | None = None,
     demand: dict[str, float] | None = None,
     dt: float = 1.0,
+    start_on: str | None = "mpls-1",
 ) -> Run:
     """Drive one branch for `seconds` through both engine paths; they must agree."""
     apps = tuple(apps or reference_apps())
@@ -116,8 +117,8 @@ def run(
     engine = PolicyEngine(policy, network)
     state = engine.initial_site_state(site.id)
     batch = engine.initial_state()
-    primary = site.links[0].id
-    where = {a.name: primary for a in apps}  # before the first step, traffic is on the primary
+    # Before the first step the traffic is on `start_on` (None: not flowing yet).
+    where: dict[str, str | None] = {a.name: start_on for a in apps}
     out: list[tuple[float, tuple[Decision, ...]]] = []
     steps = int(seconds / dt)
     for i in range(steps + 1):
