@@ -14,12 +14,13 @@ import numpy as np
 import numpy.typing as npt
 
 from telemetry.batch import METRICS, FloatArray, SampleBatch, WindowBatch
+from telemetry.errors import QueryError
 
 
 def window_bounds(start_ms: int, end_ms: int, window_ms: int) -> tuple[int, int]:
     """[start, end) widened to whole windows: a window is either wholly in a result or not."""
     if window_ms <= 0:
-        raise ValueError("the window must be positive")
+        raise QueryError(f"a window must be at least 1 ms, got {window_ms} ms")
     return start_ms - start_ms % window_ms, -(-end_ms // window_ms) * window_ms
 
 

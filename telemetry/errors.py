@@ -13,6 +13,10 @@ class SampleError(TelemetryError, ValueError):
     """A sample or a batch of samples is invalid. The message names the field (and row)."""
 
 
+class QueryError(TelemetryError, ValueError):
+    """A read asks for something meaningless, such as a window shorter than a millisecond."""
+
+
 class StoreError(TelemetryError):
     """A storage backend failed: bad settings, a broken database, an unexpected answer."""
 

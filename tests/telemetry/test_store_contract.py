@@ -15,7 +15,7 @@ import pytest
 from sites.inventory import Inventory
 from telemetry.aggregate import aggregate
 from telemetry.batch import SampleBatch
-from telemetry.errors import StoreClosedError
+from telemetry.errors import QueryError, StoreClosedError
 from telemetry.samples import from_ms
 from telemetry.store import ALL, Selector
 from tests.telemetry.checks import assert_same_samples, assert_same_windows
@@ -160,3 +160,9 @@ def test_a_closed_store_refuses_writes(open_backend: OpenStore, network_12: Inve
     store.close()
     with pytest.raises(StoreClosedError):
         store.write(make_batch(network_series(network_12)[:1], recent_start(), 1))
+
+
+def test_a_window_shorter_than_a_millisecond_is_refused(open_backend: OpenStore) -> None:
+    start = recent_start()
+    with pytest.raises(QueryError, match="at least 1 ms"):
+        open_backend().query(ALL, from_ms(start), from_ms(start + 1000), timedelta(0))

@@ -77,6 +77,8 @@ class VictoriaMetricsReader:
                 continue
             item = json.loads(line)
             labels = item["metric"]
+            if "site" not in labels or "link" not in labels:
+                continue  # someone else's metric under our name: not a sample of ours
             key = (labels["site"], labels["link"], labels.get("app", ""))
             field = labels["__name__"].removeprefix(f"{MEASUREMENT}_")
             values = columns[key].setdefault(field, {})
