@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from controller.api import admin, catalogue, inventory, policies, problems, sites
 from controller.auth.ratelimit import FailureLimiter
@@ -35,7 +36,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             if owned:
                 app.state.store.engine.dispose()
 
-    app = FastAPI(
+    # FastAPIOffline serves the Swagger UI and ReDoc assets itself: /docs works with no Internet.
+    app = FastAPIOffline(
         title="Branchline controller",
         version="0.1.0",
         summary="SD-WAN controller: sites, links, applications, routing policies",
@@ -48,5 +50,5 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     routers = (inventory.router, sites.router, catalogue.sla_router, catalogue.app_router,
                policies.router, admin.router)  # fmt: skip
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=problems.ERRORS)
     return app

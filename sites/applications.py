@@ -56,13 +56,23 @@ PortSpec = Annotated[
 """A port (443) or an inclusive range ('10000-20000')."""
 
 
+def _text_only(value: object) -> object:
+    # ipaddress would read an integer (or a bool) as an address: 'false' must not be 0.0.0.0/32.
+    if not isinstance(value, str):
+        raise ValueError(f"write the prefix as text, like '10.1.11.0/24', not {value!r}")
+    return value
+
+
+Prefix = Annotated[ipaddress.IPv4Network | ipaddress.IPv6Network, BeforeValidator(_text_only)]
+
+
 class TrafficMatch(FrozenModel):
     """How a CPE recognises an application's packets. At least one criterion is required."""
 
     protocol: IpProtocol = IpProtocol.ANY
     ports: tuple[PortSpec, ...] = ()
     dscp: tuple[Annotated[int, Field(ge=0, le=63)], ...] = ()
-    destinations: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    destinations: tuple[Prefix, ...] = ()
 
     def rule_problems(self) -> list[Problem]:
         problems = []

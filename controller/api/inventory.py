@@ -14,6 +14,10 @@ from sites.overlay import build_overlay, overlay_problems
 router = APIRouter(prefix="/api/v1", tags=["inventory"])
 
 MAX_INVENTORY_BYTES = 64 * 2**20  # a 10,000-branch inventory is about 8 MiB
+INVENTORY_DOCUMENT = {
+    "type": "object",
+    "description": "an inventory in the YAML format of docs/inventory.md",
+}
 
 
 class Health(BaseModel):
@@ -41,7 +45,11 @@ def health(store: StoreDep) -> Health:
     return Health(status="ok", organisation=summary.organisation, sites=summary.sites)
 
 
-@router.get("/inventory", response_class=PlainTextResponse)
+@router.get(
+    "/inventory",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"application/yaml": {"schema": INVENTORY_DOCUMENT}}}},
+)
 def export_inventory(store: StoreDep, _: NetworkViewer) -> PlainTextResponse:
     """The whole inventory in the YAML format that `branchline inventory validate` reads."""
     return PlainTextResponse(

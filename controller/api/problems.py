@@ -8,12 +8,50 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from controller.errors import StoreError
 from sites.errors import InventoryError, format_loc
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    line: int | None = None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with the bad fields when there are any."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+def _documented(status: int, when: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {"model": Problem, "description": when, "content": {PROBLEM_JSON: {"schema": schema}}}
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _documented(400, "the request cannot be read"),
+    401: _documented(401, "no token, or a token that is not valid"),
+    403: _documented(403, "the token lacks the role or the site scope"),
+    404: _documented(404, "no such resource"),
+    409: _documented(409, "conflicts with what is stored"),
+    412: _documented(412, "If-Match names a version that is no longer current"),
+    413: _documented(413, "the body is too large"),
+    422: _documented(422, "invalid input; each bad field is named"),
+    428: _documented(428, "a write without If-Match"),
+    429: _documented(429, "too many failed authentications from this address"),
+}
+"""The error responses every route may give, for the OpenAPI document."""
 
 
 def problem(
@@ -29,11 +67,21 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(
-        exc.status_code, str(exc.detail), headers=dict(exc.headers) if exc.headers else None
-    )
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route that matched the path.
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return problem(exc.status_code, str(exc.detail), headers=headers or None)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
+            methods |= route.methods
+    return sorted(methods)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -170,3 +170,12 @@ def test_application_needs_a_way_to_be_recognised() -> None:
     )
     assert app.match.ports == ("53", "5000-5010")
     assert app.model_dump(mode="json")["match"]["ports"] == [53, "5000-5010"]
+
+
+def test_destinations_must_be_written_as_prefixes() -> None:
+    base = {"name": "x", "priority": "low", "sla_class": "bulk", "expected_kbps": 10}
+    for bad in (False, 0, 167772160):
+        with pytest.raises(ValidationError, match="write the prefix as text"):
+            Application.model_validate({**base, "match": {"destinations": [bad]}})
+    app = Application.model_validate({**base, "match": {"destinations": ["10.1.11.0/24"]}})
+    assert str(app.match.destinations[0]) == "10.1.11.0/24"
