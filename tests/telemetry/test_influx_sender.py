@@ -177,7 +177,9 @@ def test_line_protocol_has_the_documented_schema() -> None:
     assert encode(batch, start=1).count(b"\n") == 0
 
 
-@pytest.mark.parametrize("tags", [{"site": "x"}, {"Instance": "a"}, {"instance": "a b"}])
+@pytest.mark.parametrize(
+    "tags", [{"site": "x"}, {"Instance": "a"}, {"instance": "a b"}, {"instance": "a\n"}]
+)
 def test_fixed_tags_cannot_clash_or_need_escaping(tags: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="tag"):
         fixed_tags(tags)

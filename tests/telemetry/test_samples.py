@@ -92,6 +92,7 @@ def columns(n: int = 3, **change: Any) -> dict[str, Any]:
         ({"latency_ms": np.array([1.0, -2, 3])}, r"row 1: latency_ms"),
         ({"site": ["a", "B", "a"]}, r"row 1: site: 'B'"),
         ({"app": ["", "x y", ""]}, r"row 1: app"),
+        ({"link": ["l", "l", "l\n"]}, r"row 2: link"),  # would split a line-protocol line
         ({"link": ["l", "l"]}, r"link: 2 values for 3 rows"),
         ({"ts_ms": np.array([0, -5, 1])}, r"row 1: ts_ms is before 1970"),
     ],

@@ -21,7 +21,7 @@ from telemetry.batch import METRICS, SampleBatch
 MEASUREMENT = "wan_link"
 FIELDS = (*METRICS, "up")
 SERIES_TAGS = ("site", "link", "app")
-_TAG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+_TAG = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")  # used with fullmatch (see batch.py)
 _UP = ("0i", "1i")
 
 
@@ -30,7 +30,7 @@ def fixed_tags(tags: Mapping[str, str]) -> str:
     for key, value in tags.items():
         if key in SERIES_TAGS or key == "__name__":
             raise ValueError(f"tag {key!r} is reserved for the sample's own series")
-        if not (_TAG.match(key) and _TAG.match(value)):
+        if not (_TAG.fullmatch(key) and _TAG.fullmatch(value)):
             raise ValueError(f"tag {key}={value!r}: keys and values must be lower-case ids")
     return "".join(f",{key}={tags[key]}" for key in sorted(tags))
 
