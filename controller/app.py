@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from controller.api import admin, catalogue, inventory, policies, problems, sites
+from controller.api import (
+    admin,
+    catalogue,
+    decisions,
+    inventory,
+    policies,
+    problems,
+    sites,
+    telemetry,
+)
+from controller.api.limits import BodyLimit
 from controller.auth.ratelimit import FailureLimiter
 from controller.db.engine import make_engine
 from controller.db.migrate import upgrade
+from controller.reconcile.loop import run_forever
+from controller.reconcile.reconciler import Reconciler
 from controller.settings import Settings
 from controller.store.inventory_store import Store
+from telemetry.store.base import TelemetryStore
+from telemetry.store.registry import open_store as open_telemetry
 
 
 def open_store(settings: Settings) -> Store:
@@ -23,17 +40,45 @@ def open_store(settings: Settings) -> Store:
     return Store(engine)
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
-    """The API over `store`, or over the database that `settings` name (opened at startup)."""
+def open_telemetry_store(settings: Settings) -> TelemetryStore:
+    backend, options = settings.telemetry_options()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return open_telemetry(backend, **options)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    telemetry_store: TelemetryStore | None = None,
+) -> FastAPI:
+    """The API. What is not handed in is opened from `settings` at startup and closed at
+    shutdown; the reconcile loop runs while the app does (if its interval is not 0)."""
+    config = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = store is None
-        app.state.store = store if store is not None else open_store(settings or Settings())
+        opened_store = store is None
+        opened_telemetry = telemetry_store is None
+        app.state.store = store if store is not None else open_store(config)
+        if telemetry_store is None:
+            app.state.telemetry = open_telemetry_store(config)
+        app.state.reconciler = _reconciler(app, config)
+        loop = None
+        if config.reconcile_interval_s > 0:
+            loop = asyncio.create_task(
+                run_forever(app.state.reconciler, config.reconcile_interval_s)
+            )
         try:
             yield
         finally:
-            if owned:
+            if loop is not None:
+                loop.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await loop
+            if opened_telemetry:
+                app.state.telemetry.close()
+            if opened_store:
                 app.state.store.engine.dispose()
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets itself: /docs works with no Internet.
@@ -43,12 +88,28 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         summary="SD-WAN controller: sites, links, applications, routing policies",
         lifespan=lifespan,
     )
-    if store is not None:  # usable without running the lifespan (e.g. plain TestClient calls)
+    # Usable without running the lifespan too (e.g. TestClient used without `with`).
+    if store is not None:
         app.state.store = store
+    if telemetry_store is not None:
+        app.state.telemetry = telemetry_store
+    if store is not None and telemetry_store is not None:
+        app.state.reconciler = _reconciler(app, config)
     app.state.auth_failures = FailureLimiter()
+    limits = {
+        "/api/v1/telemetry": telemetry.MAX_BYTES,
+        "/api/v1/inventory": inventory.MAX_INVENTORY_BYTES,
+        "/api/v1": 2**20,  # any other body: a site, a policy
+    }
+    app.add_middleware(BodyLimit, limits=limits)
     problems.install(app)
     routers = (inventory.router, sites.router, catalogue.sla_router, catalogue.app_router,
-               policies.router, admin.router)  # fmt: skip
+               policies.router, decisions.router, telemetry.router, admin.router)  # fmt: skip
     for router in routers:
         app.include_router(router, responses=problems.ERRORS)
     return app
+
+
+def _reconciler(app: FastAPI, config: Settings) -> Reconciler:
+    lookback = timedelta(seconds=config.observation_lookback_s)
+    return Reconciler(app.state.store, app.state.telemetry, lookback)

@@ -25,6 +25,26 @@ class Settings(BaseSettings):
     database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    influxdb_url: str | None = Field(
+        default=None, description="store telemetry in InfluxDB (v2 write API) instead of SQLite"
+    )
+    influxdb_token: str = ""
+    reconcile_interval_s: float = Field(
+        default=5.0, ge=0, description="how often the engine re-evaluates every site; 0: never"
+    )
+    observation_lookback_s: float = Field(
+        default=30.0, gt=0, description="a link silent for longer is not observed"
+    )
+
+    def telemetry_options(self) -> tuple[str, dict[str, object]]:
+        """The telemetry backend and its options: embedded SQLite unless InfluxDB is named."""
+        if self.influxdb_url:
+            return "influxdb", {
+                "url": self.influxdb_url,
+                "token": self.influxdb_token,
+                "spool_dir": self.data_dir / "telemetry-spool",
+            }
+        return "embedded", {"path": self.data_dir / "telemetry.db"}
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, field_validator
 
 from sites.base import FrozenModel, Identifier
 
@@ -30,6 +30,14 @@ class Sample(FrozenModel):
     utilization: float = Field(ge=0, le=1, allow_inf_nan=False)
     throughput_bps: float = Field(ge=0, allow_inf_nan=False)
     up: bool
+
+    @field_validator("timestamp")
+    @classmethod
+    def _after_epoch(cls, moment: datetime) -> datetime:
+        # Storage counts milliseconds from 1970; an earlier time is a CPE with a reset clock.
+        if moment < EPOCH:
+            raise ValueError("must not be before 1970-01-01T00:00:00Z (is the CPE's clock set?)")
+        return moment
 
     @property
     def ts_ms(self) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 
 from controller.app import create_app, open_store
 from controller.auth.principal import Role
@@ -16,7 +17,14 @@ from controller.store.inventory_store import Store
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory
 from sites.loader import load_inventory_text
+from tests.components import in_ci
 from tests.postgres import PostgresServer, postgres_server
+
+# In CI every property test explores the same examples on every run, so a red build always
+# points at a change of ours; on a developer's machine hypothesis keeps exploring new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+if in_ci():
+    hypothesis_settings.load_profile("ci")
 
 DATA = Path(__file__).parent / "sites" / "data"
 BRANCHLINE = Path(sys.executable).parent / "branchline"

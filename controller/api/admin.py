@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from controller.api.auth import Admin
-from controller.api.deps import StoreDep
+from controller.api.deps import MAX_OFFSET, StoreDep
 from controller.auth.principal import Role
 from controller.errors import UnknownReferenceError
 from controller.store.site_store import SiteFilter
@@ -118,7 +118,7 @@ def read_audit(
     actor: str | None = None,
     resource: Annotated[str | None, Query(description="prefix, e.g. sites/ or sites/br-x")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AuditPage:
     """Every write, newest first: who, when, what, and the resource before and after."""
     total, entries = store.audit.list(actor, resource, limit, offset)

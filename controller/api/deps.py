@@ -35,3 +35,7 @@ IfMatch = Annotated[int, Depends(if_match)]
 def with_etag(response: Response, stored: Stored[T]) -> T:
     response.headers["ETag"] = stored.etag
     return stored.value
+
+
+MAX_OFFSET = 1_000_000_000
+"""The largest list offset a request may ask for: beyond it databases overflow their integers."""

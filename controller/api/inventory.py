@@ -69,9 +69,7 @@ def export_inventory(store: StoreDep, _: NetworkViewer) -> PlainTextResponse:
 async def import_inventory(store: StoreDep, who: Admin, request: Request) -> ImportSummary:
     """Replace the stored inventory with a YAML file, all or nothing: a file with any problem
     changes nothing and gets 422 listing every problem with its line and field."""
-    body = await request.body()
-    if len(body) > MAX_INVENTORY_BYTES:
-        raise HTTPException(413, f"an inventory may be at most {MAX_INVENTORY_BYTES} bytes")
+    body = await request.body()  # at most MAX_INVENTORY_BYTES: controller.api.limits.BodyLimit
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from controller.errors import StoreError
 from sites.errors import InventoryError, format_loc
+from telemetry.errors import SampleError, StoreUnavailableError
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -50,6 +51,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: _documented(422, "invalid input; each bad field is named"),
     428: _documented(428, "a write without If-Match"),
     429: _documented(429, "too many failed authentications from this address"),
+    503: _documented(503, "a store the request needs is unavailable"),
 }
 """The error responses every route may give, for the OpenAPI document."""
 
@@ -108,8 +110,17 @@ async def _inventory_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(422, f"{count} problem{'s' if count != 1 else ''} in inventory", errors=errors)
 
 
+async def _telemetry_error(_: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, StoreUnavailableError):
+        return problem(503, f"the telemetry store is unavailable: {exc}")
+    assert isinstance(exc, SampleError)
+    return problem(422, f"invalid samples: {exc}")
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(InventoryError, _inventory_error)
+    app.add_exception_handler(SampleError, _telemetry_error)
+    app.add_exception_handler(StoreUnavailableError, _telemetry_error)

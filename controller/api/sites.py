@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from controller.api.auth import Operator, Viewer, check_site
-from controller.api.deps import IfMatch, StoreDep, with_etag
+from controller.api.deps import MAX_OFFSET, IfMatch, StoreDep, with_etag
 from controller.store.site_store import SiteFilter
 from sites.enums import BranchClass, SiteRole, Transport
 from sites.site import Site
@@ -26,7 +26,7 @@ class SiteQuery(BaseModel):
     city: str | None = Field(default=None, description="case-insensitive")
     transport: Transport | None = Field(default=None, description="sites with such a link")
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class SiteSummary(BaseModel):

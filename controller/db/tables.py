@@ -178,3 +178,37 @@ class PolicyHeadRow(Base):
 
     scope: Mapped[str] = mapped_column(String(80), primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
+
+
+class SitePathRow(Base):
+    """Where each application of each site goes now, and the engine's reason."""
+
+    __tablename__ = "site_paths"
+
+    site_id: Mapped[str] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    app: Mapped[str] = mapped_column(String(64), primary_key=True)
+    link: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    since: Mapped[datetime] = mapped_column(UtcDateTime)
+    rule: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(500))
+    policy_scope: Mapped[str] = mapped_column(String(80))
+    policy_version: Mapped[int] = mapped_column(Integer)
+
+
+class PathChangeRow(Base):
+    """The journal: one row per move of an application from one link to another."""
+
+    __tablename__ = "path_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    site_id: Mapped[str] = mapped_column(String(64), index=True)
+    app: Mapped[str] = mapped_column(String(64), index=True)
+    from_link: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    to_link: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(500))
+    policy_scope: Mapped[str] = mapped_column(String(80))
+    policy_version: Mapped[int] = mapped_column(Integer)

@@ -43,6 +43,11 @@ class AuditLog:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    def newest_id(self) -> int:
+        """The id of the newest entry (0 when empty): it grows with every write."""
+        with Session(self._engine) as session:
+            return int(session.scalar(select(func.max(AuditRow.id))) or 0)
+
     def list(
         self, actor: str | None, resource: str | None, limit: int, offset: int
     ) -> tuple[int, list[AuditEntry]]:

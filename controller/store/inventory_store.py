@@ -18,6 +18,7 @@ from controller.db.tables import (
 )
 from controller.store.audit import AuditLog, record
 from controller.store.catalogue_store import Applications, SlaClasses
+from controller.store.path_store import Paths
 from controller.store.policy_store import Policies
 from controller.store.site_store import Sites
 from controller.store.user_store import Users
@@ -44,6 +45,7 @@ class Store:
         self.users = Users(engine)
         self.audit = AuditLog(engine)
         self.policies = Policies(engine)
+        self.paths = Paths(engine)
 
     def summary(self) -> Summary:
         with Session(self.engine) as session:

@@ -133,3 +133,18 @@ def test_stores_are_found_by_name() -> None:
     assert {"embedded", "influxdb"} <= set(backends())
     with pytest.raises(UnknownBackendError, match="no telemetry store 'mongo'"):
         open_store("mongo")
+
+
+def test_a_timestamp_before_1970_is_refused_at_the_edge() -> None:
+    """A CPE whose clock reset reports 1969: refused with the field named, not stored."""
+    import pytest
+    from pydantic import ValidationError
+
+    from telemetry.samples import Sample
+
+    fields = {"site": "br-a-001", "link": "inet-1", "latency_ms": 1.0, "jitter_ms": 0.0,
+              "loss_pct": 0.0, "utilization": 0.1, "throughput_bps": 1.0, "up": True}  # fmt: skip
+    with pytest.raises(ValidationError, match="timestamp") as caught:
+        Sample.model_validate({**fields, "timestamp": "1969-12-31T23:59:59Z"})
+    assert "before 1970" in str(caught.value)
+    assert Sample.model_validate({**fields, "timestamp": "1970-01-01T00:00:00Z"}).ts_ms == 0

@@ -1,0 +1,128 @@
+"""Where traffic goes and why: current paths per site, the journal of path changes, and the
+preview of a proposed policy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from controller.api.auth import Viewer, check_site
+from controller.api.deps import MAX_OFFSET, StoreDep
+from controller.reconcile.preview import preview
+from controller.store.path_store import JournalQuery, PathChange, PathInfo
+from policies.policy import Policy
+
+router = APIRouter(prefix="/api/v1", tags=["decisions"])
+
+
+class PolicyRead(BaseModel):
+    scope: str
+    version: int
+
+
+class PathRead(BaseModel):
+    app: str
+    link: str | None
+    since: datetime
+    rule: str
+    reason: str
+    policy: PolicyRead
+
+
+class PathChangeRead(BaseModel):
+    id: int
+    at: datetime
+    site: str
+    app: str
+    from_link: str | None
+    to_link: str | None
+    rule: str
+    reason: str
+    policy: PolicyRead
+
+
+class JournalPage(BaseModel):
+    total: int
+    items: list[PathChangeRead]
+
+
+class PreviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    policy: Policy
+
+
+class Move(BaseModel):
+    site: str
+    app: str
+    current: str | None = Field(description="where the app is now (None: no path recorded yet)")
+    proposed: str | None
+    reason: str
+
+
+class PreviewResult(BaseModel):
+    scope: str
+    sites: int = Field(description="sites the scope governs")
+    observed: int = Field(description="of which have fresh observations and were evaluated")
+    moves: list[Move]
+
+
+def _path(p: PathInfo) -> PathRead:
+    return PathRead(app=p.app, link=p.link, since=p.since, rule=p.rule, reason=p.reason,
+                    policy=PolicyRead(scope=p.policy.scope, version=p.policy.version))  # fmt: skip
+
+
+def _change(c: PathChange) -> PathChangeRead:
+    return PathChangeRead(
+        id=c.id, at=c.at, site=c.site, app=c.app, from_link=c.from_link, to_link=c.to_link,
+        rule=c.rule, reason=c.reason,
+        policy=PolicyRead(scope=c.policy.scope, version=c.policy.version),
+    )  # fmt: skip
+
+
+@router.get("/sites/{site_id}/paths")
+def site_paths(store: StoreDep, who: Viewer, site_id: str) -> list[PathRead]:
+    """The link each application of the site uses now, with the engine's reason."""
+    check_site(who, site_id)
+    store.sites.get(site_id)  # 404 for an unknown site, rather than an empty list
+    return [_path(p) for p in store.paths.current(site_id)]
+
+
+@router.get("/path-changes")
+def path_changes(
+    store: StoreDep,
+    who: Viewer,
+    site: str | None = None,
+    app: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> JournalPage:
+    """The journal of path changes, newest first, filtered by site, app and time [since, until)."""
+    if site is not None:
+        check_site(who, site)
+    query = JournalQuery(site=site, app=app, since=since, until=until, within=who.sites)
+    total, changes = store.paths.journal(query, limit, offset)
+    return JournalPage(total=total, items=[_change(c) for c in changes])
+
+
+@router.post("/policies/{scope}/preview")
+def preview_policy(
+    request: Request, store: StoreDep, _: Viewer, scope: str, body: PreviewRequest
+) -> PreviewResult:
+    """What would move, and why, if `scope` had this policy: the engine runs on the latest
+    observations of the sites the scope would govern. Nothing is changed."""
+    result = preview(store, request.app.state.reconciler, scope, body.policy)
+    return PreviewResult(
+        scope=scope,
+        sites=result.sites,
+        observed=result.observed,
+        moves=[
+            Move(site=m.site, app=m.app, current=m.current, proposed=m.proposed, reason=m.reason)
+            for m in result.moves
+        ],
+    )

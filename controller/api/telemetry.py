@@ -1,0 +1,43 @@
+"""POST /api/v1/telemetry: CPEs report samples; the reconcile loop turns them into decisions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from controller.api.auth import Operator, check_site
+from telemetry.batch import SampleBatch
+from telemetry.samples import Sample
+from telemetry.store.base import TelemetryStore
+
+router = APIRouter(prefix="/api/v1/telemetry", tags=["telemetry"])
+
+MAX_SAMPLES = 10_000
+"""Samples per request: the reference load (10,000 sites × 4 links at 1 s) arrives as many
+small batches from many CPEs, never as one."""
+MAX_BYTES = MAX_SAMPLES * 400  # a sample is about 200 bytes of JSON
+
+"""Enforced by controller.api.limits.BodyLimit before the body is parsed."""
+
+
+class SampleUpload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    samples: list[Sample] = Field(min_length=1)
+
+
+class Accepted(BaseModel):
+    accepted: int
+
+
+@router.post("", status_code=202)
+def ingest(request: Request, who: Operator, upload: SampleUpload) -> Accepted:
+    """Store a batch of samples (413 beyond 10,000). A site-scoped token may report only its
+    own sites. The batch is validated whole: one bad sample refuses all of it (422)."""
+    if len(upload.samples) > MAX_SAMPLES:
+        raise HTTPException(413, f"at most {MAX_SAMPLES} samples per request")
+    for site in sorted({s.site for s in upload.samples}):
+        check_site(who, site)
+    store: TelemetryStore = request.app.state.telemetry
+    store.write(SampleBatch.from_samples(upload.samples))
+    return Accepted(accepted=len(upload.samples))
