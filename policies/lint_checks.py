@@ -46,7 +46,7 @@ class AppGroup:
         """'hd-video, file-transfer' or, without an inventory, 'the default'."""
         if self.apps:
             return name_list(self.apps)
-        return "the default" if self.field == "default" else self.field.split(".", 1)[1]
+        return "the default apps" if self.field == "default" else self.field.split(".", 1)[1]
 
 
 def app_groups(policy: Policy, inventory: Inventory | None) -> list[AppGroup]:
