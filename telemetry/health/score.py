@@ -1,0 +1,119 @@
+"""Score every site from the newest samples: the pure, vectorised core of health.
+
+Rules (docs/telemetry.md, "Health"):
+
+- A link is *up* or *down* by its newest link-level sample within `stale_after` of `now`, and
+  *no data* without one. It meets an SLA class when up and latency, jitter and loss are each
+  at most the class's limit (the same comparison as `policies`).
+- A site is **grey** when none of its links has data; **red** when none of its links is up,
+  or when some critical SLA class (by default: one a high-priority application needs) is met
+  by none of its links; **amber** when a link is down or silent, or an up link fails a
+  critical class; **green** otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+
+from telemetry.batch import LINK_LEVEL, BoolArray, FloatArray, SampleBatch
+from telemetry.health.layout import HealthLayout, IndexArray, Int8Array
+from telemetry.health.model import AMBER, DOWN, GREEN, GREY, NO_DATA, RED, UP, HealthRules
+from telemetry.health.snapshot import HealthSnapshot
+from telemetry.samples import to_ms
+
+DEFAULT_RULES = HealthRules()
+
+
+def _rows(
+    layout: HealthLayout, latest: SampleBatch, after: int, until: int
+) -> tuple[IndexArray, IndexArray]:
+    """(row, slot) of the fresh link-level rows of known links; the newest row per slot."""
+    slot = layout.slot
+    found = np.fromiter(
+        (
+            slot.get((s, k), -1) if a == LINK_LEVEL else -1
+            for s, k, a in zip(latest.site, latest.link, latest.app, strict=True)
+        ),
+        dtype=np.intp,
+        count=len(latest),
+    )
+    keep = (found >= 0) & (latest.ts_ms > after) & (latest.ts_ms <= until)
+    rows = np.flatnonzero(keep)
+    slots = found[rows]
+    # Newest wins if a caller passes several samples of a link: sort by (slot, ts), keep last.
+    order = np.lexsort((latest.ts_ms[rows], slots))
+    rows, slots = rows[order], slots[order]
+    last = np.ones(len(slots), dtype=np.bool_)
+    last[:-1] = slots[1:] != slots[:-1]
+    return rows[last], slots[last]
+
+
+def score(
+    layout: HealthLayout,
+    latest: SampleBatch,
+    now: datetime,
+    rules: HealthRules = DEFAULT_RULES,
+) -> HealthSnapshot:
+    """Health of every site of `layout` at `now`, from samples such as `TelemetryStore.latest`
+    returns. Application samples and unknown sites or links are ignored."""
+    now_ms = to_ms(now)
+    after = now_ms - int(rules.stale_after.total_seconds() * 1000)
+    rows, slots = _rows(layout, latest, after, now_ms)
+    n_sites, width = len(layout.site_ids), layout.max_links
+    size = n_sites * width
+
+    def column(values: FloatArray, fill: float) -> FloatArray:
+        out = np.full(size, fill, dtype=np.float64)
+        out[slots] = values[rows]
+        return out.reshape(n_sites, width)
+
+    flat_ts = np.full(size, -1, dtype=np.int64)
+    flat_ts[slots] = latest.ts_ms[rows]
+    ts = flat_ts.reshape(n_sites, width)
+    has = ts >= 0
+    flat_up = np.zeros(size, dtype=np.bool_)
+    flat_up[slots] = latest.up[rows]
+    up = flat_up.reshape(n_sites, width) & has
+    latency = column(latest.latency_ms, np.nan)
+    jitter = column(latest.jitter_ms, np.nan)
+    loss = column(latest.loss_pct, np.nan)
+    utilization = column(latest.utilization, np.nan)
+    meets = (
+        up[..., None]
+        & (latency[..., None] <= layout.max_latency)
+        & (jitter[..., None] <= layout.max_jitter)
+        & (loss[..., None] <= layout.max_loss)
+    )
+    state = np.where(has, np.where(up, UP, DOWN), NO_DATA).astype(np.int8)
+    status = _status(layout, has, up, meets)
+    return HealthSnapshot(
+        layout=layout,
+        now_ms=now_ms,
+        state=state,
+        latency_ms=latency,
+        jitter_ms=jitter,
+        loss_pct=loss,
+        utilization=utilization,
+        ts_ms=ts,
+        meets=meets,
+        status=status,
+    )
+
+
+def _status(layout: HealthLayout, has: BoolArray, up: BoolArray, meets: BoolArray) -> Int8Array:
+    """The rules of the module docstring, one boolean array per clause."""
+    valid = layout.valid
+    critical = layout.critical
+    any_data = has.any(axis=1)
+    any_up = up.any(axis=1)
+    crit_meets = meets[..., critical]  # (S, L, C)
+    unmet = np.any(~np.any(crit_meets, axis=1), axis=1)  # a critical class met by no link
+    down_or_silent = (valid & ~up).any(axis=1)
+    violating = (up[..., None] & ~crit_meets).any(axis=(1, 2))
+    status = np.full(len(layout.site_ids), GREEN, dtype=np.int8)
+    status[down_or_silent | violating] = AMBER
+    status[~any_up | unmet] = RED
+    status[~any_data] = GREY
+    return status
