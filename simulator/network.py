@@ -1,0 +1,115 @@
+"""The network as the simulator sees it: spokes in engine order, with static per-link arrays.
+
+Hubs are not simulated as sites: they are the far end of every branch link. A branch link rides
+on the hub link of the same family (leased MSTP/MPLS on the hub's private link, Internet and LTE
+on its Internet link; any hub link if the hub has none of that family), which is how a hub CPE
+failure takes branch paths down.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from policies.compiled import BoolArray, FloatArray, IntArray
+from policies.network import Network
+from sites.enums import SiteRole, Transport
+from sites.inventory import Inventory
+from sites.site import Site, WanLink
+
+EARTH_RADIUS_KM = 6371.0
+PRIVATE = frozenset({Transport.MSTP, Transport.MPLS})
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+@dataclass(frozen=True, eq=False)
+class SimNetwork:
+    """Spokes (engine order) and their links as (sites, slots) arrays; padded slots absent."""
+
+    inventory: Inventory
+    network: Network
+    spokes: tuple[Site, ...]
+    present: BoolArray
+    capacity_mbps: FloatArray  # downstream bandwidth, as telemetry reports it (pad 1.0)
+    metered: BoolArray
+    cost_per_gb: FloatArray
+    distance_km: FloatArray  # (S,) great circle to the site's hub
+    transports: tuple[tuple[Transport, ...], ...]
+    hub_links: tuple[tuple[str, str], ...]  # (hub id, link id) of every hub link
+    rides_on: BoolArray  # (S, L, H) branch link depends on hub link h
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.present.shape[0], self.present.shape[1]
+
+    def link_slot(self, site_id: str, link_id: str) -> tuple[int, int] | None:
+        """(site index, slot) of a branch link, None if there is none."""
+        s = self.network.site_index.get(site_id)
+        if s is None:
+            return None
+        for slot, link in enumerate(self.spokes[s].links):
+            if link.id == link_id:
+                return s, slot
+        return None
+
+    def links(self) -> list[tuple[int, int, WanLink]]:
+        """Every branch link as (site index, slot, link)."""
+        return [
+            (s, k, link) for s, site in enumerate(self.spokes) for k, link in enumerate(site.links)
+        ]
+
+
+def build(inventory: Inventory) -> SimNetwork:
+    """The simulator's view of an inventory."""
+    spokes = tuple(s for s in inventory.sites if s.role is SiteRole.SPOKE)
+    network = Network.from_inventory(inventory, [s.id for s in spokes])
+    n_sites, n_links = len(spokes), network.max_links
+    hubs = {h.id: h for h in inventory.hubs}
+    hub_links = tuple((h.id, link.id) for h in inventory.hubs for link in h.links)
+    present = np.zeros((n_sites, n_links), dtype=np.bool_)
+    capacity = np.ones((n_sites, n_links))
+    metered = np.zeros((n_sites, n_links), dtype=np.bool_)
+    cost = np.zeros((n_sites, n_links))
+    distance = np.zeros(n_sites)
+    rides = np.zeros((n_sites, n_links, len(hub_links)), dtype=np.bool_)
+    for s, site in enumerate(spokes):
+        hub = hubs.get(site.hubs[0]) if site.hubs else None
+        if hub is not None:
+            distance[s] = great_circle_km(
+                site.latitude, site.longitude, hub.latitude, hub.longitude
+            )
+        for k, link in enumerate(site.links):
+            present[s, k] = True
+            capacity[s, k] = link.down_mbps
+            metered[s, k] = link.metered
+            cost[s, k] = link.cost_per_gb_cny or 0.0
+            if hub is not None:
+                rides[s, k] = _rides_on(link, hub, hub_links)
+    return SimNetwork(
+        inventory=inventory,
+        network=network,
+        spokes=spokes,
+        present=present,
+        capacity_mbps=capacity,
+        metered=metered,
+        cost_per_gb=cost,
+        distance_km=distance,
+        transports=tuple(tuple(k.transport for k in s.links) for s in spokes),
+        hub_links=hub_links,
+        rides_on=rides,
+    )
+
+
+def _rides_on(link: WanLink, hub: Site, hub_links: tuple[tuple[str, str], ...]) -> IntArray:
+    family = [h for h in hub.links if (h.transport in PRIVATE) == (link.transport in PRIVATE)]
+    chosen = {h.id for h in (family or hub.links)}
+    return np.array([hid == hub.id and lid in chosen for hid, lid in hub_links], dtype=np.bool_)

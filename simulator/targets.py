@@ -1,0 +1,85 @@
+"""Which links a fault touches, and the problems of fault entries that name nothing real."""
+
+from __future__ import annotations
+
+from simulator.faults_spec import BrownOut, CarrierOutage, Flapping, HubCpeFailure, LinkDown
+from simulator.network import SimNetwork
+from simulator.scenario import Scenario
+from sites.errors import Problem
+
+LinkFault = LinkDown | BrownOut | Flapping
+
+
+def fault_problems(scenario: Scenario, net: SimNetwork) -> list[Problem]:
+    """A located problem for every fault entry that names an unknown site, link, carrier or hub."""
+    problems: list[Problem] = []
+    for i, fault in enumerate(scenario.faults):
+        loc: tuple[str | int, ...] = ("faults", i)
+        if isinstance(fault, LinkDown | BrownOut | Flapping):
+            s = net.network.site_index.get(fault.site)
+            if s is None:
+                problems.append(Problem((*loc, "site"), f"no branch {fault.site!r} in the network"))
+            elif net.link_slot(fault.site, fault.link) is None:
+                known = ", ".join(link.id for link in net.spokes[s].links)
+                problems.append(
+                    Problem(
+                        (*loc, "link"),
+                        f"branch {fault.site!r} has no link {fault.link!r} (its links: {known})",
+                    )
+                )
+        elif isinstance(fault, CarrierOutage):
+            carriers = sorted({link.carrier for _, _, link in net.links()})
+            if fault.carrier not in carriers:
+                problems.append(
+                    Problem(
+                        (*loc, "carrier"),
+                        f"no branch link of carrier {fault.carrier!r} "
+                        f"(carriers: {', '.join(carriers)})",
+                    )
+                )
+        else:
+            problems += _hub_problems(fault, net, loc)
+        if fault.at >= scenario.duration:
+            problems.append(
+                Problem(
+                    (*loc, "at"),
+                    f"starts at {fault.at:g} s, after the end of the run ({scenario.duration:g} s)",
+                )
+            )
+    return problems
+
+
+def _hub_problems(
+    fault: HubCpeFailure, net: SimNetwork, loc: tuple[str | int, ...]
+) -> list[Problem]:
+    hubs = net.inventory.hubs
+    if fault.hub is None and len(hubs) != 1:
+        return [Problem((*loc, "hub"), f"the network has {len(hubs)} hubs: name one")]
+    if fault.hub is not None and fault.hub not in {h.id for h in hubs}:
+        return [
+            Problem((*loc, "hub"), f"no hub {fault.hub!r} (hubs: {', '.join(h.id for h in hubs)})")
+        ]
+    return []
+
+
+def link_targets(
+    fault: LinkDown | BrownOut | Flapping | CarrierOutage, net: SimNetwork
+) -> list[tuple[int, int]]:
+    """(site index, slot) of every branch link the fault touches directly."""
+    if isinstance(fault, CarrierOutage):
+        return [
+            (s, k)
+            for s, k, link in net.links()
+            if link.carrier == fault.carrier and fault.transport in (None, link.transport)
+        ]
+    found = net.link_slot(fault.site, fault.link)
+    assert found is not None  # checked by fault_problems
+    return [found]
+
+
+def hub_link_targets(fault: HubCpeFailure, net: SimNetwork) -> list[int]:
+    """Indices (into net.hub_links) of the hub links terminated on the failed CPE."""
+    hub = next(h for h in net.inventory.hubs if fault.hub in (None, h.id))
+    serial = hub.cpes[fault.cpe].serial
+    on_cpe = {link.id for link in hub.links if link.cpe == serial}
+    return [i for i, (hid, lid) in enumerate(net.hub_links) if hid == hub.id and lid in on_cpe]
