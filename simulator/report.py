@@ -1,0 +1,96 @@
+"""The HTML report: summary tables and the PNG plots, one self-contained folder."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from simulator.plots import network_figure, site_figure
+from simulator.world import World
+
+_STYLE = """body{font-family:sans-serif;margin:2em;max-width:1100px}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;
+text-align:right}th{background:#eee}td:first-child{text-align:left}img{max-width:100%}"""
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    head = "".join(f"<th>{escape(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(_cell(r.get(c)))}</td>" for c in columns) + "</tr>"
+        for r in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return "-" if value is None else str(value)
+
+
+def write_report(results: dict[str, Any], world: World, outdir: Path) -> Path:
+    """Write report.html and its PNGs into `outdir`; return the HTML path."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    images = ["network-sla.png"]
+    network_figure(world, outdir / images[0])
+    for j, site in enumerate(results["watched"]):
+        name = f"site-{site}.png"
+        site_figure(world, j, outdir / name)
+        images.append(name)
+    sc = results["scenario"]
+    worst = sorted(results["sites"], key=lambda s: (-s["out_of_sla_s"], s["site"]))[:20]
+    parts = [
+        f"<h1>Simulation: {escape(sc['name'])}</h1>",
+        f"<p>{sc['branches']} branches, {sc['links']} links, {sc['duration_s']:g} s at "
+        f"{sc['tick_s']:g} s ticks, seed {sc['seed']}; probes every "
+        f"{sc['probe']['interval_s']:g} s x {sc['probe']['multiplier']} "
+        f"({escape(sc['probe']['source'])}); predictive return "
+        f"{'on' if sc['predictive_return'] else 'off'}.</p>",
+        "<h2>Totals</h2>",
+        _table([results["totals"]], list(results["totals"])),
+        "<h2>Applications</h2>",
+        _table(results["applications"], list(results["applications"][0])),
+        "<h2>Faults: time to switch</h2>",
+        _table(
+            results["faults"],
+            [
+                "index",
+                "kind",
+                "at_s",
+                "duration_s",
+                "links_hit",
+                "apps_caught",
+                "switched",
+                "stayed",
+                "time_to_switch_s",
+                "high_priority_time_to_switch_s",
+            ],
+        )
+        if results["faults"]
+        else "<p>No faults.</p>",
+        "<h2>Branches with the most time out of SLA</h2>",
+        _table(
+            worst,
+            [
+                "site",
+                "branch_class",
+                "path_changes",
+                "out_of_sla_s",
+                "out_of_sla_high_s",
+                "metered_mb",
+                "metered_cost_cny",
+                "max_utilization",
+            ],
+        ),
+        "<h2>Plots</h2>",
+        *(f'<p><img src="{escape(i)}" alt="{escape(i)}"></p>' for i in images),
+        "<p>Per-branch results for every branch are in results.json.</p>",
+    ]
+    html = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(sc['name'])}</title>"
+        f"<style>{_STYLE}</style></head><body>{''.join(parts)}</body></html>\n"
+    )
+    path = outdir / "report.html"
+    path.write_text(html, encoding="utf-8")
+    return path

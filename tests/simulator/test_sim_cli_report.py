@@ -1,0 +1,41 @@
+"""`branchline sim run` and the report it writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from controller.cli import app
+from tests.simulator.conftest import SCENARIOS
+
+
+def test_sim_run_writes_results_report_and_plots(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["sim", "run", str(SCENARIOS / "primary-failure.yaml"), "-o", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "report:" in result.output and "link-down" in result.output
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert results["faults"][0]["switched"] == 16
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for png in ("network-sla.png", "site-br-shenyang-001.png"):
+        assert f'src="{png}"' in html
+        assert (tmp_path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sim_run_json_prints_the_results(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["sim", "run", str(SCENARIOS / "primary-failure.yaml"), "-o", str(tmp_path), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["scenario"]["name"] == "primary-failure"
+
+
+def test_sim_run_refuses_an_invalid_scenario_with_lines(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("network: {reference: {branches: 3}}\nduration: 1m\nprobe: {preset: nope}\n")
+    result = CliRunner().invoke(app, ["sim", "run", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:3: probe.preset:" in result.output
