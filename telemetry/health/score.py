@@ -13,11 +13,12 @@ Rules (docs/telemetry.md, "Health"):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
-from telemetry.batch import LINK_LEVEL, BoolArray, FloatArray, SampleBatch
+from telemetry.batch import LINK_LEVEL, BoolArray, FloatArray, IntArray, SampleBatch
 from telemetry.health.layout import HealthLayout, IndexArray, Int8Array
 from telemetry.health.model import AMBER, DOWN, GREEN, GREY, NO_DATA, RED, UP, HealthRules
 from telemetry.health.snapshot import HealthSnapshot
@@ -26,7 +27,7 @@ from telemetry.samples import to_ms
 DEFAULT_RULES = HealthRules()
 
 
-def _rows(
+def link_rows(
     layout: HealthLayout, latest: SampleBatch, after: int, until: int
 ) -> tuple[IndexArray, IndexArray]:
     """(row, slot) of the fresh link-level rows of known links; the newest row per slot."""
@@ -60,26 +61,54 @@ def score(
     returns. Application samples and unknown sites or links are ignored."""
     now_ms = to_ms(now)
     after = now_ms - int(rules.stale_after.total_seconds() * 1000)
-    rows, slots = _rows(layout, latest, after, now_ms)
-    n_sites, width = len(layout.site_ids), layout.max_links
-    size = n_sites * width
+    rows, slots = link_rows(layout, latest, after, now_ms)
+    columns = LinkColumns.empty(layout.valid.size)
+    columns.ts_ms[slots] = latest.ts_ms[rows]
+    columns.up[slots] = latest.up[rows]
+    for name in ("latency_ms", "jitter_ms", "loss_pct", "utilization"):
+        getattr(columns, name)[slots] = getattr(latest, name)[rows]
+    return score_columns(layout, columns, now_ms, after)
 
-    def column(values: FloatArray, fill: float) -> FloatArray:
-        out = np.full(size, fill, dtype=np.float64)
-        out[slots] = values[rows]
-        return out.reshape(n_sites, width)
 
-    flat_ts = np.full(size, -1, dtype=np.int64)
-    flat_ts[slots] = latest.ts_ms[rows]
-    ts = flat_ts.reshape(n_sites, width)
-    has = ts >= 0
-    flat_up = np.zeros(size, dtype=np.bool_)
-    flat_up[slots] = latest.up[rows]
-    up = flat_up.reshape(n_sites, width) & has
-    latency = column(latest.latency_ms, np.nan)
-    jitter = column(latest.jitter_ms, np.nan)
-    loss = column(latest.loss_pct, np.nan)
-    utilization = column(latest.utilization, np.nan)
+@dataclass(frozen=True, eq=False)
+class LinkColumns:
+    """The newest sample of every link slot, flat in layout order; `ts_ms` -1 where none."""
+
+    ts_ms: IntArray
+    up: BoolArray
+    latency_ms: FloatArray
+    jitter_ms: FloatArray
+    loss_pct: FloatArray
+    utilization: FloatArray
+
+    @classmethod
+    def empty(cls, size: int) -> LinkColumns:
+        return cls(
+            ts_ms=np.full(size, -1, dtype=np.int64),
+            up=np.zeros(size, dtype=np.bool_),
+            latency_ms=np.full(size, np.nan),
+            jitter_ms=np.full(size, np.nan),
+            loss_pct=np.full(size, np.nan),
+            utilization=np.full(size, np.nan),
+        )
+
+
+def score_columns(
+    layout: HealthLayout, columns: LinkColumns, now_ms: int, after_ms: int
+) -> HealthSnapshot:
+    """Score link columns; a sample outside (after_ms, now_ms] counts as no data."""
+    shape = layout.valid.shape
+    fresh = (columns.ts_ms > after_ms) & (columns.ts_ms <= now_ms)
+    ts = np.where(fresh, columns.ts_ms, -1).reshape(shape)
+    has = fresh.reshape(shape)
+    up = columns.up.reshape(shape) & has
+
+    def column(values: FloatArray) -> FloatArray:
+        masked: FloatArray = np.where(fresh, values, np.nan).reshape(shape)
+        return masked
+
+    latency, jitter = column(columns.latency_ms), column(columns.jitter_ms)
+    loss, utilization = column(columns.loss_pct), column(columns.utilization)
     meets = (
         up[..., None]
         & (latency[..., None] <= layout.max_latency)
@@ -87,7 +116,6 @@ def score(
         & (loss[..., None] <= layout.max_loss)
     )
     state = np.where(has, np.where(up, UP, DOWN), NO_DATA).astype(np.int8)
-    status = _status(layout, has, up, meets)
     return HealthSnapshot(
         layout=layout,
         now_ms=now_ms,
@@ -98,7 +126,7 @@ def score(
         utilization=utilization,
         ts_ms=ts,
         meets=meets,
-        status=status,
+        status=_status(layout, has, up, meets),
     )
 
 
