@@ -1,0 +1,169 @@
+"""Simulator benchmark: the tick model against a naive one-simpy-process-per-link model.
+
+    .venv/bin/python -m bench.bench_simulator [--naive-minutes 10] [--cases big,small,naive]
+
+Cases (each in its own process, pinned to one core, so peak memory is its own):
+  340 branches x 24 simulated hours at 1 s ticks (cisco-bfd probes: an engine step a second),
+  10,000 branches x 1 simulated hour, and the naive model of the 340-branch scenario for
+  `--naive-minutes` (its rate is compared with the tick model's). Prints wall time, simulated
+  seconds per wall second, peak RSS, and the command that reproduces them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from policies.observations import BatchObservations
+from simulator.load import Setup, load_scenario_text
+from simulator.model import simulate
+from simulator.world import World
+
+SCENARIO = """
+name: bench-{branches}
+network: {{reference: {{branches: {branches}, seed: 7}}}}
+duration: {seconds}
+tick: 1
+seed: 1
+start: "00:00"
+probe: {{preset: cisco-bfd}}
+faults:
+  - {{kind: carrier-outage, carrier: China Unicom, transport: Internet, at: {third}, duration: 10m}}
+  - {{kind: hub-cpe-failure, cpe: 0, at: {half}, duration: 5m}}
+"""
+
+
+def setup(branches: int, seconds: int) -> Setup:
+    """The benchmark scenario: a day from midnight, one carrier outage and one hub failure."""
+    text = SCENARIO.format(
+        branches=branches, seconds=seconds, third=seconds // 3, half=seconds // 2
+    )
+    return load_scenario_text(text)
+
+
+def naive(s: Setup) -> float:
+    """The same scenario with one simpy process per link, doing per link in Python what the
+    tick model does with arrays: demand of the apps on it, quality, the probe and its
+    down/up counting, each app's SLA verdict; a controller process runs the same engine on
+    every probe. Returns the simulated seconds run."""
+    world = World(s.scenario, s.net, s.policy, np.random.default_rng(s.scenario.seed))
+    env = simpy.Environment()
+    shape = s.net.shape
+    util, lat, jit, loss = (np.zeros(shape) for _ in range(4))
+    up = s.net.present.copy()
+    out_ticks = np.zeros(world.demand_model.base.shape, dtype=np.int64)
+    rng, physics, faults = world.rng, world.physics, world.faults
+    every = world.demand_model.every
+    demand = [world.demand_model.window(0)]
+    classes = list(zip(world.max_lat, world.max_jit, world.max_loss, strict=True))
+    app_class = [int(c) for c in world.app_class]
+    mult = s.scenario.probe.timers().multiplier
+
+    def link(site: int, slot: int) -> Generator[simpy.Event, Any, None]:
+        capacity = float(s.net.capacity_mbps[site, slot])
+        base_lat = float(physics.base_latency[site, slot])
+        jit2, loss2 = float(physics.jitter2[site, slot]), float(physics.loss2[site, slot])
+        miss = 0
+        while True:
+            d = demand[0]
+            mine = [a for a in range(d.shape[1]) if world.link[site, a] == slot]
+            load = sum(float(d[site, a]) for a in mine)
+            rho = load / capacity
+            r = min(rho, 0.999)
+            queue = min(2.0 * r / (1 - r), 300.0)
+            alive = bool(faults.phys_up[site, slot])
+            q_lat, q_jit = base_lat + queue, jit2 * rng.random() + 0.3 * queue
+            q_loss = min(loss2 * rng.random(), 100.0) if alive else 100.0
+            miss = miss + 1 if (not alive or rng.random() * 100 < q_loss) else 0
+            util[site, slot] = min(rho, 1.0) if alive else 0.0
+            lat[site, slot], jit[site, slot], loss[site, slot] = q_lat, q_jit, q_loss
+            up[site, slot] = miss < mult
+            for a in mine:
+                max_lat, max_jit, max_loss = classes[app_class[a]]
+                if not alive or q_lat > max_lat or q_jit > max_jit or q_loss > max_loss:
+                    out_ticks[site, a] += 1
+            yield env.timeout(1.0)
+
+    def controller() -> Generator[simpy.Event, Any, None]:
+        tick = 0
+        while True:
+            yield env.timeout(0.5)  # after the links of this second
+            obs = BatchObservations(up.copy(), lat.copy(), jit.copy(), loss.copy(), util.copy(),
+                                    s.net.capacity_mbps, demand[0])  # fmt: skip
+            world.state, _ = world.engine.step(world.state, obs, env.now)
+            world.link = world.state.link
+            tick += 1
+            if tick % every == 0 and tick < len(world.times):
+                demand[0] = world.demand_model.window(tick)
+            yield env.timeout(0.5)
+
+    for site, spoke in enumerate(s.net.spokes):
+        for slot in range(len(spoke.links)):
+            env.process(link(site, slot))
+    env.process(controller())
+    env.run(until=s.scenario.duration)
+    return s.scenario.duration
+
+
+def case(name: str, naive_minutes: int) -> dict[str, Any]:
+    """Run one case in this process and measure it."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {0})  # one core, as the targets say
+    branches, seconds = {"big": (10_000, 3600), "small": (340, 86_400),
+                         "naive": (340, naive_minutes * 60)}[name]  # fmt: skip
+    s = setup(branches, seconds)
+    start = time.perf_counter()
+    if name == "naive":
+        simulated = naive(s)
+        steps = None
+    else:
+        run = simulate(s)
+        simulated = float(seconds)
+        steps = run.results["scenario"]["engine_steps"]
+    wall = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"case": name, "branches": branches, "simulated_s": simulated, "wall_s": wall,
+            "rate": simulated / wall, "peak_rss_mb": peak_mb, "engine_steps": steps}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--naive-minutes", type=int, default=10)
+    parser.add_argument("--cases", default="small,big,naive")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one case, print JSON
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(case(args.one, args.naive_minutes)))
+        return 0
+    found: dict[str, dict[str, Any]] = {}
+    for name in args.cases.split(","):
+        cmd = [sys.executable, "-m", "bench.bench_simulator", "--one", name,
+               "--naive-minutes", str(args.naive_minutes)]  # fmt: skip
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        found[name] = r
+        print(f"{name:5}  {r['branches']:>6} branches  {r['simulated_s']:>7.0f} s simulated  "
+              f"wall {r['wall_s']:7.1f} s  {r['rate']:8.0f}x real time  "
+              f"peak RSS {r['peak_rss_mb']:6.0f} MB", flush=True)  # fmt: skip
+    if "small" in found and "naive" in found:
+        speedup = found["small"]["rate"] / found["naive"]["rate"]
+        print(
+            f"speed-up of the tick model over one process per link (340 branches): {speedup:.0f}x"
+        )
+    print(f"reproduce: .venv/bin/python -m bench.bench_simulator --cases {args.cases} "
+          f"--naive-minutes {args.naive_minutes}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
