@@ -22,6 +22,7 @@ from controller.api import (
     telemetry,
 )
 from controller.api.limits import BodyLimit
+from controller.auth.cache import TokenCache
 from controller.auth.ratelimit import FailureLimiter
 from controller.db.engine import make_engine
 from controller.db.migrate import upgrade
@@ -96,6 +97,7 @@ def create_app(
     if store is not None and telemetry_store is not None:
         app.state.reconciler = _reconciler(app, config)
     app.state.auth_failures = FailureLimiter()
+    app.state.token_cache = TokenCache()
     limits = {
         "/api/v1/telemetry": telemetry.MAX_BYTES,
         "/api/v1/inventory": inventory.MAX_INVENTORY_BYTES,

@@ -8,9 +8,12 @@ from sites.errors import BranchlineError
 class StoreError(BranchlineError):
     status = 500
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, field: str | None = None, errors: list[dict[str, str]] | None = None
+    ) -> None:
         super().__init__(message)
         self.field = field
+        self.errors = errors  # several located problems, when there are several
 
 
 class NotFoundError(StoreError):

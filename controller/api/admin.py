@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from controller.api.auth import Admin
 from controller.api.deps import MAX_OFFSET, StoreDep
+from controller.auth.cache import TokenCache
 from controller.auth.principal import Role
 from controller.errors import UnknownReferenceError
 from controller.store.site_store import SiteFilter
@@ -106,8 +107,10 @@ def list_tokens(store: StoreDep, _: Admin, user: str | None = None) -> list[Toke
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(store: StoreDep, who: Admin, token_id: str) -> Response:
+def revoke_token(request: Request, store: StoreDep, who: Admin, token_id: str) -> Response:
     store.users.revoke_token(token_id, who.name)
+    cache: TokenCache = request.app.state.token_cache
+    cache.forget(token_id)  # revoked here: refused from the next request on
     return Response(status_code=204)
 
 

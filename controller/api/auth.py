@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from controller.api.deps import StoreDep
+from controller.auth.cache import TokenCache
 from controller.auth.principal import Principal, Role
 from controller.auth.ratelimit import FailureLimiter
 
 bearer = HTTPBearer(auto_error=False, description="an API token: `branchline token create USER`")
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     store: StoreDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -40,7 +41,12 @@ def authenticate(
         raise HTTPException(
             401, "send Authorization: Bearer <token>", headers={"WWW-Authenticate": "Bearer"}
         )
-    principal = store.users.authenticate(credentials.credentials)
+    cache: TokenCache = request.app.state.token_cache
+    principal = cache.get(credentials.credentials, now)
+    if principal is None:
+        principal = store.users.authenticate(credentials.credentials)
+        if principal is not None:
+            cache.put(credentials.credentials, principal, now)
     if principal is None:
         limiter.failed(client, now)
         raise HTTPException(
@@ -51,10 +57,12 @@ def authenticate(
     return principal
 
 
-def require(role: Role, *, network_wide: bool = False) -> Callable[..., Principal]:
+def require(
+    role: Role, *, network_wide: bool = False
+) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """A dependency: the caller, if they hold `role` (and, if asked, are not site-scoped)."""
 
-    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.has(role):
             raise HTTPException(
                 403, f"this needs the {role} role; {principal.name} is {principal.role}"

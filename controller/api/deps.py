@@ -12,7 +12,8 @@ from controller.store.revisions import Stored, parse_if_match
 T = TypeVar("T")
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
+    # async: a plain attribute read must not cost a hop to the thread pool
     store: Store = request.app.state.store
     return store
 
@@ -20,7 +21,7 @@ def get_store(request: Request) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def if_match(
+async def if_match(
     header: Annotated[
         str | None,
         Header(alias="If-Match", description="the ETag you read; a stale one gets 412"),

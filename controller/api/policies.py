@@ -15,8 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from controller.api.auth import Operator, Viewer, check_site
 from controller.api.deps import IfMatch, StoreDep
 from controller.auth.principal import Principal
+from controller.errors import UnknownReferenceError
+from controller.store.inventory_store import Store
 from controller.store.policy_store import PolicyVersion, check_scope
+from policies.lint import lint_policy
 from policies.policy import Policy
+from sites.inventory import Inventory
 
 router = APIRouter(prefix="/api/v1/policies", tags=["policies"])
 
@@ -45,6 +49,27 @@ class VersionRead(BaseModel):
     diff: list[dict[str, Any]]
 
 
+class ChangeResult(VersionRead):
+    warnings: list[dict[str, str]] = Field(
+        default=[], description="linter warnings: the policy was saved, but look at these"
+    )
+
+
+class LintRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    policy: Policy
+    probe_interval_s: float = Field(
+        default=1.0, ge=0.01, le=3600, description="seconds; the fastest anchor probes every 0.1 s"
+    )
+
+
+class LintResult(BaseModel):
+    ok: bool
+    findings: list[dict[str, str]]
+    timing: dict[str, float]
+
+
 class VersionDetail(VersionRead):
     policy: Policy | None
 
@@ -54,6 +79,26 @@ def _read(v: PolicyVersion) -> VersionRead:
         scope=v.scope, version=v.version, author=v.author, created_at=v.created_at,
         comment=v.comment, removed=v.policy is None, diff=v.diff,
     )  # fmt: skip
+
+
+def _inventory_or_none(store: Store) -> Inventory | None:
+    """The network to lint against; before the first import there is none, and the checks
+    that need one are skipped."""
+    return None if store.is_empty() else store.export_inventory()
+
+
+def _lint_or_refuse(store: Store, policy: Policy) -> list[dict[str, str]]:
+    """Refuse (422) a policy the linter finds an error in; return its warnings."""
+    report = lint_policy(policy, _inventory_or_none(store))
+    if report.errors:
+        errors = [
+            {"field": f"policy.{f.field}", "message": f"{f.code}: {f.message}"}
+            for f in report.errors
+        ]
+        raise UnknownReferenceError(
+            f"the policy cannot behave: {len(errors)} linter error(s)", errors=errors
+        )
+    return [f.to_dict() for f in report.warnings]
 
 
 def _may_change(who: Principal, scope: str) -> None:
@@ -77,6 +122,15 @@ def list_policies(store: StoreDep, _: Viewer) -> list[VersionRead]:
     return current
 
 
+@router.post("/lint")
+def lint(store: StoreDep, _: Viewer, body: LintRequest) -> LintResult:
+    """Check a policy against the network without saving it: what cannot behave, and the
+    worst-case time to detect a failure and to fail back at the given probe interval."""
+    report = lint_policy(body.policy, _inventory_or_none(store), body.probe_interval_s)
+    data = report.to_dict()
+    return LintResult(ok=report.ok, findings=data["findings"], timing=data["timing"])
+
+
 @router.get("/{scope}")
 def get_policy(store: StoreDep, _: Viewer, scope: str, response: Response) -> Policy:
     stored = store.policies.current(scope)
@@ -88,12 +142,14 @@ def get_policy(store: StoreDep, _: Viewer, scope: str, response: Response) -> Po
 def change_policy(
     store: StoreDep, who: Operator, scope: str, change: PolicyChange, revision: IfMatch,
     response: Response,
-) -> VersionRead:  # fmt: skip
-    """A new version of the scope's policy. Create an override with `If-Match: "0"`."""
+) -> ChangeResult:  # fmt: skip
+    """A new version of the scope's policy. Create an override with `If-Match: "0"`.
+    A policy the linter finds an error in is refused (422); its warnings come back."""
     _may_change(who, scope)
+    warnings = _lint_or_refuse(store, change.policy)
     version = store.policies.update(scope, change.policy, change.comment, revision, who.name)
     response.headers["ETag"] = f'"{version.version}"'
-    return _read(version)
+    return ChangeResult(**_read(version).model_dump(), warnings=warnings)
 
 
 @router.delete("/{scope}")

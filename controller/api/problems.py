@@ -98,7 +98,9 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 async def _store_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StoreError)
     extra: dict[str, Any] = {}
-    if exc.field is not None:
+    if exc.errors is not None:
+        extra["errors"] = exc.errors
+    elif exc.field is not None:
         extra["errors"] = [{"field": exc.field, "message": str(exc)}]
     return problem(exc.status, str(exc), **extra)
 

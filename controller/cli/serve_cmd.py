@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +24,16 @@ Host = Annotated[str, typer.Option(help="address to listen on (loopback by defau
 Port = Annotated[int, typer.Option(min=1, max=65535, help="TCP port")]
 
 
+class LogLevel(StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+Level = Annotated[LogLevel, typer.Option(help="info logs every request; warning does not")]
+
+
 def serve(
     inventory: Annotated[
         Path | None,
@@ -32,6 +43,7 @@ def serve(
     ] = None,
     host: Host = "127.0.0.1",
     port: Port = 8080,
+    log_level: Level = LogLevel.INFO,
 ) -> None:
     """Start the controller API on the database of BRANCHLINE_DATA_DIR / BRANCHLINE_DATABASE_URL."""
     settings = Settings()
@@ -42,7 +54,7 @@ def serve(
         except InventoryError as exc:
             print_problems(exc)
             raise typer.Exit(1) from None
-    _run(store, host, port, f"database {_where(settings)}")
+    _run(settings, store, host, port, log_level, f"database {_where(settings)}")
 
 
 def demo(
@@ -51,6 +63,7 @@ def demo(
     reset: Annotated[bool, typer.Option(help="reload the reference network")] = False,
     host: Host = "127.0.0.1",
     port: Port = 8080,
+    log_level: Level = LogLevel.INFO,
 ) -> None:
     """Serve the reference network on embedded defaults: no external server needed.
 
@@ -69,7 +82,7 @@ def demo(
     else:
         origin = "kept from the last run; --reset reloads the reference network"
     _print_demo_token(store, f"http://{host}:{port}")
-    _run(store, host, port, f"{origin}; database {_where(settings)}")
+    _run(settings, store, host, port, log_level, f"{origin}; database {_where(settings)}")
 
 
 DEMO_ADMIN = "demo-admin"
@@ -90,7 +103,9 @@ def _where(settings: Settings) -> str:
     return make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
 
 
-def _run(store: Store, host: str, port: int, origin: str) -> None:
+def _run(
+    settings: Settings, store: Store, host: str, port: int, log_level: LogLevel, origin: str
+) -> None:
     base = f"http://{host}:{port}"
     sites = store.summary().sites
     err.print(
@@ -98,6 +113,6 @@ def _run(store: Store, host: str, port: int, origin: str) -> None:
         f"  sites: {base}/api/v1/sites   API docs: {base}/docs   Ctrl-C stops"
     )
     try:
-        run_server(create_app(store=store), host, port)
+        run_server(create_app(settings, store=store), host, port, log_level.value)
     finally:
         store.engine.dispose()

@@ -75,7 +75,7 @@ def create_token(
 
 @token_app.command("revoke")
 def revoke_token(token_id: Annotated[str, typer.Argument(help="the token's id")]) -> None:
-    """Revoke a token: it stops working at once."""
+    """Revoke a token: a running controller refuses it within 5 seconds (its token cache)."""
     with _store() as store:
         store.users.revoke_token(token_id, cli_actor())
     err.print(f"revoked {token_id}")

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
@@ -17,11 +17,25 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; emit it ourselves so a transaction
-        # takes the write lock at its first statement and serialises writers cleanly.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+WRITE = "branchline_write"
+
+
+def for_writing(engine: Engine) -> Engine:
+    """The same engine, marked: on SQLite its transactions BEGIN IMMEDIATE."""
+    return engine.execution_options(**{WRITE: True})
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # pysqlite defers BEGIN on its own; we emit it. A write transaction takes the write lock at
+    # its first statement (IMMEDIATE), so writers queue up instead of failing at commit with
+    # "database is locked"; a read stays DEFERRED, and in WAL mode readers never wait for
+    # anyone. Taking the write lock for reads too made every request queue behind every other.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

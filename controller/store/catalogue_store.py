@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from controller.db.engine import for_writing
 from controller.db.tables import ApplicationRow, NamedDocumentRow, SlaClassRow
 from controller.errors import ConflictError, NotFoundError, UnknownReferenceError
 from controller.store.audit import record
@@ -26,6 +27,7 @@ class NamedDocs(Generic[M]):
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._writer = for_writing(engine)
 
     def list(self) -> list[M]:
         with Session(self._engine) as session:
@@ -41,7 +43,7 @@ class NamedDocs(Generic[M]):
 
     def create(self, item: M, actor: str) -> Stored[M]:
         name = str(item.name)
-        with Session(self._engine) as session, session.begin():
+        with Session(self._writer) as session, session.begin():
             if session.get(self.row, name) is not None:
                 raise ConflictError(f"a {self.noun} named {name!r} already exists", "name")
             self._check_references(session, item)
@@ -59,7 +61,7 @@ class NamedDocs(Generic[M]):
                 "renaming is delete and create",
                 "name",
             )
-        with Session(self._engine) as session, session.begin():
+        with Session(self._writer) as session, session.begin():
             row = session.get(self.row, name, with_for_update=True)
             if row is None:
                 raise NotFoundError(f"no {self.noun} named {name!r}")
@@ -72,7 +74,7 @@ class NamedDocs(Generic[M]):
             return Stored(item, row.revision)
 
     def delete(self, name: str, expected: int, actor: str) -> None:
-        with Session(self._engine) as session, session.begin():
+        with Session(self._writer) as session, session.begin():
             row = session.get(self.row, name, with_for_update=True)
             if row is None:
                 raise NotFoundError(f"no {self.noun} named {name!r}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from controller.db.engine import for_writing
 from controller.db.tables import (
     ApplicationRow,
     CpeRow,
@@ -39,6 +40,7 @@ class Summary:
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._writer = for_writing(engine)
         self.sites = Sites(engine)
         self.sla_classes = SlaClasses(engine)
         self.applications = Applications(engine)
@@ -61,7 +63,7 @@ class Store:
 
     def replace_inventory(self, inventory: Inventory, actor: str) -> None:
         """Replace everything with a validated inventory in one transaction: all or nothing."""
-        with Session(self.engine) as session, session.begin():
+        with Session(self._writer) as session, session.begin():
             for table in _TABLES:
                 session.execute(delete(table))
             session.execute(

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from controller.db.engine import for_writing
 from controller.db.tables import PathChangeRow, SitePathRow
 from policies.reasons import Decision
 
@@ -55,13 +56,18 @@ class JournalQuery:
 class Paths:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._writer = for_writing(engine)
 
     def current(self, site_id: str) -> list[PathInfo]:
-        with Session(self._engine) as session:
-            rows = session.scalars(
-                select(SitePathRow).where(SitePathRow.site_id == site_id).order_by(SitePathRow.app)
-            )
-            return [_path(r) for r in rows]
+        # Core rather than ORM objects: this is the hottest read of the API.
+        table = SitePathRow.__table__
+        query = select(table).where(table.c.site_id == site_id).order_by(table.c.app)
+        with self._engine.connect() as conn:
+            return [
+                PathInfo(r.site_id, r.app, r.link, r.since, r.rule, r.reason,
+                         PolicyRef(r.policy_scope, r.policy_version))
+                for r in conn.execute(query)
+            ]  # fmt: skip
 
     def record(
         self, decisions: Iterable[tuple[Decision, PolicyRef]], at: datetime
@@ -69,7 +75,7 @@ class Paths:
         """Store where each decision puts its app; journal those that differ from what was
         stored. One transaction: the current paths and the journal never disagree."""
         changes = []
-        with Session(self._engine) as session, session.begin():
+        with Session(self._writer) as session, session.begin():
             for decision, policy in decisions:
                 row = session.get(SitePathRow, (decision.site, decision.app), with_for_update=True)
                 reason = decision.explain()
@@ -112,13 +118,6 @@ class Paths:
                 select_rows.order_by(PathChangeRow.id.desc()).limit(limit).offset(offset)
             )
             return int(total), [_change(r) for r in rows]
-
-
-def _path(row: SitePathRow) -> PathInfo:
-    return PathInfo(
-        row.site_id, row.app, row.link, row.since, row.rule, row.reason,
-        PolicyRef(row.policy_scope, row.policy_version),
-    )  # fmt: skip
 
 
 def _change(row: PathChangeRow) -> PathChange:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from controller.db.engine import for_writing
 from controller.db.tables import PolicyHeadRow, PolicyVersionRow, SiteRow
 from controller.errors import ConflictError, NotFoundError, UnknownReferenceError
 from controller.store.audit import record
@@ -47,6 +48,7 @@ def check_scope(scope: str) -> str:
 class Policies:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._writer = for_writing(engine)
 
     def current(self, scope: str) -> Stored[Policy]:
         """The policy in force for a scope. The default scope always has one (built-in
@@ -76,7 +78,7 @@ class Policies:
         check_scope(scope)
         if policy is None and scope == DEFAULT:
             raise ConflictError("the default policy cannot be removed; change it instead")
-        with Session(self._engine) as session, session.begin():
+        with Session(self._writer) as session, session.begin():
             if scope.startswith("site:") and session.get(SiteRow, scope[5:]) is None:
                 raise UnknownReferenceError(f"no site with id {scope[5:]!r}", "scope")
             head = session.get(PolicyHeadRow, scope, with_for_update=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, Select, delete, exists, func, select
 from sqlalchemy.orm import Session
 
+from controller.db.engine import for_writing
 from controller.db.tables import CpeRow, HubAttachmentRow, LinkRow, SiteRow
 from controller.errors import ConflictError, NotFoundError, UnknownReferenceError
 from controller.store.audit import record
@@ -27,6 +28,7 @@ class SiteFilter:
 class Sites:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._writer = for_writing(engine)
 
     def list(self, where: SiteFilter, limit: int, offset: int) -> tuple[int, list[Site]]:
         """(how many match, one page of them in inventory order)."""
@@ -36,6 +38,10 @@ class Sites:
             rows = session.scalars(query.order_by(SiteRow.position).limit(limit).offset(offset))
             return int(total), [Site.model_validate(row.doc) for row in rows]
 
+    def exists(self, site_id: str) -> bool:
+        with Session(self._engine) as session:
+            return session.scalar(select(SiteRow.id).where(SiteRow.id == site_id)) is not None
+
     def get(self, site_id: str) -> Stored[Site]:
         with Session(self._engine) as session:
             row = session.get(SiteRow, site_id)
@@ -44,7 +50,7 @@ class Sites:
             return Stored(Site.model_validate(row.doc), row.revision)
 
     def create(self, site: Site, actor: str) -> Stored[Site]:
-        with Session(self._engine) as session, session.begin():
+        with Session(self._writer) as session, session.begin():
             if session.get(SiteRow, site.id) is not None:
                 raise ConflictError(f"a site with id {site.id!r} already exists", "id")
             _check_references(session, site)
@@ -69,7 +75,7 @@ class Sites:
                 "renaming is delete and create",
                 "id",
             )
-        with Session(self._engine) as session, session.begin():
+        with Session(self._writer) as session, session.begin():
             row = session.get(SiteRow, site_id, with_for_update=True)
             if row is None:
                 raise NotFoundError(f"no site with id {site_id!r}")
@@ -88,7 +94,7 @@ class Sites:
             return Stored(site, row.revision)
 
     def delete(self, site_id: str, expected: int, actor: str) -> None:
-        with Session(self._engine) as session, session.begin():
+        with Session(self._writer) as session, session.begin():
             row = session.get(SiteRow, site_id, with_for_update=True)
             if row is None:
                 raise NotFoundError(f"no site with id {site_id!r}")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from controller.auth.principal import Principal, Role
 from controller.auth.tokens import NewToken, new_token, secret_matches, split_token
+from controller.db.engine import for_writing
 from controller.db.tables import TokenRow, UserRow
 from controller.errors import ConflictError, NotFoundError
 from controller.store.audit import record
@@ -35,9 +36,10 @@ class TokenInfo:
 class Users:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._writer = for_writing(engine)
 
     def add(self, name: str, role: Role, sites: list[str] | None, actor: str) -> UserInfo:
-        with Session(self._engine) as session, session.begin():
+        with Session(self._writer) as session, session.begin():
             if session.get(UserRow, name) is not None:
                 raise ConflictError(f"a user named {name!r} already exists", "name")
             row = UserRow(name=name, role=role.value, sites=sites, created_at=datetime.now(UTC))
@@ -52,7 +54,7 @@ class Users:
 
     def create_token(self, user: str, description: str, actor: str) -> NewToken:
         token = new_token()
-        with Session(self._engine) as session, session.begin():
+        with Session(self._writer) as session, session.begin():
             if session.get(UserRow, user) is None:
                 raise NotFoundError(f"no user named {user!r}")
             session.add(
@@ -79,7 +81,7 @@ class Users:
             ]
 
     def revoke_token(self, token_id: str, actor: str) -> None:
-        with Session(self._engine) as session, session.begin():
+        with Session(self._writer) as session, session.begin():
             row = session.get(TokenRow, token_id, with_for_update=True)
             if row is None:
                 raise NotFoundError(f"no token with id {token_id!r}")

@@ -6,7 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from controller.app import create_app
-from controller.auth.principal import Role
+from controller.auth.cache import TokenCache
+from controller.auth.principal import Principal, Role
 from controller.auth.ratelimit import FailureLimiter
 from controller.store.inventory_store import Store
 from sites.inventory import Inventory
@@ -38,12 +39,24 @@ def test_bad_token_is_401(loaded: Store, anonymous: TestClient, token: str) -> N
     assert "invalid_token" in response.headers["WWW-Authenticate"]
 
 
-def test_revoked_token_stops_working(loaded: Store) -> None:
-    client = as_user(loaded, "ops", Role.OPERATOR)
-    assert client.get("/api/v1/sites").status_code == 200
+def test_revoked_token_stops_working(loaded: Store, client: TestClient) -> None:
+    ops = TestClient(client.app, headers=bearer(loaded, "ops", Role.OPERATOR))
+    assert ops.get("/api/v1/sites").status_code == 200  # now in the token cache
     [token] = loaded.users.tokens("ops")
-    loaded.users.revoke_token(token.id, actor="test")
-    assert client.get("/api/v1/sites").status_code == 401
+    assert client.delete(f"/api/v1/tokens/{token.id}").status_code == 204
+    assert ops.get("/api/v1/sites").status_code == 401  # at once, despite the cache
+
+
+def test_token_cache_expires() -> None:
+    """A token revoked by another process (the CLI) is refused once its cache entry expires."""
+    cache = TokenCache(ttl_s=5)
+    someone = Principal("ops", Role.OPERATOR)
+    cache.put("bl_abc_secret", someone, now=100.0)
+    assert cache.get("bl_abc_secret", now=104.9) == someone
+    assert cache.get("bl_abc_secret", now=105.0) is None
+    cache.put("bl_abc_secret", someone, now=200.0)
+    cache.forget("abc")
+    assert cache.get("bl_abc_secret", now=200.1) is None
 
 
 def test_viewer_reads_but_cannot_write(loaded: Store) -> None:

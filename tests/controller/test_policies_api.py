@@ -146,3 +146,29 @@ def test_who_may_change_what(api: TestClient, store: Store) -> None:
     assert [(e["actor"], e["resource"]) for e in audit["items"]] == [
         ("ls", "policies/site:br-lhasa-001")
     ]
+
+
+def test_the_linter_refuses_what_cannot_behave_and_warns_of_the_rest(api: TestClient) -> None:
+    never = with_upper(1.0)  # the primary's offload threshold can never be exceeded
+    refused = put(api, "default", never, '"0"')
+    assert refused.status_code == 422
+    [error] = refused.json()["errors"]
+    assert error["field"] == "policy.utilization.primary.upper"
+    assert error["message"].startswith("upper-never-triggers")
+    assert api.get("/api/v1/policies/default").headers["ETag"] == '"0"'
+
+    narrow = Policy().model_dump(mode="json")
+    narrow["utilization"]["primary"] = {"upper": 0.7, "lower": 0.65}
+    saved = put(api, "default", narrow, '"0"')
+    assert saved.status_code == 200
+    assert [w["code"] for w in saved.json()["warnings"]] == ["band-too-narrow"]
+
+
+def test_lint_without_saving(api: TestClient) -> None:
+    report = api.post(
+        "/api/v1/policies/lint", json={"policy": with_upper(1.0), "probe_interval_s": 0.5}
+    ).json()
+    assert report["ok"] is False
+    assert "upper-never-triggers" in {f["code"] for f in report["findings"]}
+    assert report["timing"]["detect_sla_s"] == 2.5  # K=5 samples at 0.5 s
+    assert api.get("/api/v1/policies/default/versions").json() == []
