@@ -91,8 +91,10 @@ def main() -> None:
         try:
             _wait(f"{url}/api/v1/health")
             paths = [f"/api/v1/sites/{s.id}/paths" for s in inventory.sites]
-            fixed = load(url, paths, token, rate=args.rate, duration=args.duration)
+            # Closed loop first: it also warms the caches (tokens, serialised paths), so that the
+            # open-loop run measures the steady state rather than the first second after start.
             flat_out = load(url, paths, token, rate=0, duration=args.duration / 2, connections=16)
+            fixed = load(url, paths, token, rate=args.rate, duration=args.duration)
             policy = Policy().model_dump(mode="json")
             policy["utilization"]["primary"] = {"upper": 0.55, "lower": 0.3}
             body = json.dumps({"policy": policy})

@@ -22,6 +22,7 @@ from controller.api import (
     telemetry,
 )
 from controller.api.limits import BodyLimit
+from controller.api.read_cache import ReadCache
 from controller.auth.cache import TokenCache
 from controller.auth.ratelimit import FailureLimiter
 from controller.db.engine import make_engine
@@ -98,6 +99,7 @@ def create_app(
         app.state.reconciler = _reconciler(app, config)
     app.state.auth_failures = FailureLimiter()
     app.state.token_cache = TokenCache()
+    app.state.read_cache = ReadCache()
     limits = {
         "/api/v1/telemetry": telemetry.MAX_BYTES,
         "/api/v1/inventory": inventory.MAX_INVENTORY_BYTES,

@@ -57,6 +57,8 @@ class Paths:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._writer = for_writing(engine)
+        self.generation = 0
+        """Bumped by every `record` of this process: readers' caches compare it."""
 
     def current(self, site_id: str) -> list[PathInfo]:
         # Core rather than ORM objects: this is the hottest read of the API.
@@ -97,6 +99,8 @@ class Paths:
                 row.policy_scope, row.policy_version = policy.scope, policy.version
                 session.flush()
                 changes.append(_change(journal))
+        if changes:
+            self.generation += 1
         return changes
 
     def journal(self, query: JournalQuery, limit: int, offset: int) -> tuple[int, list[PathChange]]:

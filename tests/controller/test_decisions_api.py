@@ -97,6 +97,8 @@ def test_samples_become_paths_with_reasons(app: FastAPI, api: TestClient) -> Non
     assert moved.reason == (
         "office-web moved mpls-1 → inet-1: mpls-1 utilization 0.80 > 0.70 (offload low priority)"
     )
+    now = {p["app"]: p["link"] for p in api.get("/api/v1/sites/br-hangzhou-001/paths").json()}
+    assert now["office-web"] == "inet-1"  # the cached answer of a moment ago is not served
     journal = api.get("/api/v1/path-changes", params={"app": "office-web"}).json()
     assert journal["total"] == 2  # placed, then offloaded
     assert [c["to_link"] for c in journal["items"]] == ["inet-1", "mpls-1"]
