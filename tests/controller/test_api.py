@@ -91,3 +91,18 @@ def test_export_reads_back(loaded: TestClient, reference_340: Inventory) -> None
     response = loaded.get("/api/v1/inventory")
     assert response.headers["content-type"].startswith("application/yaml")
     assert load_inventory_text(response.text) == reference_340
+
+
+def test_catalogue_lists_filter_and_page(loaded: TestClient) -> None:
+    high = loaded.get("/api/v1/applications", params={"priority": "high"})
+    assert {a["priority"] for a in high.json()} == {"high"}
+    assert int(high.headers["X-Total-Count"]) == len(high.json()) > 0
+    trading = loaded.get("/api/v1/applications", params={"sla_class": "trading"}).json()
+    assert [a["name"] for a in trading] == ["o32-trading", "futures-trading"]
+    second = loaded.get("/api/v1/applications", params={"limit": 5, "offset": 5})
+    assert second.headers["X-Total-Count"] == "16"
+    assert len(second.json()) == 5
+    classes = loaded.get("/api/v1/sla-classes", params={"limit": 2})
+    assert [c["name"] for c in classes.json()] == ["trading", "market-data"]
+    assert classes.headers["X-Total-Count"] == "7"
+    assert loaded.get("/api/v1/applications", params={"priority": "urgent"}).status_code == 422
