@@ -16,8 +16,10 @@ from controller.api import (
     catalogue,
     decisions,
     inventory,
+    monitoring,
     policies,
     problems,
+    simulations,
     sites,
     telemetry,
 )
@@ -27,10 +29,14 @@ from controller.auth.cache import TokenCache
 from controller.auth.ratelimit import FailureLimiter
 from controller.db.engine import make_engine
 from controller.db.migrate import upgrade
+from controller.monitor.service import Monitor
 from controller.reconcile.loop import run_forever
 from controller.reconcile.reconciler import Reconciler
 from controller.settings import Settings
+from controller.simulations.jobs import Jobs
 from controller.store.inventory_store import Store
+from telemetry.alarms.notify import EmailNotifier, EmailSettings, WebhookNotifier, WebhookSettings
+from telemetry.alarms.notify.base import Notifier
 from telemetry.store.base import TelemetryStore
 from telemetry.store.registry import open_store as open_telemetry
 
@@ -78,6 +84,7 @@ def create_app(
                 loop.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await loop
+            app.state.simulations.close()
             if opened_telemetry:
                 app.state.telemetry.close()
             if opened_store:
@@ -97,6 +104,8 @@ def create_app(
         app.state.telemetry = telemetry_store
     if store is not None and telemetry_store is not None:
         app.state.reconciler = _reconciler(app, config)
+        app.state.monitor = _monitor(app, config)
+    app.state.simulations = Jobs(config.data_dir / "simulations")
     app.state.auth_failures = FailureLimiter()
     app.state.token_cache = TokenCache()
     app.state.read_cache = ReadCache()
@@ -108,10 +117,26 @@ def create_app(
     app.add_middleware(BodyLimit, limits=limits)
     problems.install(app)
     routers = (inventory.router, sites.router, catalogue.sla_router, catalogue.app_router,
-               policies.router, decisions.router, telemetry.router, admin.router)  # fmt: skip
+               policies.router, decisions.router, telemetry.router, monitoring.router,
+               simulations.router, admin.router)  # fmt: skip
     for router in routers:
         app.include_router(router, responses=problems.ERRORS)
     return app
+
+
+def _monitor(app: FastAPI, config: Settings) -> Monitor:
+    notifiers: list[Notifier] = []
+    if config.alarm_email_host:
+        recipients = tuple(r.strip() for r in config.alarm_email_recipients.split(",") if r.strip())
+        notifiers.append(
+            EmailNotifier(
+                EmailSettings(host=config.alarm_email_host, port=config.alarm_email_port,
+                              sender=config.alarm_email_sender, recipients=recipients)
+            )
+        )  # fmt: skip
+    if config.alarm_webhook_url:
+        notifiers.append(WebhookNotifier(WebhookSettings(url=config.alarm_webhook_url)))
+    return Monitor(app.state.store, app.state.telemetry, notifiers)
 
 
 def _reconciler(app: FastAPI, config: Settings) -> Reconciler:

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="a link silent for longer is not observed"
     )
 
+    alarm_email_host: str | None = Field(
+        default=None, description="SMTP server for alarm mails; unset: no mails"
+    )
+    alarm_email_port: int = Field(default=25, ge=1, le=65535)
+    alarm_email_sender: str = "branchline@localhost"
+    alarm_email_recipients: str = Field(default="", description="comma-separated addresses")
+    alarm_webhook_url: str | None = None
+
     def telemetry_options(self) -> tuple[str, dict[str, object]]:
         """The telemetry backend and its options: embedded SQLite unless InfluxDB is named."""
         if self.influxdb_url:

@@ -1,30 +1,28 @@
-"""The reconcile loop: one step at a fixed interval, in a worker thread so that the database and
-engine work never blocks the API's event loop. A failing step is logged and the loop goes on."""
+"""The controller's loop: the reconcile step and the monitor tick at a fixed interval, in a
+worker thread so that database and engine work never blocks the API's event loop. A failing
+step is logged and the loop goes on."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from controller.reconcile.reconciler import Reconciler
+log = logging.getLogger("branchline.loop")
 
-log = logging.getLogger("branchline.reconcile")
+Step = Callable[[datetime], object]
 
 
-async def run_forever(reconciler: Reconciler, interval_s: float) -> None:
+async def run_forever(steps: Sequence[tuple[str, Step]], interval_s: float) -> None:
+    """Every `interval_s`, call each step with the time, one after the other."""
     while True:
         started = asyncio.get_running_loop().time()
-        try:
-            report = await asyncio.to_thread(reconciler.step, datetime.now(UTC))
-        except Exception:  # one bad step must not stop path selection for good
-            log.exception("reconcile step failed")
-        else:
-            if report.changes:
-                log.info(
-                    "reconcile: %d sites evaluated, %d paths changed",
-                    report.evaluated,
-                    len(report.changes),
-                )
+        now = datetime.now(UTC)
+        for name, step in steps:
+            try:
+                await asyncio.to_thread(step, now)
+            except Exception:  # one failing step must not stop the others, or the next tick
+                log.exception("%s step failed", name)
         elapsed = asyncio.get_running_loop().time() - started
         await asyncio.sleep(max(0.0, interval_s - elapsed))

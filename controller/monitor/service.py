@@ -1,0 +1,80 @@
+"""One monitor tick: newest samples -> health snapshot -> alarms -> notifications.
+
+The pure parts (scoring, the alarm engine) live in `telemetry`; this shell owns their state
+between ticks and rebuilds them when the inventory changes (the audit log's newest id is the
+generation, as for the reconciler). Alarms are kept in memory for now: they are raised again
+from live telemetry after a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+
+from controller.store.inventory_store import Store
+from telemetry.alarms import (
+    Alarm,
+    AlarmEngine,
+    AlarmEvent,
+    AlarmManager,
+    AlarmStore,
+    MemoryAlarmStore,
+    dependency_graph,
+)
+from telemetry.alarms.notify import Outbox
+from telemetry.alarms.notify.base import Notifier
+from telemetry.health import HealthLayout, HealthRules, HealthSnapshot, score
+from telemetry.store.base import TelemetryStore
+
+
+class Monitor:
+    def __init__(
+        self,
+        store: Store,
+        telemetry: TelemetryStore,
+        notifiers: Sequence[Notifier] = (),
+        rules: HealthRules | None = None,
+        alarm_store: AlarmStore | None = None,
+    ) -> None:
+        self._store = store
+        self._telemetry = telemetry
+        self._rules = rules or HealthRules()
+        self.alarms = alarm_store or MemoryAlarmStore()
+        self.outbox = Outbox(list(notifiers))
+        self.snapshot: HealthSnapshot | None = None
+        self._generation = -1
+        self._layout: HealthLayout | None = None
+        self._engine: AlarmEngine | None = None
+        self._manager: AlarmManager | None = None
+        self._lock = threading.Lock()  # the loop ticks in a worker thread, the API acknowledges
+
+    def tick(self, now: datetime) -> list[AlarmEvent]:
+        """Score every site, raise and clear alarms, and send what must be sent."""
+        with self._lock:
+            layout, engine, manager = self._refresh()
+            latest = self._telemetry.latest(now=now, lookback=self._rules.stale_after)
+            snapshot = score(layout, latest, now, self._rules)
+            events = manager.apply(engine.evaluate(snapshot, now), now)
+            self.snapshot = snapshot
+        self.outbox.submit(events)
+        self.outbox.deliver(now)
+        return events
+
+    def acknowledge(self, alarm_id: int, by: str, now: datetime) -> Alarm:
+        with self._lock:
+            _, _, manager = self._refresh()
+            self.outbox.submit(manager.acknowledge(alarm_id, by, now))
+            return self.alarms.get(alarm_id)
+
+    def _refresh(self) -> tuple[HealthLayout, AlarmEngine, AlarmManager]:
+        generation = self._store.audit.newest_id()
+        if generation != self._generation or self._layout is None:
+            inventory = self._store.export_inventory()
+            self._layout = HealthLayout.from_inventory(inventory)
+            active = [a.key for a in self.alarms.search(active=True)]
+            self._engine = AlarmEngine(self._layout, active=active)
+            self._manager = AlarmManager(self.alarms, dependency_graph(inventory))
+            self._generation = generation
+        assert self._engine is not None and self._manager is not None
+        return self._layout, self._engine, self._manager

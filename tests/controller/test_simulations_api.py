@@ -1,0 +1,76 @@
+"""Simulations as background jobs of the controller: submit, poll, results and report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from controller.app import create_app
+from controller.auth.principal import Role
+from controller.settings import Settings
+from controller.store.inventory_store import Store
+from tests.conftest import bearer
+
+SCENARIO = """\
+name: api smoke
+network: {reference: {branches: 3, seed: 7}}
+duration: 2m
+tick: 1s
+seed: 11
+faults:
+  - {kind: link-down, site: br-changchun-001, link: mstp-1, at: 30s, duration: 40s}
+"""
+
+
+def test_submit_poll_and_fetch_the_report(store: Store, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, reconcile_interval_s=0)
+    app = create_app(settings, store=store)
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    try:
+        submitted = api.post("/api/v1/simulations", content=SCENARIO,
+                             headers={"Content-Type": "application/yaml"})  # fmt: skip
+        assert submitted.status_code == 202, submitted.text
+        job_id = submitted.json()["id"]
+        assert submitted.json()["status"] in ("queued", "running")
+
+        job: dict[str, Any] = {}
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            job = api.get(f"/api/v1/simulations/{job_id}").json()
+            if job["status"] in ("done", "failed"):
+                break
+            time.sleep(0.2)
+        assert job["status"] == "done", job
+        assert job["results"]["scenario"]["name"] == "api smoke"
+        report = api.get(job["report"])
+        assert report.status_code == 200
+        assert "<html" in report.text.lower()
+        assert [j["id"] for j in api.get("/api/v1/simulations").json()] == [job_id]
+        assert api.get(f"/api/v1/simulations/{job_id}/files/..%2Fsecrets").status_code == 404
+        assert (tmp_path / "simulations" / job_id / "results.json").exists()
+    finally:
+        app.state.simulations.close()
+
+
+def test_bad_scenarios_are_refused_with_lines_and_not_queued(store: Store, tmp_path: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path, reconcile_interval_s=0), store=store)
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    bad = SCENARIO.replace("duration: 2m", "duration: soon").replace(
+        "tick: 1s", "tick: 1s\nspeed: 9"
+    )
+    refused = api.post("/api/v1/simulations", content=bad)
+    assert refused.status_code == 422
+    fields = {e["field"]: e["line"] for e in refused.json()["errors"]}
+    assert fields["duration"] == 3  # the line of the mistake
+    assert "speed" in fields
+    from_disk = SCENARIO.replace("{reference: {branches: 3, seed: 7}}", "{inventory: /etc/passwd}")
+    refused = api.post("/api/v1/simulations", content=from_disk)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "network.inventory"
+    assert api.get("/api/v1/simulations").json() == []
+    assert api.get("/api/v1/simulations/nope").status_code == 404
+    viewer = TestClient(app, headers=bearer(store, "v", Role.VIEWER))
+    assert viewer.post("/api/v1/simulations", content=SCENARIO).status_code == 403
