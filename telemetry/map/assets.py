@@ -1,0 +1,52 @@
+"""Where the page loads Leaflet, its cluster plugin and the land outline from: always URLs of
+the controller itself, so the map works with no Internet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+LAND_FILE = Path(__file__).parent / "data" / "land-50m.json"
+"""Natural Earth 1:50m land, no borders (see data/PROVENANCE.md)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MapAssets:
+    """URL prefixes under which the server serves each set of files.
+
+    `leaflet`: the files of `xstatic.pkg.leaflet` (leaflet.js, leaflet.css); `markercluster`:
+    those of `xstatic.pkg.leaflet_markercluster`; `land`: `LAND_FILE`, or None for no outline.
+    """
+
+    leaflet: str = "/map/static/leaflet"
+    markercluster: str = "/map/static/markercluster"
+    land: str | None = "/map/static/land/land-50m.json"
+
+    def map_js(self) -> list[tuple[str, str]]:
+        return [("leaflet", f"{self.leaflet}/leaflet.js")]
+
+    def map_css(self) -> list[tuple[str, str]]:
+        return [("leaflet_css", f"{self.leaflet}/leaflet.css")]
+
+    def cluster_js(self) -> list[tuple[str, str]]:
+        return [("markerclusterjs", f"{self.markercluster}/leaflet.markercluster.js")]
+
+    def cluster_css(self) -> list[tuple[str, str]]:
+        return [
+            ("markerclustercss", f"{self.markercluster}/MarkerCluster.css"),
+            ("markerclusterdefaultcss", f"{self.markercluster}/MarkerCluster.Default.css"),
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class MapOptions:
+    """What the operator may configure. `tile_url`: an (intranet) XYZ tile server such as
+    `https://tiles.example.cn/{z}/{x}/{y}.png`; None (the default) draws the offline land
+    outline and graticule instead. `lines_from_zoom`: hub-spoke lines show from this zoom when
+    the network has more than `lines_always_up_to` sites (thousands of lines at country zoom are
+    noise and cost drawing time)."""
+
+    tile_url: str | None = None
+    tile_attribution: str = "tiles: operator's server"
+    lines_always_up_to: int = 1000
+    lines_from_zoom: int = 7

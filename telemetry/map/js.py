@@ -1,0 +1,129 @@
+"""The JavaScript of the map page, kept as strings so the page builder stays small.
+
+No jQuery, no icon fonts: markers are `L.circleMarker`s, popups are built from the data row when
+opened, and text is escaped before it goes into HTML.
+"""
+
+from __future__ import annotations
+
+import json
+
+# Marker colours, indexed by the status code of `rows.STATUS_CODE` (a higher code is worse).
+COLOURS = ("#2e7d32", "#9e9e9e", "#f9a825", "#c62828")
+
+# FastMarkerCluster's callback (folium writes `var callback = <this>;`). It keeps every row in
+# `window.BL.rows` for the hub lines and the marker counter. Row: see `rows.MapData`.
+CALLBACK = """(function () {
+    var BL = window.BL = window.BL || {rows: []};
+    BL.colours = __COLOURS__;
+    BL.names = ["green", "grey", "amber", "red"];
+    function esc(s) {
+        return String(s).replace(/[&<>"']/g, function (c) {
+            return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+        });
+    }
+    function popup(row) {
+        var links = row[5] ? row[5].split(" ").map(function (l) {
+            var p = l.split(":");
+            return "<li>" + esc(p[0]) + ": " + esc(p[1]) + "</li>";
+        }).join("") : "";
+        return "<b>" + esc(row[4]) + "</b> (" + esc(row[3]) + ")<br>status: " +
+            esc(BL.names[row[2]]) + (row[6] ? "<br>" + esc(row[6]) : "") +
+            "<ul style='margin:4px 0;padding-left:16px'>" + links + "</ul>";
+    }
+    return function (row) {
+        BL.rows.push(row);
+        var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
+            radius: 6, color: "#263238", weight: 1,
+            fillColor: BL.colours[row[2]], fillOpacity: 0.9
+        });
+        marker.options.status = row[2];
+        marker.bindPopup(function () { return popup(row); });
+        return marker;
+    };
+})()""".replace("__COLOURS__", json.dumps(COLOURS))
+
+# A cluster takes the colour of its worst site.
+CLUSTER_ICON = """function (cluster) {
+    var worst = 0;
+    cluster.getAllChildMarkers().forEach(function (m) {
+        if (m.options.status > worst) { worst = m.options.status; }
+    });
+    var n = cluster.getChildCount();
+    var size = n < 100 ? 34 : (n < 1000 ? 40 : 46);
+    return L.divIcon({
+        html: "<div style='background-color:" + window.BL.colours[worst] + ";color:#fff'>" +
+            "<span>" + n + "</span></div>",
+        className: "marker-cluster", iconSize: L.point(size, size)
+    });
+}"""
+
+# Run after the cluster: the offline base layer (graticule, land), the hub lines, the counter.
+# Parameters: map and cluster variable names, the land URL (or null), the hubs' positions, the
+# zoom from which hub lines show (0: always).
+AFTER = """(function (map, cluster, landUrl, hubs, linesFrom) {
+    var BL = window.BL;
+    // Leaflet's default prefix carries a national flag: keep the map free of political symbols.
+    map.attributionControl.setPrefix("Leaflet");
+    map.createPane("blBase").style.zIndex = 250;
+    var base = {pane: "blBase", interactive: false};
+    var grid = [];
+    for (var lat = -80; lat <= 80; lat += 10) { grid.push([[lat, -180], [lat, 180]]); }
+    for (var lon = -180; lon <= 180; lon += 10) { grid.push([[-85, lon], [85, lon]]); }
+    L.polyline(grid, Object.assign({color: "#90a4ae", weight: 0.6, opacity: 0.7}, base))
+        .addTo(map);
+    function blTopo(topo, obj) {
+        var t = topo.transform, sx = t.scale[0], sy = t.scale[1];
+        var tx = t.translate[0], ty = t.translate[1];
+        var arcs = topo.arcs.map(function (arc) {
+            var x = 0, y = 0;
+            return arc.map(function (p) {
+                x += p[0]; y += p[1];
+                return [x * sx + tx, y * sy + ty];
+            });
+        });
+        function ring(ids) {
+            var out = [];
+            ids.forEach(function (i, k) {
+                var a = i < 0 ? arcs[~i].slice().reverse() : arcs[i];
+                out = out.concat(k ? a.slice(1) : a);
+            });
+            return out;
+        }
+        function geometry(g) {
+            if (g.type === "Polygon") { return {type: "Polygon", coordinates: g.arcs.map(ring)}; }
+            var polygons = g.arcs.map(function (p) { return p.map(ring); });
+            return {type: "MultiPolygon", coordinates: polygons};
+        }
+        var gs = obj.type === "GeometryCollection" ? obj.geometries : [obj];
+        return {type: "FeatureCollection", features: gs.map(function (g) {
+            return {type: "Feature", properties: {}, geometry: geometry(g)};
+        })};
+    }
+    if (landUrl) {
+        fetch(landUrl).then(function (r) { return r.json(); }).then(function (topo) {
+            L.geoJSON(blTopo(topo, topo.objects.land), Object.assign({style: {
+                color: "#78909c", weight: 0.8, fillColor: "#f5f1e6", fillOpacity: 1
+            }}, base)).addTo(map);
+            map.attributionControl.addAttribution("land: Natural Earth");
+            document.body.dataset.land = "drawn";
+        });
+    }
+    var byQuality = [[], [], [], []];
+    BL.rows.forEach(function (row) {
+        row[7].forEach(function (h) { byQuality[row[8]].push([[row[0], row[1]], hubs[h]]); });
+    });
+    var lines = L.layerGroup(byQuality.map(function (segs, q) {
+        return L.polyline(segs, {
+            color: BL.colours[q], weight: 1, opacity: 0.6, interactive: false
+        });
+    }));
+    function showLines() {
+        if (map.getZoom() >= linesFrom) { lines.addTo(map); } else { lines.remove(); }
+    }
+    map.on("zoomend", showLines);
+    showLines();
+    document.body.dataset.siteMarkers = String(cluster.getLayers().length);
+    var drawn = byQuality.reduce(function (n, s) { return n + s.length; }, 0);
+    document.body.dataset.hubLines = String(drawn);
+})(%(map)s, %(cluster)s, %(land)s, %(hubs)s, %(lines_from)d);"""

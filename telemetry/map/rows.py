@@ -1,0 +1,91 @@
+"""The data the map page embeds: one compact row per site, and the hubs' positions.
+
+Read straight from the snapshot's arrays: `HealthSnapshot.site()` builds every field of one
+site and costs too much 10,000 times over (see docs/telemetry.md, "The map").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sites.enums import SiteRole
+from sites.inventory import Inventory
+from telemetry.health import HealthSnapshot, LinkState, Status, hub_quality
+from telemetry.health.model import LINK_STATE_BY_CODE, STATUS_BY_CODE, UP
+
+# Index into `js.COLOURS`; a higher code is worse (a cluster shows its worst site).
+STATUS_CODE = {Status.GREEN: 0, Status.GREY: 1, Status.AMBER: 2, Status.RED: 3}
+_CODE_OF_HEALTH = [STATUS_CODE[s] for s in STATUS_BY_CODE]
+
+
+@dataclass(frozen=True, slots=True)
+class MapData:
+    """Rows for FastMarkerCluster and the hubs' `[lat, lon]`, which rows refer to by index.
+
+    Row: `[lat, lon, status, id, name, "link:state ...", note, [hub index...], line quality]`;
+    a link's state is up, down or no-data, or `up/fails-<class>,...` when it is up but fails
+    a critical SLA class.
+    """
+
+    rows: list[list[Any]]
+    hubs: list[list[float]]
+
+
+def _quality(score: float | None, status: Status) -> int:
+    """The colour of a spoke-hub line: green within every critical SLA, amber outside, red when
+    no link is up, grey without data."""
+    if status is Status.GREY:
+        return STATUS_CODE[Status.GREY]
+    if score is None:
+        return STATUS_CODE[Status.RED]
+    return STATUS_CODE[Status.GREEN] if score <= 1 else STATUS_CODE[Status.AMBER]
+
+
+def _link_texts(snapshot: HealthSnapshot) -> dict[str, str]:
+    """{site: "inet-1:up mpls-1:up/fails-voice"} for every site of the snapshot."""
+    layout = snapshot.layout
+    critical = np.flatnonzero(layout.critical)
+    failing = (snapshot.state == UP)[:, :, None] & ~snapshot.meets[:, :, critical]
+    bad = {(int(i), int(k)) for i, k in zip(*np.nonzero(failing.any(axis=2)), strict=True)}
+    names = [layout.class_names[c] for c in critical]
+    states = snapshot.state.tolist()
+    texts = {}
+    for i, (site, links) in enumerate(zip(layout.site_ids, layout.link_ids, strict=True)):
+        parts = []
+        for k, link in enumerate(links):
+            state = str(LINK_STATE_BY_CODE[states[i][k]])
+            if (i, k) in bad:
+                fails = [n for n, f in zip(names, failing[i, k], strict=True) if f]
+                state += "/fails-" + ",".join(fails)
+            parts.append(f"{link}:{state}")
+        texts[site] = " ".join(parts)
+    return texts
+
+
+def map_data(inventory: Inventory, snapshot: HealthSnapshot) -> MapData:
+    """The rows of every site of `inventory` (sites the snapshot does not know are grey)."""
+    layout = snapshot.layout
+    codes = dict(zip(layout.site_ids, snapshot.status.tolist(), strict=True))
+    texts = _link_texts(snapshot)
+    hub_ids = [s.id for s in inventory.sites if s.role is SiteRole.HUB]
+    hub_index = {h: i for i, h in enumerate(hub_ids)}
+    by_id = {s.id: s for s in inventory.sites}
+    hubs = [[by_id[h].latitude, by_id[h].longitude] for h in hub_ids]
+    quality = {p.site: _quality(p.score, p.status) for p in hub_quality(snapshot)}
+    grey = STATUS_CODE[Status.GREY]
+    rows: list[list[Any]] = []
+    for site in inventory.sites:
+        if site.id in codes:
+            status, links = _CODE_OF_HEALTH[codes[site.id]], texts[site.id]
+            note = "no link has reported recently" if status == grey else ""
+        else:
+            status, note = grey, "not in the health snapshot"
+            links = " ".join(f"{link.id}:{LinkState.NO_DATA}" for link in site.links)
+        attached = [hub_index[h] for h in site.hubs if h in hub_index]
+        line = quality.get(site.id, grey)
+        rows.append([site.latitude, site.longitude, status, site.id, site.name, links, note,
+                     attached, line])  # fmt: skip
+    return MapData(rows=rows, hubs=hubs)

@@ -1,0 +1,211 @@
+"""The map in a real browser: headless Debian Chromium opens `/map` on the running app with the
+340-branch reference network, with no Internet (DESIGN.md §3, "Browser").
+
+Markers are counted from the cluster layer (`data-site-markers`, set by the page from
+`cluster.getLayers()`): clusters hide individual markers from the DOM, and circle markers are
+drawn on a canvas, so the DOM has no element per site to count.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from bench.bench_map import mixed_batch
+from controller.app import create_app, open_store, open_telemetry_store
+from controller.auth.principal import Role
+from controller.settings import Settings
+from sites.inventory import Inventory
+from telemetry.samples import to_ms
+from tests.components import free_port, missing
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-features=NetworkTimeServiceQuerying", "--hide-scrollbars",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    "--enable-logging=stderr", "--v=0", "--window-size=1280,900",
+    "--virtual-time-budget=10000",  # lets the land outline arrive before the screenshot
+]  # fmt: skip
+
+
+class Served:
+    """The app on a loopback port, and a viewer's URL of the map."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+@pytest.fixture
+def served(tmp_path: Path, reference_340: Inventory) -> Iterator[Served]:
+    settings = Settings(data_dir=tmp_path / "data", reconcile_interval_s=0)
+    store = open_store(settings)
+    store.replace_inventory(reference_340, actor="test-setup")
+    store.users.add("watcher", Role.VIEWER, None, actor="test-setup")
+    token = store.users.create_token("watcher", "map", actor="test-setup")
+    telemetry = open_telemetry_store(settings)
+    telemetry.write(mixed_batch(reference_340, to_ms(datetime.now(UTC))))
+    port = free_port()
+    app = create_app(settings, store=store, telemetry_store=telemetry)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    try:
+        yield Served(f"http://127.0.0.1:{port}/map?token={token.text}")
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        telemetry.close()
+        store.engine.dispose()
+
+
+def chromium(tmp_path: Path, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    profile = tmp_path / f"profile-{name}"
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+ERR_NAME_NOT_RESOLVED = -105
+
+
+def _loopback(address: str) -> bool:
+    host = urlsplit(address if "//" in address else f"//{address}").hostname
+    return host in {"127.0.0.1", "localhost", "::1"}
+
+
+def leaks(net_log: Path) -> list[str]:
+    """What in the net log reached past loopback: a TCP connection or UDP datagram to another
+    address, or a URL request that got further than name resolution.
+
+    Chromium itself asks Google hosts (sign-in, updates) whatever the flags; the resolver rule
+    fails those before any packet leaves (ERR_NAME_NOT_RESOLVED), and its IPv6 probe only
+    `connect()`s a UDP socket, which sends nothing. Those are not leaks. Anything the page
+    itself asks for outside loopback is one, resolved or not.
+    """
+    log = json.loads(net_log.read_text(encoding="utf-8", errors="replace"))
+    types = {v: k for k, v in log["constants"]["logEventTypes"].items()}
+    urls: dict[int, str] = {}
+    errors: dict[int, int] = {}
+    udp_peer: dict[int, str] = {}
+    found = []
+    for event in log["events"]:
+        kind, source, params = types[event["type"]], event["source"]["id"], event.get("params", {})
+        if kind == "URL_REQUEST_START_JOB" and "url" in params:
+            urls[source] = params["url"]
+            if _loopback(params.get("initiator", "")) and not _loopback(params["url"]):
+                found.append(f"the page asked for {params['url']}")
+        if kind == "REQUEST_ALIVE" and "net_error" in params:
+            errors[source] = params["net_error"]
+        if (
+            kind == "TCP_CONNECT_ATTEMPT"
+            and "address" in params
+            and not _loopback(params["address"])
+        ):
+            found.append(f"TCP connection to {params.get('address')}")
+        if kind == "UDP_CONNECT":
+            udp_peer[source] = params.get("address", "")
+        if kind == "UDP_BYTES_SENT" and not _loopback(udp_peer.get(source, "")):
+            found.append(f"UDP datagram to {udp_peer.get(source)}")
+    for source, url in urls.items():
+        if url.startswith(("data:", "blob:")) or _loopback(url):
+            continue
+        if errors.get(source) != ERR_NAME_NOT_RESOLVED:
+            found.append(f"request to {url} (net error {errors.get(source)})")
+    return found
+
+
+def page_requests(net_log: Path, origin: str) -> set[str]:
+    """The URLs the page itself asked for (its origin as the initiator)."""
+    text = net_log.read_text(encoding="utf-8", errors="replace")
+    return set(re.findall(r'"url":\s*"(' + re.escape(origin) + r'[^"]*)"', text))
+
+
+def console_errors(stderr: str) -> list[str]:
+    return [
+        line for line in stderr.splitlines()
+        if "CONSOLE" in line and ("Uncaught" in line or "rror" in line)
+    ]  # fmt: skip
+
+
+def test_map_shows_every_site_with_local_requests_only(
+    served: Served, tmp_path: Path, reference_340: Inventory
+) -> None:
+    if shutil.which(CHROMIUM) is None:
+        missing("Chromium", "apt-get install -y chromium")
+    net_log = tmp_path / "net-log.json"
+    dom = chromium(tmp_path, "dom", f"--log-net-log={net_log}", "--dump-dom", served.url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    markers = re.search(r'data-site-markers="(\d+)"', dom.stdout)
+    assert markers is not None, dom.stdout[-2000:]
+    assert int(markers.group(1)) == len(reference_340.sites)
+    assert 'data-land="drawn"' in dom.stdout, "the offline land outline was not drawn"
+    assert console_errors(dom.stderr) == []
+    assert leaks(net_log) == []
+    assert len(page_requests(net_log, served.url.split("/map")[0])) >= 5  # page, js, css, land
+    ARTIFACTS.mkdir(exist_ok=True)
+    png = ARTIFACTS / "map-340.png"
+    png.unlink(missing_ok=True)
+    shot = chromium(tmp_path, "shot", f"--screenshot={png}", served.url)
+    assert shot.returncode == 0, shot.stderr[-2000:]
+    assert console_errors(shot.stderr) == []
+    assert png.stat().st_size > 10_000
+    assert json.dumps(str(png))  # kept as the test artifact
+
+
+@pytest.fixture
+def served_client(
+    tmp_path: Path, small_inventory: Inventory, request: pytest.FixtureRequest
+) -> Iterator[TestClient]:
+    """The app in-process over the small inventory; `token_text` is a viewer's token."""
+    settings = Settings(data_dir=tmp_path / "data", reconcile_interval_s=0)
+    store = open_store(settings)
+    store.replace_inventory(small_inventory, actor="test-setup")
+    store.users.add("watcher", Role.VIEWER, None, actor="test-setup")
+    request.node.token = store.users.create_token("watcher", "map", actor="test-setup").text
+    telemetry = open_telemetry_store(settings)
+    with TestClient(create_app(settings, store=store, telemetry_store=telemetry)) as client:
+        yield client
+    telemetry.close()
+    store.engine.dispose()
+
+
+def test_map_needs_a_viewer_token(
+    served_client: TestClient, request: pytest.FixtureRequest
+) -> None:
+    token_text = request.node.token
+    assert served_client.get("/map").status_code == 401
+    assert served_client.get("/map?token=wrong").status_code == 401
+    page = served_client.get(f"/map?token={token_text}")
+    assert page.status_code == 200
+    assert page.headers["referrer-policy"] == "no-referrer"
+    auth = served_client.get("/map", headers={"Authorization": f"Bearer {token_text}"})
+    assert auth.status_code == 200
+
+
+def test_static_assets_are_served_and_confined(served_client: TestClient) -> None:
+    for url in ("/map/static/leaflet/leaflet.js", "/map/static/land/land-50m.json",
+                "/map/static/markercluster/MarkerCluster.css"):  # fmt: skip
+        assert served_client.get(url).status_code == 200, url
+    for url in ("/map/static/other/x.js", "/map/static/leaflet/../../__init__.py",
+                "/map/static/land/%2e%2e/page.py"):  # fmt: skip
+        assert served_client.get(url).status_code == 404, url
