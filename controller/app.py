@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
@@ -15,6 +16,7 @@ from controller.api import (
     admin,
     catalogue,
     decisions,
+    device_logs,
     inventory,
     monitoring,
     policies,
@@ -23,13 +25,13 @@ from controller.api import (
     sites,
     telemetry,
 )
-from controller.api import map as map_page
 from controller.api.limits import BodyLimit
 from controller.api.read_cache import ReadCache
 from controller.auth.cache import TokenCache
 from controller.auth.ratelimit import FailureLimiter
 from controller.db.engine import make_engine
 from controller.db.migrate import upgrade
+from controller.monitor.device_logs import LiveLookup
 from controller.monitor.service import Monitor
 from controller.reconcile.loop import run_forever
 from controller.reconcile.reconciler import Reconciler
@@ -40,6 +42,7 @@ from telemetry.alarms.notify import EmailNotifier, EmailSettings, WebhookNotifie
 from telemetry.alarms.notify.base import Notifier
 from telemetry.store.base import TelemetryStore
 from telemetry.store.registry import open_store as open_telemetry
+from telemetry.syslog import LogStore, SyslogReceiver
 
 
 def open_store(settings: Settings) -> Store:
@@ -65,38 +68,12 @@ def create_app(
     shutdown; the reconcile loop runs while the app does (if its interval is not 0)."""
     config = settings or Settings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        opened_store = store is None
-        opened_telemetry = telemetry_store is None
-        app.state.store = store if store is not None else open_store(config)
-        if telemetry_store is None:
-            app.state.telemetry = open_telemetry_store(config)
-        app.state.reconciler = _reconciler(app, config)
-        loop = None
-        if config.reconcile_interval_s > 0:
-            loop = asyncio.create_task(
-                run_forever(app.state.reconciler, config.reconcile_interval_s)
-            )
-        try:
-            yield
-        finally:
-            if loop is not None:
-                loop.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await loop
-            app.state.simulations.close()
-            if opened_telemetry:
-                app.state.telemetry.close()
-            if opened_store:
-                app.state.store.engine.dispose()
-
     # FastAPIOffline serves the Swagger UI and ReDoc assets itself: /docs works with no Internet.
     app = FastAPIOffline(
         title="Branchline controller",
         version="0.1.0",
         summary="SD-WAN controller: sites, links, applications, routing policies",
-        lifespan=lifespan,
+        lifespan=partial(_lifespan, config=config, store=store, telemetry_store=telemetry_store),
     )
     # Usable without running the lifespan too (e.g. TestClient used without `with`).
     if store is not None:
@@ -106,6 +83,7 @@ def create_app(
     if store is not None and telemetry_store is not None:
         app.state.reconciler = _reconciler(app, config)
         app.state.monitor = _monitor(app, config)
+        app.state.device_logs = _device_logs(config)
     app.state.simulations = Jobs(config.data_dir / "simulations")
     app.state.auth_failures = FailureLimiter()
     app.state.token_cache = TokenCache()
@@ -119,11 +97,58 @@ def create_app(
     problems.install(app)
     routers = (inventory.router, sites.router, catalogue.sla_router, catalogue.app_router,
                policies.router, decisions.router, telemetry.router, monitoring.router,
-               simulations.router, admin.router,
-               map_page.router)  # fmt: skip
+               simulations.router, device_logs.router, admin.router)  # fmt: skip
     for router in routers:
         app.include_router(router, responses=problems.ERRORS)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(
+    app: FastAPI, *, config: Settings, store: Store | None, telemetry_store: TelemetryStore | None
+) -> AsyncIterator[None]:
+    """Open what was not handed in, start the syslog receiver and the loop; undo it all."""
+    app.state.store = store if store is not None else open_store(config)
+    if telemetry_store is None:
+        app.state.telemetry = open_telemetry_store(config)
+    app.state.reconciler = _reconciler(app, config)
+    app.state.monitor = _monitor(app, config)
+    app.state.device_logs = _device_logs(config)
+    receiver = None
+    if config.syslog_udp_port is not None or config.syslog_tcp_port is not None:
+        receiver = SyslogReceiver(
+            app.state.device_logs, LiveLookup(app.state.store), host=config.syslog_host,
+            udp_port=config.syslog_udp_port, tcp_port=config.syslog_tcp_port,
+        )  # fmt: skip
+        await receiver.start()
+    app.state.syslog_receiver = receiver
+    loop = None
+    if config.reconcile_interval_s > 0:
+        steps = [("reconcile", app.state.reconciler.step), ("monitor", app.state.monitor.tick)]
+        loop = asyncio.create_task(run_forever(steps, config.reconcile_interval_s))
+    try:
+        yield
+    finally:
+        if loop is not None:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+        if receiver is not None:
+            await receiver.stop()
+        app.state.simulations.close()
+        if telemetry_store is None:
+            app.state.telemetry.close()
+        if store is None:
+            app.state.store.engine.dispose()
+
+
+def _device_logs(config: Settings) -> LogStore:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    return LogStore(
+        config.data_dir / "device-log.db",
+        max_age=timedelta(days=config.device_log_days),
+        max_rows=config.device_log_rows,
+    )
 
 
 def _monitor(app: FastAPI, config: Settings) -> Monitor:

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     alarm_email_recipients: str = Field(default="", description="comma-separated addresses")
     alarm_webhook_url: str | None = None
 
+    syslog_host: str = Field(default="127.0.0.1", description="where the syslog receiver listens")
+    syslog_udp_port: int | None = Field(default=None, ge=0, le=65535, description="None: off")
+    syslog_tcp_port: int | None = Field(default=None, ge=0, le=65535, description="None: off")
+    device_log_days: float = Field(default=30, gt=0, description="keep CPE logs this long")
+    device_log_rows: int = Field(default=1_000_000, ge=1000, description="and at most this many")
+
     def telemetry_options(self) -> tuple[str, dict[str, object]]:
         """The telemetry backend and its options: embedded SQLite unless InfluxDB is named."""
         if self.influxdb_url:
