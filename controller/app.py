@@ -25,6 +25,7 @@ from controller.api import (
     sites,
     telemetry,
 )
+from controller.api import map as map_page
 from controller.api.limits import BodyLimit
 from controller.api.read_cache import ReadCache
 from controller.auth.cache import TokenCache
@@ -97,7 +98,8 @@ def create_app(
     problems.install(app)
     routers = (inventory.router, sites.router, catalogue.sla_router, catalogue.app_router,
                policies.router, decisions.router, telemetry.router, monitoring.router,
-               simulations.router, device_logs.router, admin.router)  # fmt: skip
+               simulations.router, device_logs.router, admin.router,
+               map_page.router)  # fmt: skip
     for router in routers:
         app.include_router(router, responses=problems.ERRORS)
     return app
