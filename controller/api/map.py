@@ -8,20 +8,24 @@ are public: Leaflet, its cluster plugin and the borderless land outline.
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import xstatic.pkg.leaflet as xs_leaflet  # type: ignore[import-untyped]  # no types shipped
 import xstatic.pkg.leaflet_markercluster as xs_cluster  # type: ignore[import-untyped]  # same
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from controller.api.auth import authenticate, bearer
 from controller.api.deps import StoreDep
 from controller.auth.principal import Principal, Role
+from controller.db.tables import AuditRow
 from controller.store.inventory_store import Store
 from sites.inventory import Inventory
 from telemetry.health import HealthLayout, score
@@ -67,17 +71,44 @@ async def map_page(
         raise HTTPException(403, "this needs the viewer role")
     telemetry: TelemetryStore = request.app.state.telemetry
     # Reading the stores and rendering take a third of a second at 10,000 sites: off the loop.
-    page = await run_in_threadpool(_render, store, telemetry, principal)
+    page = await run_in_threadpool(_render, request.app.state, telemetry, principal)
     # The token may be in the URL: do not hand it to anything the page links to.
     return HTMLResponse(
         page, headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
     )
 
 
-def _render(store: Store, telemetry: TelemetryStore, principal: Principal) -> str:
-    inventory = visible(store.export_inventory(), principal)
+class _Compiled:
+    """The inventory and its health layout as of one audit-log entry: exporting 10,000 sites
+    from the database takes about 2 s, and every write records an audit entry in its own
+    transaction, so the newest entry's id says whether the copy is current."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: int | None = None
+        self._value: tuple[Inventory, HealthLayout] | None = None
+
+    def get(self, store: Store) -> tuple[Inventory, HealthLayout]:
+        with Session(store.engine) as session:
+            key = session.scalar(select(func.max(AuditRow.id))) or 0
+        with self._lock:
+            if self._value is None or key != self._key:
+                inventory = store.export_inventory()
+                self._key, self._value = key, (inventory, HealthLayout.from_inventory(inventory))
+            return self._value
+
+
+def _render(app_state: Any, telemetry: TelemetryStore, principal: Principal) -> str:
+    store: Store = app_state.store
+    compiled: _Compiled | None = getattr(app_state, "map_compiled", None)
+    if compiled is None:
+        compiled = app_state.map_compiled = _Compiled()
+    inventory, layout = compiled.get(store)
+    if principal.scoped:
+        inventory = visible(inventory, principal)
+        layout = HealthLayout.from_inventory(inventory)
     now = datetime.now(UTC)
-    snapshot = score(HealthLayout.from_inventory(inventory), telemetry.latest(now=now), now)
+    snapshot = score(layout, telemetry.latest(now=now), now)
     return build_map_page(inventory, snapshot, options=map_options())
 
 

@@ -27,6 +27,7 @@ from bench.bench_map import mixed_batch
 from controller.app import create_app, open_store, open_telemetry_store
 from controller.auth.principal import Role
 from controller.settings import Settings
+from controller.store.inventory_store import Store
 from sites.inventory import Inventory
 from telemetry.samples import to_ms
 from tests.components import free_port, missing
@@ -209,3 +210,23 @@ def test_static_assets_are_served_and_confined(served_client: TestClient) -> Non
     for url in ("/map/static/other/x.js", "/map/static/leaflet/../../__init__.py",
                 "/map/static/land/%2e%2e/page.py"):  # fmt: skip
         assert served_client.get(url).status_code == 404, url
+
+
+def test_scoped_token_sees_only_its_sites_and_changes_show(
+    served_client: TestClient, small_inventory: Inventory
+) -> None:
+    store: Store = served_client.app.state.store  # type: ignore[attr-defined]  # Starlette app
+    first = small_inventory.sites[-1]
+    store.users.add("branch", Role.VIEWER, [first.id], actor="test-setup")
+    token = store.users.create_token("branch", "map", actor="test-setup").text
+    page = served_client.get(f"/map?token={token}").text
+    others = [s.id for s in small_inventory.sites if s.id != first.id]
+    assert f'"{first.id}"' in page
+    assert not any(f'"{other}"' in page for other in others)
+    renamed = small_inventory.model_copy(
+        update={
+            "sites": (*small_inventory.sites[:-1], first.model_copy(update={"name": "Renamed"}))
+        }
+    )
+    store.replace_inventory(renamed, actor="test-setup")  # a write: the cached copy is stale
+    assert '"Renamed"' in served_client.get(f"/map?token={token}").text
