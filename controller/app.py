@@ -17,6 +17,7 @@ from controller.api import (
     catalogue,
     decisions,
     device_logs,
+    history,
     inventory,
     monitoring,
     policies,
@@ -98,7 +99,7 @@ def create_app(
     problems.install(app)
     routers = (inventory.router, sites.router, catalogue.sla_router, catalogue.app_router,
                policies.router, decisions.router, telemetry.router, monitoring.router,
-               simulations.router, device_logs.router, admin.router,
+               simulations.router, device_logs.router, history.router, admin.router,
                map_page.router)  # fmt: skip
     for router in routers:
         app.include_router(router, responses=problems.ERRORS)

@@ -61,6 +61,11 @@ class Monitor:
         self.outbox.deliver(now)
         return events
 
+    def layout(self) -> HealthLayout:
+        """The health layout of the current inventory (for history views)."""
+        with self._lock:
+            return self._refresh()[0]
+
     def acknowledge(self, alarm_id: int, by: str, now: datetime) -> Alarm:
         with self._lock:
             _, _, manager = self._refresh()
