@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, func, insert, select
+from pydantic import TypeAdapter
+from sqlalchemy import Connection, Engine, Text, cast, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from controller.db.engine import for_writing
@@ -27,6 +28,17 @@ from sites.applications import Application, SlaClass
 from sites.inventory import Inventory, OverlayPolicy
 from sites.site import Site
 
+_SITES = TypeAdapter(list[Site])
+_SLA_CLASSES = TypeAdapter(list[SlaClass])
+_APPLICATIONS = TypeAdapter(list[Application])
+
+
+def _docs(conn: Connection, row: type[SiteRow | SlaClassRow | ApplicationRow]) -> str:
+    """The documents of a table, in inventory order, as one JSON array text."""
+    texts = conn.execute(select(cast(row.doc, Text)).order_by(row.position)).scalars()
+    return "[" + ",".join(texts) + "]"
+
+
 # Children first: the order in which a wholesale replace empties the tables.
 _TABLES = (HubAttachmentRow, LinkRow, CpeRow, SiteRow, ApplicationRow, SlaClassRow, MetaRow)
 
@@ -47,6 +59,7 @@ class Store:
         self.users = Users(engine)
         self.audit = AuditLog(engine)
         self.policies = Policies(engine)
+        self._exported: tuple[int, Inventory] | None = None
         self.paths = Paths(engine)
 
     def summary(self) -> Summary:
@@ -95,23 +108,33 @@ class Store:
             record(session, actor, "import", "inventory", before=None, after=summary)
 
     def export_inventory(self) -> Inventory:
-        """Everything stored, as one Inventory (validated again: what is stored is consistent)."""
-        with Session(self.engine) as session:
-            meta = {row.key: row.doc for row in session.scalars(select(MetaRow))}
-            classes = [
-                r.doc for r in session.scalars(select(SlaClassRow).order_by(SlaClassRow.position))
-            ]
-            apps = [
-                r.doc
-                for r in session.scalars(select(ApplicationRow).order_by(ApplicationRow.position))
-            ]
-            sites = [r.doc for r in session.scalars(select(SiteRow).order_by(SiteRow.position))]
+        """Everything stored, as one Inventory (validated again: what is stored is consistent).
+
+        The reconciler, the monitor, the map and the linter all ask for it: the result is kept
+        until the next write of this process (its audit entry moves the generation) and shared.
+        """
+        generation = self.audit.newest_id()
+        cached = self._exported
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        inventory = self._read_inventory()
+        self._exported = (generation, inventory)
+        return inventory
+
+    def _read_inventory(self) -> Inventory:
+        # Documents come back as JSON text and are validated in one call (pydantic's core),
+        # not decoded to dicts and validated one by one: 10,000 sites in ~0.5 s, not ~1.5 s.
+        with self.engine.connect() as conn:
+            meta = {row.key: row.doc for row in conn.execute(select(MetaRow.key, MetaRow.doc))}
+            classes = _docs(conn, SlaClassRow)
+            apps = _docs(conn, ApplicationRow)
+            sites = _docs(conn, SiteRow)
         return Inventory(
             organisation=meta.get("organisation", {}).get("name", "Branchline"),
             overlay=OverlayPolicy.model_validate(meta.get("overlay", {})),
-            sla_classes=tuple(SlaClass.model_validate(c) for c in classes),
-            applications=tuple(Application.model_validate(a) for a in apps),
-            sites=tuple(Site.model_validate(s) for s in sites),
+            sla_classes=tuple(_SLA_CLASSES.validate_json(classes)),
+            applications=tuple(_APPLICATIONS.validate_json(apps)),
+            sites=tuple(_SITES.validate_json(sites)),
         )
 
 
