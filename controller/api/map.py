@@ -1,8 +1,11 @@
-"""`GET /map`: the GIS map of site health, and the files it loads (`/map/static/...`).
+"""`GET /map`: the GIS map of site health, the JSON it reads after loading, and the files it
+loads (`/map/static/...`).
 
 The page embeds what a viewer may see, so it needs a viewer token: `Authorization: Bearer`,
-or `?token=` for a browser's address bar (see docs/telemetry.md, "The map"). The static files
-are public: Leaflet, its cluster plugin and the borderless land outline.
+or `?token=` for a browser's address bar (see docs/telemetry.md, "The map"). The JSON routes
+(`/map/status.json`, `/map/history.json`, `/map/sites/<id>.json`) take the same token and show
+a site-scoped token only its sites. The static files are public: Leaflet, its cluster plugin
+and the borderless land outline.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Annotated, Any
 import xstatic.pkg.leaflet as xs_leaflet  # type: ignore[import-untyped]  # no types shipped
 import xstatic.pkg.leaflet_markercluster as xs_cluster  # type: ignore[import-untyped]  # same
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,10 +32,21 @@ from controller.db.tables import AuditRow
 from controller.store.inventory_store import Store
 from sites.inventory import Inventory
 from telemetry.health import HealthLayout, score
-from telemetry.map import LAND_FILE, MapOptions, build_map_page
-from telemetry.store.base import TelemetryStore
+from telemetry.map import (
+    LAND_FILE,
+    CurrentPath,
+    MapOptions,
+    build_map_page,
+    replay,
+    site_details,
+    status_codes,
+)
+from telemetry.samples import to_ms
+from telemetry.store.base import Selector, TelemetryStore
 
 router = APIRouter(tags=["map"])
+TokenQuery = Annotated[str | None, Query(description="a viewer token, for browsers")]
+PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 STATIC_DIRS = {
     "leaflet": Path(xs_leaflet.BASE_DIR),
@@ -56,26 +70,55 @@ def visible(inventory: Inventory, principal: Principal) -> Inventory:
     return inventory.model_copy(update={"sites": sites})
 
 
-@router.get("/map", response_class=HTMLResponse)
-async def map_page(
-    request: Request,
-    store: StoreDep,
-    token: Annotated[str | None, Query(description="a viewer token, for browsers")] = None,
-) -> HTMLResponse:
-    """The map of every site the token may see, coloured by its latest health."""
+async def viewer(request: Request, store: Store, token: str | None) -> Principal:
+    """The caller, from `Authorization: Bearer` or else `?token=`; 401/403 unless a viewer."""
     credentials = await bearer(request)
     if credentials is None and token:
         credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
     principal = await authenticate(request, store, credentials)
     if not principal.has(Role.VIEWER):
         raise HTTPException(403, "this needs the viewer role")
+    return principal
+
+
+@router.get("/map", response_class=HTMLResponse)
+async def map_page(request: Request, store: StoreDep, token: TokenQuery = None) -> HTMLResponse:
+    """The map of every site the token may see, coloured by its latest health."""
+    principal = await viewer(request, store, token)
     telemetry: TelemetryStore = request.app.state.telemetry
     # Reading the stores and rendering take a third of a second at 10,000 sites: off the loop.
     page = await run_in_threadpool(_render, request.app.state, telemetry, principal)
     # The token may be in the URL: do not hand it to anything the page links to.
-    return HTMLResponse(
-        page, headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
-    )
+    return HTMLResponse(page, headers=PRIVATE)
+
+
+@router.get("/map/status.json")
+async def map_status(request: Request, store: StoreDep, token: TokenQuery = None) -> JSONResponse:
+    """`{"at_ms", "status": {site: code}}` for every visible site; codes index
+    `["green", "grey", "amber", "red"]` (worse is higher). The page polls it to recolour."""
+    principal = await viewer(request, store, token)
+    body = await run_in_threadpool(_status, request.app.state, principal)
+    return JSONResponse(body, headers=PRIVATE)
+
+
+@router.get("/map/history.json")
+async def map_history(request: Request, store: StoreDep, token: TokenQuery = None) -> JSONResponse:
+    """The last 24 h in hourly buckets: `{"sites", "buckets", "bucket_ms", "codes"}`, where
+    `codes[b][i]` is the status digit of `sites[i]` in bucket `b` (see `telemetry.map.replay`)."""
+    principal = await viewer(request, store, token)
+    body = await run_in_threadpool(_history, request.app.state, principal)
+    return JSONResponse(body, headers=PRIVATE)
+
+
+@router.get("/map/sites/{site_id}.json")
+async def map_site(
+    request: Request, site_id: str, store: StoreDep, token: TokenQuery = None
+) -> JSONResponse:
+    """One site's popup details: links, applications with their current link, open alarms.
+    404 for a site that does not exist or that the token may not see."""
+    principal = await viewer(request, store, token)
+    body = await run_in_threadpool(_site, request.app.state, principal, site_id)
+    return JSONResponse(body, headers=PRIVATE)
 
 
 class _Compiled:
@@ -98,18 +141,53 @@ class _Compiled:
             return self._value
 
 
-def _render(app_state: Any, telemetry: TelemetryStore, principal: Principal) -> str:
-    store: Store = app_state.store
+def _compiled(app_state: Any, principal: Principal) -> tuple[Inventory, HealthLayout]:
+    """The inventory and layout `principal` may see, from the shared compiled copy."""
     compiled: _Compiled | None = getattr(app_state, "map_compiled", None)
     if compiled is None:
         compiled = app_state.map_compiled = _Compiled()
-    inventory, layout = compiled.get(store)
+    inventory, layout = compiled.get(app_state.store)
     if principal.scoped:
         inventory = visible(inventory, principal)
         layout = HealthLayout.from_inventory(inventory)
+    return inventory, layout
+
+
+def _render(app_state: Any, telemetry: TelemetryStore, principal: Principal) -> str:
+    inventory, layout = _compiled(app_state, principal)
     now = datetime.now(UTC)
     snapshot = score(layout, telemetry.latest(now=now), now)
     return build_map_page(inventory, snapshot, options=map_options())
+
+
+def _status(app_state: Any, principal: Principal) -> dict[str, Any]:
+    inventory, layout = _compiled(app_state, principal)
+    now = datetime.now(UTC)
+    snapshot = score(layout, app_state.telemetry.latest(now=now), now)
+    return {"at_ms": to_ms(now), "status": status_codes(inventory, snapshot)}
+
+
+def _history(app_state: Any, principal: Principal) -> dict[str, Any]:
+    _, layout = _compiled(app_state, principal)
+    return replay(app_state.telemetry, layout, datetime.now(UTC)).as_json()
+
+
+def _site(app_state: Any, principal: Principal, site_id: str) -> dict[str, Any]:
+    inventory, _ = _compiled(app_state, principal)
+    site = next((s for s in inventory.sites if s.id == site_id), None)
+    if site is None or not principal.sees(site_id):
+        raise HTTPException(404, f"no site {site_id!r}")
+    # One site's layout and samples: the same rules as the map, at the cost of one site.
+    one = inventory.model_copy(update={"sites": (site,)})
+    now = datetime.now(UTC)
+    telemetry: TelemetryStore = app_state.telemetry
+    snapshot = score(
+        HealthLayout.from_inventory(one), telemetry.latest(Selector(site=site_id), now=now), now
+    )
+    store: Store = app_state.store
+    paths = [CurrentPath(p.app, p.link, p.reason) for p in store.paths.current(site_id)]
+    alarms = app_state.monitor.alarms.search(active=True, site=site_id)
+    return site_details(site_id, snapshot, inventory.applications, paths, alarms)
 
 
 @router.get("/map/static/{kind}/{name:path}", include_in_schema=False)

@@ -1,16 +1,25 @@
 """The GIS map page: sites coloured by health on an offline base layer. See docs/telemetry.md,
 "The map"."""
 
-from telemetry.map.assets import LAND_FILE, MapAssets, MapOptions
+from telemetry.map.assets import LAND_FILE, MapAssets, MapOptions, MapRoutes
+from telemetry.map.details import CurrentPath, site_details
 from telemetry.map.page import build_map_page
-from telemetry.map.rows import STATUS_CODE, MapData, map_data
+from telemetry.map.replay import Replay, replay, replay_windows
+from telemetry.map.rows import STATUS_CODE, MapData, map_data, status_codes
 
 __all__ = [
     "LAND_FILE",
     "STATUS_CODE",
+    "CurrentPath",
     "MapAssets",
     "MapData",
     "MapOptions",
+    "MapRoutes",
+    "Replay",
     "build_map_page",
     "map_data",
+    "replay",
+    "replay_windows",
+    "site_details",
+    "status_codes",
 ]

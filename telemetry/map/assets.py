@@ -50,3 +50,16 @@ class MapOptions:
     tile_attribution: str = "tiles: operator's server"
     lines_always_up_to: int = 1000
     lines_from_zoom: int = 7
+    refresh_s: float = 30.0
+    """Seconds between two fetches of the live statuses (the first comes 1 s after load)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MapRoutes:
+    """The JSON routes the page reads after it loads: live statuses (`status`, every
+    `MapOptions.refresh_s`), the 24 h replay (`history`, when the slider first leaves "live"),
+    and one site's popup details (`site` + id + ".json", when its popup opens)."""
+
+    status: str = "/map/status.json"
+    history: str = "/map/history.json"
+    site: str = "/map/sites/"

@@ -14,7 +14,7 @@ COLOURS = ("#2e7d32", "#9e9e9e", "#f9a825", "#c62828")
 # FastMarkerCluster's callback (folium writes `var callback = <this>;`). It keeps every row in
 # `window.BL.rows` for the hub lines and the marker counter. Row: see `rows.MapData`.
 CALLBACK = """(function () {
-    var BL = window.BL = window.BL || {rows: []};
+    var BL = window.BL = window.BL || {rows: [], markers: {}};
     BL.colours = __COLOURS__;
     BL.names = ["green", "grey", "amber", "red"];
     function esc(s) {
@@ -31,6 +31,8 @@ CALLBACK = """(function () {
             esc(BL.names[row[2]]) + (row[6] ? "<br>" + esc(row[6]) : "") +
             "<ul style='margin:4px 0;padding-left:16px'>" + links + "</ul>";
     }
+    BL.esc = esc;
+    BL.popup = popup;
     return function (row) {
         BL.rows.push(row);
         var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
@@ -38,7 +40,10 @@ CALLBACK = """(function () {
             fillColor: BL.colours[row[2]], fillOpacity: 0.9
         });
         marker.options.status = row[2];
-        marker.bindPopup(function () { return popup(row); });
+        marker.bindPopup(function () { return popup(row); }, {maxWidth: 360});
+        // Applications and alarms are fetched when the popup opens (see live.py).
+        marker.on("popupopen", function () { if (BL.details) { BL.details(row, marker); } });
+        BL.markers[row[3]] = marker;
         return marker;
     };
 })()""".replace("__COLOURS__", json.dumps(COLOURS))

@@ -12,8 +12,9 @@ from jinja2 import Template
 
 from sites.inventory import Inventory
 from telemetry.health import HealthSnapshot
-from telemetry.map import js
-from telemetry.map.assets import MapAssets, MapOptions
+from telemetry.map import js, live
+from telemetry.map.assets import MapAssets, MapOptions, MapRoutes
+from telemetry.map.replay import BUCKET, SPAN
 from telemetry.map.rows import MapData, map_data
 
 MAX_ZOOM = 18
@@ -25,9 +26,9 @@ class _After(MacroElement):
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, name: str = "BranchlineAfter") -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca is untyped
-        self._name = "BranchlineAfter"
+        self._name = name
         self.code = code
 
 
@@ -44,11 +45,13 @@ def build_map_page(
     snapshot: HealthSnapshot,
     assets: MapAssets | None = None,
     options: MapOptions | None = None,
+    routes: MapRoutes | None = None,
 ) -> str:
     """The whole HTML page for `inventory` coloured by `snapshot`; every URL in it is local
-    (from `assets`) unless the operator configured a tile server in `options`."""
+    (from `assets` and `routes`) unless the operator configured a tile server in `options`."""
     assets = assets or MapAssets()
     options = options or MapOptions()
+    routes = routes or MapRoutes()
     data = map_data(inventory, snapshot)
     fmap = folium.Map(tiles=None, maxZoom=MAX_ZOOM, minZoom=2, prefer_canvas=True,
                       location=[35.0, 105.0], zoom_start=4, control_scale=True)  # fmt: skip
@@ -78,5 +81,13 @@ def build_map_page(
         "lines_from": options.lines_from_zoom if big else 0,
     }
     fmap.add_child(_After(code))
+    config = {"status": routes.status, "history": routes.history, "site": routes.site,
+              "every": options.refresh_s, "hours": int(SPAN / BUCKET)}  # fmt: skip
+    live_code = live.LIVE % {
+        "map": fmap.get_name(),
+        "cluster": cluster.get_name(),
+        "config": json.dumps(config),
+    }
+    fmap.add_child(_After(live_code, "BranchlineLive"))
     html: str = fmap.get_root().render()
     return html.replace("<head>", "<head>\n<title>Branchline map</title>", 1)

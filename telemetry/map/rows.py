@@ -89,3 +89,10 @@ def map_data(inventory: Inventory, snapshot: HealthSnapshot) -> MapData:
         rows.append([site.latitude, site.longitude, status, site.id, site.name, links, note,
                      attached, line])  # fmt: skip
     return MapData(rows=rows, hubs=hubs)
+
+
+def status_codes(inventory: Inventory, snapshot: HealthSnapshot) -> dict[str, int]:
+    """{site: status code} for every site of `inventory`; sites the snapshot lacks are grey."""
+    codes = dict(zip(snapshot.layout.site_ids, snapshot.status.tolist(), strict=True))
+    grey = STATUS_BY_CODE.index(Status.GREY)
+    return {s.id: _CODE_OF_HEALTH[codes.get(s.id, grey)] for s in inventory.sites}

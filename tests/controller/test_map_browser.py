@@ -160,9 +160,14 @@ def test_map_shows_every_site_with_local_requests_only(
     assert markers is not None, dom.stdout[-2000:]
     assert int(markers.group(1)) == len(reference_340.sites)
     assert 'data-land="drawn"' in dom.stdout, "the offline land outline was not drawn"
+    refreshes = re.search(r'data-refreshes="(\d+)"', dom.stdout)
+    assert refreshes is not None and int(refreshes.group(1)) >= 1, "no status refresh ran"
+    assert 'data-slider="ready"' in dom.stdout and 'class="bl-slider"' in dom.stdout
     assert console_errors(dom.stderr) == []
     assert leaks(net_log) == []
-    assert len(page_requests(net_log, served.url.split("/map")[0])) >= 5  # page, js, css, land
+    requested = page_requests(net_log, served.url.split("/map")[0])
+    assert len(requested) >= 5  # page, js, css, land
+    assert any("/map/status.json" in url for url in requested)
     ARTIFACTS.mkdir(exist_ok=True)
     png = ARTIFACTS / "map-340.png"
     png.unlink(missing_ok=True)
@@ -230,3 +235,24 @@ def test_scoped_token_sees_only_its_sites_and_changes_show(
     )
     store.replace_inventory(renamed, actor="test-setup")  # a write: the cached copy is stale
     assert '"Renamed"' in served_client.get(f"/map?token={token}").text
+
+
+def test_replay_link_opens_the_page_at_an_hour(served: Served, tmp_path: Path) -> None:
+    """`?replay=<hour>` fetches the 24 h replay and recolours the markers for that hour."""
+    if shutil.which(CHROMIUM) is None:
+        missing("Chromium", "apt-get install -y chromium")
+    dom = chromium(tmp_path, "replay", "--dump-dom", f"{served.url}&replay=20")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert 'data-replay-buckets="24"' in dom.stdout, dom.stdout[-2000:]
+    start = re.search(r'data-replay="(\d+)"', dom.stdout)
+    assert start is not None, "the page did not switch to the replay hour"
+    hour_ms = 3_600_000
+    assert int(start.group(1)) % hour_ms == 0
+    now_ms = time.time() * 1000
+    assert now_ms - 5 * hour_ms < int(start.group(1)) <= now_ms - 3 * hour_ms  # 4 h before live
+    assert console_errors(dom.stderr) == []
+    png = ARTIFACTS / "map-340-replay.png"
+    ARTIFACTS.mkdir(exist_ok=True)
+    png.unlink(missing_ok=True)
+    shot = chromium(tmp_path, "replay-shot", f"--screenshot={png}", f"{served.url}&replay=20")
+    assert shot.returncode == 0 and png.stat().st_size > 10_000

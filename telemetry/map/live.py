@@ -1,0 +1,137 @@
+"""The JavaScript that keeps the page current without reloading it (so zoom and position stay):
+periodic refresh of the statuses, the 24 h replay slider, and popup details on open.
+
+Markers are recoloured in place (`setStyle`) and clusters redrawn with `refreshClusters()`; no
+folium HTML is built again. The page sets `data-refreshes` (fetches done), `data-slider`
+("ready" once the control is on the map) and `data-replay` ("live" or the bucket start in ms)
+on `<body>` for tests and monitoring. A viewer token in the page's URL (`?token=`) is sent as
+`Authorization: Bearer` on every fetch; `?replay=<0..23>` opens the page at a replay hour.
+"""
+
+from __future__ import annotations
+
+LIVE = """(function (map, cluster, cfg) {
+    var BL = window.BL, body = document.body.dataset;
+    var params = new URLSearchParams(location.search);
+    var token = params.get("token");
+    var headers = token ? {Authorization: "Bearer " + token} : {};
+    function get(url) {
+        return fetch(url, {headers: headers, cache: "no-store"}).then(function (r) {
+            if (!r.ok) { throw new Error(url.split("?")[0] + " answered " + r.status); }
+            return r.json();
+        });
+    }
+    BL.live = {};
+    BL.rows.forEach(function (row) { BL.live[row[3]] = row[2]; });
+    var history = null, fetchedAt = 0, position = null;  // position null: live
+    function paint(codeOf) {
+        var changed = 0;
+        BL.rows.forEach(function (row) {
+            var c = codeOf(row[3]);
+            if (c === undefined || c === row[2]) { return; }
+            row[2] = c;
+            var m = BL.markers[row[3]];
+            m.options.status = c;
+            m.setStyle({fillColor: BL.colours[c]});
+            changed++;
+        });
+        if (changed) { cluster.refreshClusters(); }
+        return changed;
+    }
+    function pad(n) { return (n < 10 ? "0" : "") + n; }
+    function hour(ms) {
+        var d = new Date(ms);
+        return pad(d.getHours()) + ":" + pad(d.getMinutes());
+    }
+    var div = L.DomUtil.create("div", "leaflet-bar bl-replay");
+    div.style.cssText = "background:#fff;padding:6px 10px 4px;font:12px/1.4 sans-serif;" +
+        "color:#263238;min-width:290px";
+    div.innerHTML = "<div><b>Health</b> <span class='bl-when'>live</span>" +
+        "<span class='bl-age' style='float:right;color:#607d8b'></span></div>" +
+        "<input class='bl-slider' type='range' min='0' max='" + cfg.hours + "' step='1' " +
+        "value='" + cfg.hours + "' aria-label='replay hour' style='width:100%%;margin:4px 0'>" +
+        "<div style='display:flex;justify-content:space-between;color:#607d8b'>" +
+        "<span>-" + cfg.hours + " h</span><span>-12 h</span><span>live</span></div>";
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    var input = div.querySelector(".bl-slider"), when = div.querySelector(".bl-when");
+    var age = div.querySelector(".bl-age");
+    var control = L.control({position: "bottomleft"});
+    control.onAdd = function () { return div; };
+    control.addTo(map);
+    function showLive() {
+        position = null;
+        when.textContent = "live";
+        body.replay = "live";
+        paint(function (id) { return BL.live[id]; });
+    }
+    function showBucket(b) {
+        var index = {};
+        history.sites.forEach(function (s, i) { index[s] = i; });
+        var codes = history.codes[b], start = history.buckets[b];
+        position = b;
+        when.textContent = hour(start) + "\\u2013" + hour(start + history.bucket_ms) +
+            " (hourly means)";
+        body.replay = String(start);
+        paint(function (id) {
+            var i = index[id];
+            return i === undefined ? undefined : Number(codes.charAt(i));
+        });
+    }
+    function loadHistory() {
+        if (history && Date.now() - fetchedAt < 300000) { return Promise.resolve(history); }
+        when.textContent = "loading\\u2026";
+        return get(cfg.history).then(function (data) {
+            history = data;
+            fetchedAt = Date.now();
+            body.replayBuckets = String(data.buckets.length);
+            return data;
+        });
+    }
+    function choose(value) {
+        var b = Number(value);
+        if (b >= cfg.hours) { showLive(); return; }
+        loadHistory().then(function () {
+            if (Number(input.value) === b) { showBucket(b); }
+        }).catch(function (e) {
+            when.textContent = "replay unavailable";
+            console.warn(e.message);
+        });
+    }
+    input.addEventListener("input", function () { choose(input.value); });
+    function refresh() {
+        return get(cfg.status).then(function (data) {
+            BL.live = data.status;
+            if (position === null) { paint(function (id) { return data.status[id]; }); }
+            BL.refreshes = (BL.refreshes || 0) + 1;
+            body.refreshes = String(BL.refreshes);
+            age.textContent = "updated " + hour(data.at_ms);
+        }).catch(function (e) { age.textContent = "update failed"; console.warn(e.message); });
+    }
+    function tick() { refresh().then(function () { setTimeout(tick, cfg.every * 1000); }); }
+    setTimeout(tick, 1000);
+    BL.details = function (row, marker) {
+        get(cfg.site + encodeURIComponent(row[3]) + ".json").then(function (d) {
+            var esc = BL.esc;
+            var apps = d.applications.map(function (a) {
+                return "<li>" + esc(a.name) + ": " + (a.link ? esc(a.link) : "<i>none</i>") +
+                    "</li>";
+            }).join("");
+            var alarms = d.alarms.map(function (a) {
+                return "<li><b>" + esc(a.severity) + "</b> " + esc(a.kind) +
+                    (a.link ? " " + esc(a.link) : "") + ": " + esc(a.message) + "</li>";
+            }).join("");
+            var list = "<ul style='margin:2px 0;padding-left:16px;max-height:120px;" +
+                "overflow:auto'>";
+            marker.setPopupContent(BL.popup(row) + "<b>Applications</b> (current link)" +
+                list + (apps || "<li>none</li>") + "</ul><b>Open alarms</b>" + list +
+                (alarms || "<li>none</li>") + "</ul>");
+        }).catch(function (e) { console.warn(e.message); });
+    };
+    body.slider = "ready";
+    var start = params.get("replay");
+    if (start !== null && Number(start) >= 0 && Number(start) < cfg.hours) {
+        input.value = start;
+        choose(start);
+    }
+})(%(map)s, %(cluster)s, %(config)s);"""

@@ -1,0 +1,130 @@
+"""The map's JSON routes through the API: live statuses, the 24 h replay and a site's popup
+details, each behind the map's token and cut down to a scoped token's sites."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from controller.app import create_app
+from controller.auth.principal import Role
+from controller.settings import Settings
+from controller.store.inventory_store import Store
+from controller.store.path_store import PolicyRef
+from policies.reasons import Decision, Reason, Rule
+from sites.inventory import Inventory
+from telemetry.health import Status
+from telemetry.map import STATUS_CODE
+from telemetry.store.base import TelemetryStore
+from telemetry.store.registry import open_store as open_telemetry
+from tests.conftest import bearer
+
+SITE = "br-hangzhou-001"
+GREEN, GREY, RED = (STATUS_CODE[s] for s in (Status.GREEN, Status.GREY, Status.RED))
+
+
+@pytest.fixture
+def app(store: Store, small_inventory: Inventory, tmp_path: Path) -> Iterator[FastAPI]:
+    store.replace_inventory(small_inventory, actor="test-setup")
+    telemetry: TelemetryStore = open_telemetry("embedded", path=tmp_path / "t.db")
+    yield create_app(Settings(reconcile_interval_s=0), store=store, telemetry_store=telemetry)
+    telemetry.close()
+
+
+def sample(link: str, at: datetime, **extra: Any) -> dict[str, Any]:
+    return {"site": SITE, "link": link, "app": None, "timestamp": at.isoformat(),
+            "latency_ms": 20.0, "jitter_ms": 1.0, "loss_pct": 0.0, "utilization": 0.3,
+            "throughput_bps": 2e6, "up": True} | extra  # fmt: skip
+
+
+def post(api: TestClient, app: FastAPI, samples: list[dict[str, Any]]) -> None:
+    assert api.post("/api/v1/telemetry", json={"samples": samples}).status_code == 202
+    app.state.telemetry.flush()
+
+
+def test_every_route_needs_a_viewer_token(app: FastAPI, store: Store) -> None:
+    anonymous = TestClient(app)
+    headers = bearer(store, "watcher", Role.VIEWER)
+    token = headers["Authorization"].removeprefix("Bearer ")
+    for url in ("/map/status.json", "/map/history.json", f"/map/sites/{SITE}.json"):
+        assert anonymous.get(url).status_code == 401, url
+        assert anonymous.get(f"{url}?token=wrong").status_code == 401, url
+        answer = anonymous.get(f"{url}?token={token}")
+        assert answer.status_code == 200, url
+        assert answer.headers["cache-control"] == "no-store"
+        assert TestClient(app, headers=headers).get(url).status_code == 200, url
+
+
+def test_status_follows_new_samples(app: FastAPI, store: Store, small_inventory: Inventory) -> None:
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    before = api.get("/map/status.json").json()
+    assert before["status"] == {s.id: GREY for s in small_inventory.sites}
+    now = datetime.now(UTC)
+    post(api, app, [sample("mpls-1", now), sample("inet-1", now)])
+    after = api.get("/map/status.json").json()
+    assert after["status"][SITE] == GREEN
+    assert after["at_ms"] >= before["at_ms"]
+    assert sum(code == GREY for code in after["status"].values()) == len(small_inventory.sites) - 1
+
+
+def test_history_colours_each_hour_by_the_live_rules(app: FastAPI, store: Store) -> None:
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    now = datetime.now(UTC)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    good = [sample(link, hour - timedelta(hours=3, minutes=m)) for link in ("mpls-1", "inet-1")
+            for m in (-20, -40)]  # fmt: skip
+    down = [sample(link, hour - timedelta(hours=5, minutes=m), up=False, loss_pct=100.0)
+            for link in ("mpls-1", "inet-1") for m in (-20, -40)]  # fmt: skip
+    post(api, app, good + down)
+    body = api.get("/map/history.json").json()
+    assert len(body["buckets"]) == len(body["codes"]) == 24
+    assert body["bucket_ms"] == 3_600_000
+    assert body["buckets"][-1] <= now.timestamp() * 1000 < body["buckets"][-1] + 3_600_000
+    i = body["sites"].index(SITE)
+    by_start = {
+        start: codes[i] for start, codes in zip(body["buckets"], body["codes"], strict=True)
+    }
+    ms = int((hour - timedelta(hours=3)).timestamp() * 1000)
+    assert by_start[ms] == str(GREEN)
+    assert by_start[ms - 2 * 3_600_000] == str(RED)  # every link down that hour
+    assert by_start[ms - 3_600_000] == str(GREY)  # no data
+    others = [codes[j] for codes in body["codes"] for j in range(len(body["sites"])) if j != i]
+    assert set(others) == {str(GREY)}
+
+
+def test_site_details_have_links_applications_and_open_alarms(
+    app: FastAPI, store: Store, small_inventory: Inventory
+) -> None:
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    now = datetime.now(UTC)
+    post(api, app, [sample("mpls-1", now), sample("inet-1", now, up=False, loss_pct=100.0)])
+    app.state.monitor.tick(now)
+    decision = Decision(SITE, "o32-trading", "mpls-1", None, Reason(Rule.LINK_DOWN, "inet-1"))
+    store.paths.record([(decision, PolicyRef("global", 1))], now)
+    body = api.get(f"/map/sites/{SITE}.json").json()
+    assert body["status"] == "amber"
+    assert {(link["id"], link["state"]) for link in body["links"]} == {
+        ("mpls-1", "up"),
+        ("inet-1", "down"),
+    }
+    apps = {a["name"]: a for a in body["applications"]}
+    assert set(apps) == {a.name for a in small_inventory.applications}
+    assert apps["o32-trading"]["link"] == "mpls-1"
+    assert apps["office-web"]["link"] is None
+    assert [(a["kind"], a["link"]) for a in body["alarms"]] == [("link-down", "inet-1")]
+    assert api.get("/map/sites/br-nowhere-001.json").status_code == 404
+
+
+def test_scoped_token_sees_only_its_sites(app: FastAPI, store: Store) -> None:
+    api = TestClient(app, headers=bearer(store, "branch", Role.VIEWER, [SITE]))
+    assert list(api.get("/map/status.json").json()["status"]) == [SITE]
+    assert api.get("/map/history.json").json()["sites"] == [SITE]
+    assert api.get(f"/map/sites/{SITE}.json").status_code == 200
+    assert api.get("/map/sites/br-lhasa-001.json").status_code == 404
+    assert api.get("/map/sites/dc-shanghai.json").status_code == 404
