@@ -7,22 +7,30 @@ amber from high latency, some red from down links, some grey from silence); then
 `build_map_page` (what `GET /map` does after reading the stores) is timed, p50 over `--repeat`
 runs, and the page's size in bytes reported. Targets (issue 5): 10,000 sites under 0.5 s and
 under 2 MB.
+
+`--json` times what the page fetches afterwards, from the same data: the live statuses of
+`/map/status.json` (`status_codes`, after scoring) and the 24 h replay of `/map/history.json`
+(`replay_windows` over 24 hourly windows per link, as the store's windowed query returns them),
+with the size of each JSON body.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory
-from telemetry.batch import SampleBatch
+from telemetry.batch import SampleBatch, WindowBatch
 from telemetry.health import HealthLayout, HealthSnapshot, score
-from telemetry.map import build_map_page
+from telemetry.map import build_map_page, replay_windows, status_codes
+from telemetry.map.replay import bucket_starts
 from telemetry.samples import to_ms
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -60,11 +68,59 @@ def mixed_snapshot(inventory: Inventory, now: datetime = NOW) -> HealthSnapshot:
     return score(layout, mixed_batch(inventory, to_ms(now)), now)
 
 
+def day_windows(inventory: Inventory, buckets: list[int]) -> WindowBatch:
+    """One hourly window per reporting link per bucket, each bucket mixed like `mixed_batch`
+    with its own seed (`replay_windows` does not depend on the rows' order)."""
+    batches = [mixed_batch(inventory, start, seed=b) for b, start in enumerate(buckets)]
+
+    def cat(name: str) -> Any:
+        return np.concatenate([getattr(b, name) for b in batches])
+
+    n = sum(len(b) for b in batches)
+    return WindowBatch(
+        site=tuple(x for b in batches for x in b.site),
+        link=tuple(x for b in batches for x in b.link),
+        app=("",) * n, ts_ms=cat("ts_ms"), count=np.full(n, 60),
+        latency_ms=cat("latency_ms"), jitter_ms=cat("jitter_ms"), loss_pct=cat("loss_pct"),
+        utilization=cat("utilization"), throughput_bps=cat("throughput_bps"),
+        up_ratio=cat("up").astype(np.float64),
+    )  # fmt: skip
+
+
+def json_figures(inventory: Inventory, repeat: int) -> str:
+    """A table row: status.json and history.json compute time (p50) and body size."""
+    layout = HealthLayout.from_inventory(inventory)
+    snapshot = mixed_snapshot(inventory)
+    buckets = bucket_starts(NOW)
+    windows = day_windows(inventory, buckets)
+    status_t, replay_t = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        status = json.dumps({"status": status_codes(inventory, snapshot)})
+        status_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        codes = replay_windows(layout, windows, buckets)
+        history = json.dumps({"sites": layout.site_ids, "buckets": buckets, "codes": codes})
+        replay_t.append(time.perf_counter() - t0)
+    return (
+        f"| {len(inventory.sites):,} | {statistics.median(status_t):.3f} | "
+        f"{len(status) / 1000:,.0f} | {statistics.median(replay_t):.3f} | "
+        f"{len(history) / 1000:,.0f} |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, nargs="+", default=[340, 10_000])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="time the page's JSON routes")
     args = parser.parse_args()
+    if args.json:
+        print("| sites | status.json (s) | status (KB) | replay 24 h (s) | history (KB) |")
+        print("|---:|---:|---:|---:|---:|")
+        for n in args.sites:
+            print(json_figures(generate_reference_network(n, seed=7), args.repeat))
+        return
     print("| sites | render p50 (s) | score (s) | page (KB) |")
     print("|---:|---:|---:|---:|")
     for n in args.sites:
