@@ -33,6 +33,7 @@ from controller.auth.cache import TokenCache
 from controller.auth.ratelimit import FailureLimiter
 from controller.db.engine import make_engine
 from controller.db.migrate import upgrade
+from controller.demo_feed import feed_forever
 from controller.monitor.device_logs import LiveLookup
 from controller.monitor.service import Monitor
 from controller.reconcile.loop import run_forever
@@ -125,6 +126,9 @@ async def _lifespan(
         )  # fmt: skip
         await receiver.start()
     app.state.syslog_receiver = receiver
+    feed = None
+    if config.demo_feed:
+        feed = asyncio.create_task(feed_forever(app.state.store, app.state.telemetry))
     loop = None
     if config.reconcile_interval_s > 0:
         steps = [("reconcile", app.state.reconciler.step), ("monitor", app.state.monitor.tick)]
@@ -132,10 +136,11 @@ async def _lifespan(
     try:
         yield
     finally:
-        if loop is not None:
-            loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop
+        for task in (loop, feed):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if receiver is not None:
             await receiver.stop()
         app.state.simulations.close()

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     device_log_days: float = Field(default=30, gt=0, description="keep CPE logs this long")
     device_log_rows: int = Field(default=1_000_000, ge=1000, description="and at most this many")
 
+    demo_feed: bool = Field(
+        default=False, description="feed telemetry from a simulated network (branchline demo)"
+    )
+
     def telemetry_options(self) -> tuple[str, dict[str, object]]:
         """The telemetry backend and its options: embedded SQLite unless InfluxDB is named."""
         if self.influxdb_url:

@@ -64,6 +64,7 @@ class World:
         self._draws: FloatArray = np.zeros((0, 3, n_sites, n_links))
         self.link: IntArray = self.state.link
         self.steps = 0
+        self.observed: BatchObservations | None = None
         self._since = 0  # first tick not yet folded into the per-app totals
         self._fault_version = -1
         self._links_changed = True
@@ -87,6 +88,7 @@ class World:
             st = self._steady
             quality = (st.utilization, st.latency_ms, jitter, loss)
             obs = self.probes.observe(quality, self.faults.phys_up, draws[2], self.demand)
+            self.observed = obs  # what the probes measured: a live feed hands it out as samples
             self._step(obs, now)
             if i == 0:  # the first placement is not a move: it applies at once
                 self._recompute()

@@ -61,6 +61,7 @@ def demo(
     branches: Annotated[int, typer.Option(min=0, max=100_000)] = 340,
     seed: Annotated[int, typer.Option()] = 7,
     reset: Annotated[bool, typer.Option(help="reload the reference network")] = False,
+    feed: Annotated[bool, typer.Option(help="simulated CPEs report telemetry every second")] = True,
     host: Host = "127.0.0.1",
     port: Port = 8080,
     log_level: Level = LogLevel.INFO,
@@ -71,7 +72,7 @@ def demo(
     BRANCHLINE_DATA_DIR/demo; later runs keep what you changed through the API.
     """
     base = Settings()
-    settings = base.model_copy(update={"data_dir": base.data_dir / "demo"})
+    settings = base.model_copy(update={"data_dir": base.data_dir / "demo", "demo_feed": feed})
     store = open_store(settings)
     if reset or store.is_empty():
         with progress_bar("Generating the reference network", branches) as advance:

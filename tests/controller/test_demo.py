@@ -56,6 +56,15 @@ def test_demo_serves_the_reference_network_and_stops_on_ctrl_c(tmp_path: Path) -
         page = get_json(f"{base}/sites?branch_class=A&limit=1", token)
         assert isinstance(page, dict)
         assert page["total"] > 0
+        # The demo's simulated CPEs report every second and the loop decides every 5 s: paths
+        # appear for a branch without anyone posting telemetry.
+        site = page["items"][0]["id"]
+        paths: object = []
+        deadline = time.monotonic() + 40
+        while not paths and time.monotonic() < deadline:
+            time.sleep(0.5)
+            paths = get_json(f"{base}/sites/{site}/paths", token)
+        assert isinstance(paths, list) and paths, "no decisions from the demo feed within 40 s"
 
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
         proc.wait(timeout=15)
