@@ -1,0 +1,145 @@
+"""`branchline sim replay` against the controller's own record (issue 6's acceptance item):
+a replay of a recorded window reproduces the journal under the policy that was active then."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from controller.app import open_telemetry_store
+from controller.reconcile.reconciler import Reconciler
+from controller.settings import Settings
+from controller.store.inventory_store import Store
+from controller.store.path_store import JournalQuery
+from simulator.replay import tick_instants
+from sites.inventory import Inventory
+from sites.loader import dump_inventory
+from tests.conftest import BRANCHLINE
+from tests.simulator.test_replay import DURATION_S, window_start, write_recording
+
+EVERY = timedelta(seconds=10)
+
+
+def branchline(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed console script, reading the controller's data of `settings`."""
+    env = {**os.environ, "BRANCHLINE_DATA_DIR": str(settings.data_dir)}
+    env.pop("BRANCHLINE_DATABASE_URL", None)
+    if settings.database_url:
+        env["BRANCHLINE_DATABASE_URL"] = settings.database_url
+    return subprocess.run(
+        [str(BRANCHLINE), *args], env=env, capture_output=True, check=False, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def recorded_run(
+    store: Store, settings: Settings, small_inventory: Inventory
+) -> tuple[datetime, datetime]:
+    """The controller ran over a recorded window: samples in its telemetry store (a ramp and a
+    link failure), a reconcile step at every aligned tick, its decisions in the journal."""
+    store.replace_inventory(small_inventory, actor="test-setup")
+    telemetry = open_telemetry_store(settings)
+    start = window_start()
+    end = start + timedelta(seconds=DURATION_S + 10)
+    try:
+        write_recording(telemetry, small_inventory, start)
+        reconciler = Reconciler(
+            store, telemetry, timedelta(seconds=settings.observation_lookback_s)
+        )
+        for tick in tick_instants(start, end, EVERY):
+            reconciler.step(tick)
+    finally:
+        telemetry.close()
+    return start, end
+
+
+def window(start: datetime, end: datetime) -> list[str]:
+    return ["--start", start.isoformat(), "--end", end.isoformat(), "--every", "10"]
+
+
+def test_replay_reproduces_the_journal(
+    store: Store, settings: Settings, recorded_run: tuple[datetime, datetime]
+) -> None:
+    start, end = recorded_run
+    total, journal = store.paths.journal(JournalQuery(since=start, until=end), 1000, 0)
+    assert total == len(journal)
+    rules = {c.rule for c in journal}
+    assert {"placed", "offload", "link-down"} <= rules  # the window holds all three kinds
+
+    done = branchline(settings, "sim", "replay", *window(start, end), "--against-journal", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    assert report["journal"] == {"matched": len(journal), "missing": [], "extra": []}
+    replayed = sorted(
+        (datetime.fromisoformat(d["at"]), d["site"], d["app"], d["from"], d["to"])
+        for d in report["decisions"]
+    )
+    expected = sorted((c.at, c.site, c.app, c.from_link, c.to_link) for c in journal)
+    assert replayed == expected  # every entry reproduced, at its tick, and nothing extra
+
+    table = branchline(settings, "sim", "replay", *window(start, end), "--against-journal")
+    assert table.returncode == 0, table.stderr
+    assert f"journal: match: {len(journal)} matched, 0 missing, 0 extra" in table.stdout
+
+
+def test_another_policy_does_not_reproduce_the_journal_and_a_b_shows_where(
+    settings: Settings, recorded_run: tuple[datetime, datetime], tmp_path: Path
+) -> None:
+    start, end = recorded_run
+    relaxed = tmp_path / "relaxed.yaml"
+    relaxed.write_text("utilization:\n  primary: {upper: 0.9, lower: 0.5}\n", encoding="utf-8")
+    out_file = tmp_path / "replay.json"
+    done = branchline(
+        settings, "sim", "replay", *window(start, end), "--policy", str(relaxed),
+        "--against-journal", "--json", "-o", str(out_file),
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    check = json.loads(out_file.read_text(encoding="utf-8"))["journal"]
+    assert [(m["site"], m["app"], m["rule"]) for m in check["missing"]] == [
+        ("br-hangzhou-001", "office-web", "offload")
+    ]
+    assert check["extra"] == []
+
+    ab = branchline(
+        settings, "sim", "replay", *window(start, end), "--policy-b", str(relaxed), "--json"
+    )
+    assert ab.returncode == 0, ab.stderr
+    differences = json.loads(ab.stdout)["differences"]
+    assert [(d["site"], d["app"], d["link_a"], d["link_b"]) for d in differences] == [
+        ("br-hangzhou-001", "office-web", "inet-1", "mpls-1")
+    ]
+
+
+def test_exported_files_replay_without_the_controller(
+    settings: Settings, store: Store, recorded_run: tuple[datetime, datetime], tmp_path: Path
+) -> None:
+    start, end = recorded_run
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(dump_inventory(store.export_inventory()), encoding="utf-8")
+    elsewhere = Settings(data_dir=tmp_path / "nowhere")
+    telemetry_file = settings.data_dir / "telemetry.db"
+    done = branchline(
+        elsewhere, "sim", "replay", *window(start, end), "--inventory", str(inventory),
+        "--telemetry", str(telemetry_file), "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    from_files = json.loads(done.stdout)["decisions"]
+    from_controller = json.loads(
+        branchline(settings, "sim", "replay", *window(start, end), "--json").stdout
+    )["decisions"]
+    assert from_files == from_controller
+    assert not (tmp_path / "nowhere").exists()  # no controller database was created
+
+
+def test_bad_window_is_a_usage_error(settings: Settings) -> None:
+    done = branchline(
+        settings, "sim", "replay", "--start", "yesterday", "--end", "x", "--every", "5"
+    )
+    assert done.returncode == 2
+    assert "ISO 8601" in done.stderr
