@@ -114,6 +114,9 @@ def test_another_policy_does_not_reproduce_the_journal_and_a_b_shows_where(
     assert [(d["site"], d["app"], d["link_a"], d["link_b"]) for d in differences] == [
         ("br-hangzhou-001", "office-web", "inet-1", "mpls-1")
     ]
+    table = branchline(settings, "sim", "replay", *window(start, end), "--policy-b", str(relaxed))
+    assert table.returncode == 0, table.stderr
+    assert "1 difference(s) between A and B" in table.stdout
 
 
 def test_exported_files_replay_without_the_controller(
