@@ -29,6 +29,9 @@ from simulator.replay import ReplayResult, tick_instants
 from simulator.replay import replay as run_replay
 from simulator.replay_compare import compare
 from simulator.run import write_outputs
+from simulator.sweep import document, run_sweep
+from simulator.sweep_cluster import default_workers, open_client
+from simulator.sweep_inputs import DEFAULT_POLICY, read_grid
 from sites.errors import InventoryError
 from sites.inventory import Inventory
 from sites.loader import load_inventory
@@ -105,6 +108,65 @@ def _summary(results: dict[str, Any]) -> None:
                 when,
             )
         out.print(faults)
+
+
+@app.command()
+def sweep(
+    scenarios: Annotated[
+        list[Path], typer.Option("--scenario", help="a scenario file (repeat for more)")
+    ],
+    policies: Annotated[
+        list[str] | None,
+        typer.Option("--policy", help=f"a policy file, or '{DEFAULT_POLICY}' (repeat for more)"),
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="a Dask scheduler address (default: local)")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="local worker processes")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the results JSON")] = False,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="where the JSON results go")
+    ] = Path("sweep.json"),
+) -> None:
+    """Run every scenario under every policy on a Dask cluster and tabulate the results.
+
+    Exit status 1 if a file is invalid (nothing is run then).
+    """
+    try:
+        tasks = read_grid(scenarios, policies or [DEFAULT_POLICY])
+    except ScenarioError as exc:
+        for p in exc.problems:
+            where = f"{p.source}:{p.line}" if p.line is not None else (p.source or "<input>")
+            err.print(f"[bold]{escape(where)}[/]: [cyan]{escape(p.field)}[/]: {escape(p.message)}")
+        err.print(f"[red]{len(exc.problems)} problem(s)[/]; nothing was run.")
+        raise typer.Exit(1) from None
+    n = workers or default_workers(len(tasks))
+    with (
+        open_client(scheduler, n) as client,
+        progress_bar(f"Sweeping {len(tasks)} runs", len(tasks)) as advance,
+    ):
+        rows = run_sweep(client, tasks, advance)
+    doc = document(tasks, rows)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if as_json:
+        out.print_json(json.dumps(doc))
+        return
+    table = Table(
+        "scenario", "policy", "path changes", "out of SLA (s)", "high priority (s)",
+        "metered MB", "switched", "mean time to switch (s)",
+    )  # fmt: skip
+    for r in rows:
+        mean = r["mean_time_to_switch_s"]
+        table.add_row(
+            escape(r["scenario"]), escape(r["policy"]), str(r["path_changes"]),
+            f"{r['out_of_sla_s']:g}", f"{r['out_of_sla_high_s']:g}", f"{r['metered_mb']:g}",
+            str(r["switched"]), "-" if mean is None else f"{mean:g}",
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"results: {output}")
 
 
 @app.command()

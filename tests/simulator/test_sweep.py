@@ -1,0 +1,102 @@
+"""Sweeps: a 2 scenarios × 2 policies grid on a real local Dask cluster (loopback)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.errors import ScenarioError
+from simulator.sweep import document, run_local, run_sweep
+from simulator.sweep_cluster import open_client
+from simulator.sweep_inputs import read_grid
+
+# 4 reference branches; from 30 s HD video adds 31 % to a 40 %-loaded primary (as in
+# scenarios/literal-flaps.yaml): the literal 70/50 rule returns it and offloads it again.
+FLAPS = """\
+name: tiny-flaps
+network: {reference: {branches: 4, seed: 7}}
+duration: 3m
+seed: 5
+traffic:
+  default: {shape: flat, scale: 1.6}
+  applications:
+    hd-video: {shape: points, points: [[0, 0], [30s, 0], [30s, 2.5], [3m, 2.5]]}
+  noise: 0
+"""
+OUTAGE = """\
+name: tiny-outage
+network: {reference: {branches: 5, seed: 7}}
+duration: 2m
+seed: 3
+faults:
+  - {kind: link-down, site: br-jining-001, link: mpls-1, at: 30s, duration: 1m}
+"""
+LITERAL = "predictive_return: false\n"
+PREDICTIVE = '{"predictive_return": true}\n'
+
+
+def write_grid(folder: Path) -> tuple[list[Path], list[str]]:
+    """The two scenario files and two policy files (YAML and JSON) of the test grid."""
+    files = {"flaps.yaml": FLAPS, "outage.yaml": OUTAGE}
+    files |= {"literal.yaml": LITERAL, "predictive.json": PREDICTIVE}
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    scenarios = [folder / "outage.yaml", folder / "flaps.yaml"]
+    return scenarios, [str(folder / "predictive.json"), str(folder / "literal.yaml")]
+
+
+def test_grid_on_a_local_cluster_matches_direct_runs(tmp_path: Path) -> None:
+    scenarios, policies = write_grid(tmp_path)
+    tasks = read_grid(scenarios, policies)
+    assert len(tasks) == 4
+    for path in tmp_path.iterdir():  # the tasks carry texts: workers need no files
+        path.unlink()
+    done: list[int] = []
+    with open_client(workers=2) as client:
+        assert all(a.startswith("tcp://127.0.0.1:") for a in client.scheduler_info()["workers"])
+        rows = run_sweep(client, tasks, done.append)
+    assert done == [1, 2, 3, 4]
+    assert rows == run_local(tasks)
+    by_cell = {(Path(r["scenario"]).name, Path(r["policy"]).name): r for r in rows}
+    assert list(by_cell) == [
+        ("flaps.yaml", "literal.yaml"),
+        ("flaps.yaml", "predictive.json"),
+        ("outage.yaml", "literal.yaml"),
+        ("outage.yaml", "predictive.json"),
+    ]
+    literal, predictive = (
+        by_cell["flaps.yaml", "literal.yaml"],
+        by_cell["flaps.yaml", "predictive.json"],
+    )
+    assert literal["predictive_return"] is False and predictive["predictive_return"] is True
+    assert literal["path_changes"] >= 100 > 10 * predictive["path_changes"]
+    video = {a["app"]: a["path_changes"] for a in literal["applications"]}["hd-video"]
+    assert video >= 100
+    outage = by_cell["outage.yaml", "predictive.json"]
+    assert outage["switched"] > 0 and outage["mean_time_to_switch_s"] is not None
+    assert outage["mean_time_to_switch_s"] <= 7  # cisco-bfd detects in 7 s
+    doc = document(tasks, rows)
+    assert len(doc["scenarios"]) == 2 and len(doc["policies"]) == 2
+
+
+def test_default_policy_is_the_scenarios_own(tmp_path: Path) -> None:
+    scenarios, _ = write_grid(tmp_path)
+    (row,) = run_local(read_grid(scenarios[1:], ["default"]))
+    assert row["policy"] == "default"
+    assert row["predictive_return"] is True  # the reference policy predicts returns
+
+
+def test_every_problem_is_reported_before_anything_runs(tmp_path: Path) -> None:
+    scenarios, _ = write_grid(tmp_path)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("predictive_return: maybe\nfoo: 1\n", encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(OUTAGE.replace("br-jining-001", "br-nowhere-001"), encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        read_grid([*scenarios, broken, tmp_path / "missing.yaml"], [str(bad), "default"])
+    found = {(Path(p.source or "").name, p.line, p.field) for p in caught.value.problems}
+    assert ("bad.yaml", 1, "predictive_return") in found
+    assert ("bad.yaml", 2, "foo") in found
+    assert ("broken.yaml", 6, "faults[0].site") in found
+    assert any(name == "missing.yaml" for name, _, _ in found)
