@@ -22,7 +22,7 @@ from controller.store.inventory_store import Store
 from controller.store.path_store import JournalQuery, PathChange
 from controller.store.policy_store import DEFAULT
 from policies.policy import Policy
-from simulator.errors import ScenarioError
+from simulator.errors import ScenarioError, SimulatorError
 from simulator.load import load_scenario
 from simulator.model import simulate
 from simulator.replay import ReplayResult, tick_instants
@@ -143,11 +143,15 @@ def sweep(
         err.print(f"[red]{len(exc.problems)} problem(s)[/]; nothing was run.")
         raise typer.Exit(1) from None
     n = workers or default_workers(len(tasks))
-    with (
-        open_client(scheduler, n) as client,
-        progress_bar(f"Sweeping {len(tasks)} runs", len(tasks)) as advance,
-    ):
-        rows = run_sweep(client, tasks, advance)
+    try:
+        with (
+            open_client(scheduler, n) as client,
+            progress_bar(f"Sweeping {len(tasks)} runs", len(tasks)) as advance,
+        ):
+            rows = run_sweep(client, tasks, advance)
+    except (OSError, TimeoutError, SimulatorError) as exc:  # no scheduler there; a run failed
+        err.print(f"[red]sweep failed[/]: {escape(str(exc))}")
+        raise typer.Exit(1) from None
     doc = document(tasks, rows)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")

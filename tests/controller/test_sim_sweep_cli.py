@@ -11,11 +11,13 @@ from tests.conftest import BRANCHLINE
 from tests.simulator.test_sweep import write_grid
 
 
-def sweep(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def sweep(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BRANCHLINE), "sim", "sweep", *args],
         cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, "COLUMNS": "250"},  # wide enough that no cell is cut
+        env={**os.environ, "COLUMNS": "250", **(env or {})},  # wide: no cell is cut
     )  # fmt: skip
 
 
@@ -45,3 +47,11 @@ def test_invalid_files_are_listed_and_nothing_runs(tmp_path: Path) -> None:
     assert "bad.yaml:1: predictive_return:" in result.stderr
     assert "nothing was run" in result.stderr
     assert not (tmp_path / "sweep.json").exists()
+
+
+def test_an_unreachable_scheduler_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    scenarios, _ = write_grid(tmp_path)
+    args = ["--scenario", str(scenarios[0]), "--scheduler", "tcp://127.0.0.1:1"]
+    result = sweep(tmp_path, *args, env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
+    assert result.returncode == 1
+    assert "sweep failed" in result.stderr and "Traceback" not in result.stderr

@@ -100,3 +100,14 @@ def test_every_problem_is_reported_before_anything_runs(tmp_path: Path) -> None:
     assert ("bad.yaml", 2, "foo") in found
     assert ("broken.yaml", 6, "faults[0].site") in found
     assert any(name == "missing.yaml" for name, _, _ in found)
+
+
+def test_an_existing_scheduler_by_address(tmp_path: Path) -> None:
+    scenarios, policies = write_grid(tmp_path)
+    tasks = read_grid(scenarios[1:], policies)
+    with open_client(workers=1) as cluster_client:
+        address = str(cluster_client.scheduler_info()["address"])
+        assert address.startswith("tcp://127.0.0.1:")
+        with open_client(address) as client:
+            rows = run_sweep(client, tasks)
+    assert rows == run_local(tasks)
