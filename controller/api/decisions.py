@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from controller.api.auth import Viewer, check_site
-from controller.api.deps import MAX_OFFSET, StoreDep
+from controller.api.deps import MAX_OFFSET, StoreDep, running
 from controller.api.read_cache import ReadCache
 from controller.errors import NotFoundError
 from controller.reconcile.preview import preview
@@ -131,7 +131,7 @@ def preview_policy(
 ) -> PreviewResult:
     """What would move, and why, if `scope` had this policy: the engine runs on the latest
     observations of the sites the scope would govern. Nothing is changed."""
-    result = preview(store, request.app.state.reconciler, scope, body.policy)
+    result = preview(store, running(request, "reconciler"), scope, body.policy)
     return PreviewResult(
         scope=scope,
         sites=result.sites,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Header, HTTPException, Request, Response
 
 from controller.store.inventory_store import Store
 from controller.store.revisions import Stored, parse_if_match
@@ -40,3 +40,12 @@ def with_etag(response: Response, stored: Stored[T]) -> T:
 
 MAX_OFFSET = 1_000_000_000
 """The largest list offset a request may ask for: beyond it databases overflow their integers."""
+
+
+def running(request: Request, part: str) -> Any:
+    """A part the composition root started (`telemetry`, `monitor`, …), or 503 if it is not:
+    an app built without it answers plainly instead of failing with a 500."""
+    value = getattr(request.app.state, part, None)
+    if value is None:
+        raise HTTPException(503, f"the controller's {part} is not running")
+    return value

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
 from controller.api.auth import Viewer, check_site
+from controller.api.deps import running
 from telemetry.syslog import LogQuery, LogSeverity, LogStore
 
 router = APIRouter(prefix="/api/v1/logs", tags=["device logs"])
@@ -45,7 +46,7 @@ def search_logs(
         check_site(who, site)
     elif who.scoped:
         raise HTTPException(403, f"{who.name} is site-scoped: give ?site=")
-    logs: LogStore = request.app.state.device_logs
+    logs: LogStore = running(request, "device_logs")
     query = LogQuery(site=site, severity=SEVERITIES[severity] if severity else None, text=text,
                      start=since, end=until, limit=limit)  # fmt: skip
     return [

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
 from controller.api.auth import NetworkViewer, Viewer, check_site
-from controller.api.deps import StoreDep
+from controller.api.deps import StoreDep, running
 from controller.errors import NotFoundError
 from controller.monitor.service import Monitor
 from telemetry.health import Period, hub_quality
@@ -64,7 +64,7 @@ class HubPathRead(BaseModel):
 
 
 def _telemetry(request: Request) -> TelemetryStore:
-    store: TelemetryStore = request.app.state.telemetry
+    store: TelemetryStore = running(request, "telemetry")
     return store
 
 
@@ -113,7 +113,7 @@ def applications_sla(
         check_site(who, site)
     elif who.scoped:
         raise HTTPException(403, f"{who.name} is site-scoped: give ?site=")
-    monitor: Monitor = request.app.state.monitor
+    monitor: Monitor = running(request, "monitor")
     shares = app_sla_history(_telemetry(request), monitor.layout(), period, datetime.now(UTC), site)
     return [AppSlaRead(app=a.app, sla_class=a.sla_class, within_share=a.within_share,
                        samples=a.samples) for a in shares.values()]  # fmt: skip
@@ -122,7 +122,7 @@ def applications_sla(
 @router.get("/health/hub-paths")
 def hub_paths(request: Request, who: Viewer) -> list[HubPathRead]:
     """Each spoke's best path to its hub at the monitor's last tick, for colouring the map."""
-    monitor: Monitor = request.app.state.monitor
+    monitor: Monitor = running(request, "monitor")
     if monitor.snapshot is None:
         return []
     return [

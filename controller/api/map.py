@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from controller.api.auth import authenticate, bearer
-from controller.api.deps import StoreDep
+from controller.api.deps import StoreDep, running
 from controller.auth.principal import Principal, Role
 from controller.db.tables import AuditRow
 from controller.store.inventory_store import Store
@@ -85,7 +85,7 @@ async def viewer(request: Request, store: Store, token: str | None) -> Principal
 async def map_page(request: Request, store: StoreDep, token: TokenQuery = None) -> HTMLResponse:
     """The map of every site the token may see, coloured by its latest health."""
     principal = await viewer(request, store, token)
-    telemetry: TelemetryStore = request.app.state.telemetry
+    telemetry: TelemetryStore = running(request, "telemetry")
     # Reading the stores and rendering take a third of a second at 10,000 sites: off the loop.
     page = await run_in_threadpool(_render, request.app.state, telemetry, principal)
     # The token may be in the URL: do not hand it to anything the page links to.

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
 from controller.api.auth import Operator, Viewer, check_site
+from controller.api.deps import running
 from controller.auth.principal import Principal
 from controller.monitor.service import Monitor
 from telemetry.alarms import Alarm, AlarmKind, AlarmNotFoundError, AlarmStateError
@@ -64,17 +65,12 @@ class AlarmRead(BaseModel):
 
 
 def _monitor(request: Request) -> Monitor:
-    monitor: Monitor = request.app.state.monitor
+    monitor: Monitor = running(request, "monitor")
     return monitor
 
 
 def _snapshot(request: Request) -> HealthSnapshot:
-    snapshot = _monitor(request).snapshot
-    if snapshot is None:
-        raise HTTPException(
-            503, "health has not been evaluated yet; the monitor ticks with the loop"
-        )
-    return snapshot
+    return _monitor(request).current(datetime.now(UTC))
 
 
 def _alarm(a: Alarm) -> AlarmRead:

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from controller.api.auth import NetworkOperator, Viewer
+from controller.api.deps import running
 from controller.simulations.jobs import Job, Jobs, JobStatus
 
 router = APIRouter(prefix="/api/v1/simulations", tags=["simulations"])
@@ -32,7 +33,7 @@ class JobRead(BaseModel):
 
 
 def _jobs(request: Request) -> Jobs:
-    jobs: Jobs = request.app.state.simulations
+    jobs: Jobs = running(request, "simulations")
     return jobs
 
 

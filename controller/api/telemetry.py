@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from controller.api.auth import Operator, check_site
+from controller.api.deps import running
 from telemetry.batch import SampleBatch
 from telemetry.samples import Sample
 from telemetry.store.base import TelemetryStore
@@ -38,6 +39,6 @@ def ingest(request: Request, who: Operator, upload: SampleUpload) -> Accepted:
         raise HTTPException(413, f"at most {MAX_SAMPLES} samples per request")
     for site in sorted({s.site for s in upload.samples}):
         check_site(who, site)
-    store: TelemetryStore = request.app.state.telemetry
+    store: TelemetryStore = running(request, "telemetry")
     store.write(SampleBatch.from_samples(upload.samples))
     return Accepted(accepted=len(upload.samples))

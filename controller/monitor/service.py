@@ -61,6 +61,16 @@ class Monitor:
         self.outbox.deliver(now)
         return events
 
+    def current(self, now: datetime) -> HealthSnapshot:
+        """The last tick's snapshot; before the first tick, one scored now (no alarms)."""
+        snapshot = self.snapshot
+        if snapshot is not None:
+            return snapshot
+        with self._lock:
+            layout = self._refresh()[0]
+            latest = self._telemetry.latest(now=now, lookback=self._rules.stale_after)
+            return score(layout, latest, now, self._rules)
+
     def layout(self) -> HealthLayout:
         """The health layout of the current inventory (for history views)."""
         with self._lock:

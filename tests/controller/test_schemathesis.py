@@ -22,6 +22,7 @@ from controller.auth.principal import Role
 from controller.auth.ratelimit import FailureLimiter
 from controller.settings import Settings
 from sites.loader import load_inventory_text
+from telemetry.store.registry import open_store as open_telemetry
 from tests.conftest import DATA, bearer
 
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="branchline-schemathesis-"))
@@ -30,7 +31,10 @@ _STORE.replace_inventory(
     load_inventory_text((DATA / "small.yaml").read_text(encoding="utf-8")), actor="setup"
 )
 ADMIN = bearer(_STORE, "root", Role.ADMIN)
-_APP = create_app(store=_STORE)
+_TELEMETRY = open_telemetry("embedded", path=_DATA_DIR / "telemetry.db")
+# Every part wired as in production (the loop itself off): the monitor, the reconciler, logs.
+_APP = create_app(Settings(data_dir=_DATA_DIR, reconcile_interval_s=0), store=_STORE,
+                  telemetry_store=_TELEMETRY)  # fmt: skip
 # Schemathesis sends many bad tokens on purpose; the per-address limit would answer 429 to all.
 _APP.state.auth_failures = FailureLimiter(limit=1_000_000)
 schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
@@ -39,6 +43,8 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
 @pytest.fixture(scope="module", autouse=True)
 def _cleanup() -> Iterator[None]:
     yield
+    _APP.state.simulations.close()
+    _TELEMETRY.close()
     _STORE.engine.dispose()
     shutil.rmtree(_DATA_DIR, ignore_errors=True)
 
