@@ -29,6 +29,8 @@ class Probes:
         self._ok: IntArray = np.zeros(present.shape, dtype=np.int32)
         zeros = np.zeros(present.shape)
         self._last = (zeros, zeros, zeros)
+        self._seen_up: BoolArray | None = None  # the phys_up mask _all_up was computed for
+        self._all_up = True
 
     def observe(
         self,
@@ -39,18 +41,37 @@ class Probes:
     ) -> BatchObservations:
         """One probe round over (utilization, latency, jitter, loss): update the up/down
         detection and return the engine's observation."""
+        lost = ~phys_up | (draw * 100.0 < quality[3])
+        return self.observe_lost(quality, lost, ~lost, phys_up, demand)
+
+    def observe_lost(
+        self,
+        quality: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+        lost: BoolArray,
+        kept: BoolArray,
+        phys_up: BoolArray,
+        demand: FloatArray,
+    ) -> BatchObservations:
+        """`observe` with the lost probes (and their complement) already drawn. Jitter and loss
+        are copied: the observation outlives the caller's buffers."""
         util, lat, jit, loss = quality
-        lost = ~phys_up | (draw * 100.0 < loss)
-        self._miss = (self._miss + 1) * lost
-        self._ok = (self._ok + 1) * ~lost
+        miss, ok = self._miss, self._ok
+        np.add(miss, 1, out=miss)
+        np.multiply(miss, lost, out=miss)
+        np.add(ok, 1, out=ok)
+        np.multiply(ok, kept, out=ok)
         self.declared_up = (
-            np.where(self.declared_up, self._miss < self._mult, self._ok >= self._recover)
-            & self._present
+            np.where(self.declared_up, miss < self._mult, ok >= self._recover) & self._present
         )
-        if not (phys_up | self._absent).all():  # a dead link measures nothing
+        if phys_up is not self._seen_up:
+            self._seen_up = phys_up
+            self._all_up = bool((phys_up | self._absent).all())
+        if not self._all_up:  # a dead link measures nothing
             lat = np.where(phys_up, lat, self._last[0])
             jit = np.where(phys_up, jit, self._last[1])
             loss = np.where(phys_up, loss, self._last[2])
+        else:
+            jit, loss = jit.copy(), loss.copy()
         self._last = (lat, jit, loss)
         return BatchObservations(
             up=self.declared_up,

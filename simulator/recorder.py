@@ -53,6 +53,9 @@ class Recorder:
         self._w_cls: IntArray = np.zeros((1, n_apps), dtype=np.int64)
         self._w_lost: BoolArray = np.zeros((w, n_apps), dtype=np.bool_)
         self._w_use: BoolArray = np.zeros((w, n_apps), dtype=np.bool_)
+        self._n_sites, self._n_links = n_sites, n_links
+        self._w_k: IntArray = np.zeros((w, n_apps), dtype=np.int64)
+        self._w_base: IntArray = np.zeros((1, n_apps), dtype=np.int64)
 
     def steady(
         self, util: FloatArray, link: IntArray, in_use: BoolArray, app_class: IntArray
@@ -63,16 +66,30 @@ class Recorder:
             self._util_w = util[self.watched].astype(np.float32)
             lw = link[self.watched]
             self._w_link = np.maximum(lw, 0)
+            self._w_k = self._w_rows * self._n_links + self._w_link  # site x slot index
             self._w_lost = lw < 0
             self._w_cls = app_class[None, :]
+            self._w_base = self._w_cls * (self._n_sites * self._n_links)
             self._w_use = in_use[self.watched]
 
-    def tick(self, i: int, bad: BoolArray, class_count: IntArray, unplaced: IntArray) -> None:
-        """One tick's (site, slot, class) out-of-SLA verdicts."""
-        self.class_out[i] = (bad * class_count).sum(axis=(0, 1)) + unplaced
+    def ticks(
+        self,
+        start: int,
+        bad: BoolArray,
+        bad_f: FloatArray,
+        class_count_t: FloatArray,
+        unplaced: IntArray,
+    ) -> None:
+        """The out-of-SLA verdicts of ticks start.. under one steady state: `bad` is laid out
+        (class, tick, site x slot), `bad_f` is the same as float64, `class_count_t` is
+        (class, site x slot, 1)."""
+        _, n, n_flat = bad.shape
+        counts = np.matmul(bad_f, class_count_t)[:, :, 0].T  # integers: exact in float64
+        self.class_out[start : start + n] = counts + unplaced
         if len(self.watched):
-            verdict = bad[self._w_rows, self._w_link, self._w_cls] | self._w_lost
-            self.out_hist[i] = verdict & self._w_use
+            index = self._w_base * n + self._w_k + (np.arange(n) * n_flat)[:, None, None]
+            verdict = bad.ravel().take(index) | self._w_lost
+            self.out_hist[start : start + n] = verdict & self._w_use
 
     def fold(self, since: int, until: int, out: IntArray, metered: FloatArray) -> None:
         """Ticks [since, until) of one steady state: out-of-SLA tick counts per (site, app)."""

@@ -6,6 +6,12 @@ redrawn (every noise window), an app moves or a fault strikes: they are recomput
 pairs are out of SLA, and on probe ticks runs the probes and the policy engine. Per-app totals
 are folded in from the per (link, class) counts when the steady state changes. Nothing here
 loops over sites or links in Python.
+
+Within one steady state every tick's jitter, loss and probe losses follow from its random draws
+alone, so they are computed for the rest of the window (up to the end of the draw block) at
+once; the SLA verdicts, which nothing needs before then, are counted for all the ticks since
+the last change in one go when the state changes (or the buffer fills). Same values, same
+order of random draws: only fewer, larger array operations.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from simulator.traffic import Demand
 from sites.enums import Priority
 
 _BLOCK_VALUES = 400_000  # random numbers drawn per block: a few MB, amortises the calls
+_VERDICT_VALUES = 800_000  # (tick, site, slot, class) verdicts counted at once
 
 
 class World:
@@ -71,9 +78,35 @@ class World:
         self.demand: FloatArray = np.zeros((n_sites, len(apps)))
         self._acc: IntArray = np.zeros((n_sites * n_links + 1, len(sla)), dtype=np.int32)
         self._acc_view = self._acc[:-1].reshape(n_sites, n_links, len(sla))
+        self._buffers(n_sites, n_links, len(sla))
+
+    def _buffers(self, n_sites: int, n_links: int, n_classes: int) -> None:
+        """The per-window buffers of tick() and _flush(), allocated once."""
+        # Ticks [_flushed, _valid) have their jitter, loss and probe losses in the buffers (at
+        # tick - _flushed); their verdicts are counted when flushed.
+        cap = max(1, min(256, _VERDICT_VALUES // max(1, n_sites * n_links * n_classes)))
+        self._cap = cap
+        self._jit: FloatArray = np.zeros((cap, n_sites, n_links))
+        self._loss: FloatArray = np.zeros((cap, n_sites, n_links))
+        self._lost: BoolArray = np.zeros((cap, n_sites, n_links), dtype=np.bool_)
+        self._kept: BoolArray = np.zeros((cap, n_sites, n_links), dtype=np.bool_)
+        self._probe_tmp: FloatArray = np.zeros((cap, n_sites, n_links))
+        verdicts = n_classes * cap * n_sites * n_links
+        self._bad: BoolArray = np.zeros(verdicts, dtype=np.bool_)
+        self._bad_tmp: BoolArray = np.zeros(verdicts, dtype=np.bool_)
+        self._badf: FloatArray = np.zeros(verdicts)
+        self._max_jit_col: FloatArray = self.max_jit[:, None, None]
+        self._max_loss_col: FloatArray = self.max_loss[:, None, None]
+        self._flushed = 0
+        self._valid = 0
+        self._next = 0  # the tick expected next
 
     def tick(self, i: int, now: float) -> None:
         """Advance tick i (at time `now`)."""
+        if i != self._next:  # a jump (a live feed wraps around): count the pending ticks first
+            self._flush(self._next)
+            self._flushed = self._valid = i
+        self._next = i + 1
         boundary = i % self.demand_model.every == 0
         if boundary or self._links_changed or self.faults.version != self._fault_version:
             self._fold(i)
@@ -82,22 +115,68 @@ class World:
             self._recompute()
         if i % self._block == 0:
             self._draws = self.rng.random((self._block, 3, *self.net.shape))
-        draws = self._draws[i % self._block]
-        jitter, loss = self.physics.jitter_loss(self._steady, draws)
+        if i - self._flushed >= self._cap:
+            self._flush(i)
+        if i >= self._valid:
+            self._fill(i)
         if i % self.probe_every == 0:
+            k = i - self._flushed
             st = self._steady
-            quality = (st.utilization, st.latency_ms, jitter, loss)
-            obs = self.probes.observe(quality, self.faults.phys_up, draws[2], self.demand)
+            quality = (st.utilization, st.latency_ms, self._jit[k], self._loss[k])
+            obs = self.probes.observe_lost(
+                quality, self._lost[k], self._kept[k], self.faults.phys_up, self.demand
+            )
             self.observed = obs  # what the probes measured: a live feed hands it out as samples
             self._step(obs, now)
             if i == 0:  # the first placement is not a move: it applies at once
                 self._recompute()
-                jitter, loss = self.physics.jitter_loss(self._steady, draws)
-        bad = (
-            self._lat_bad | (jitter[:, :, None] > self.max_jit) | (loss[:, :, None] > self.max_loss)
-        )
-        self._acc_view += bad
-        self.rec.tick(i, bad, self._class_count, self._unplaced_by_class)
+                self._fill(i)
+
+    def _fill(self, i: int) -> None:
+        """Jitter, loss and probe losses of ticks i.. (to the end of the noise window, the draw
+        block or the buffer) under the current steady state."""
+        every, block = self.demand_model.every, self._block
+        end = min((i // every + 1) * every, (i // block + 1) * block, self._flushed + self._cap)
+        end = min(end, len(self.times))
+        a, b = i % block, i % block + (end - i)
+        k0, k1 = i - self._flushed, end - self._flushed
+        draws, st, ph = self._draws, self._steady, self.physics
+        jit, loss = self._jit[k0:k1], self._loss[k0:k1]
+        np.multiply(ph.jitter2, draws[a:b, 0], out=jit)
+        np.add(jit, st.jitter_ms, out=jit)
+        np.multiply(ph.loss2, draws[a:b, 1], out=loss)
+        np.add(loss, st.loss_pct, out=loss)
+        np.minimum(loss, 100.0, out=loss)
+        lost, kept = self._lost[k0:k1], self._kept[k0:k1]
+        np.multiply(draws[a:b, 2], 100.0, out=self._probe_tmp[: end - i])
+        np.less(self._probe_tmp[: end - i], loss, out=lost)
+        np.logical_or(lost, ~self.faults.phys_up, out=lost)
+        np.logical_not(lost, out=kept)
+        self._valid = end
+
+    def _flush(self, i: int) -> None:
+        """Count the (link, class) verdicts of ticks [flushed, i): all under the current
+        steady state. Laid out (class, tick, link) so each comparison runs over long rows;
+        the counts go through float64 (exact for integers) to use matrix products."""
+        n = i - self._flushed
+        if n <= 0:
+            return
+        n_links = self._jit.shape[1] * self._jit.shape[2]
+        size = len(self.max_jit) * n * n_links
+        shape = (len(self.max_jit), n, n_links)
+        bad = self._bad[:size].reshape(shape)
+        tmp = self._bad_tmp[:size].reshape(shape)
+        badf = self._badf[:size].reshape(shape)
+        np.greater(self._jit[:n].reshape(1, n, n_links), self._max_jit_col, out=bad)
+        np.greater(self._loss[:n].reshape(1, n, n_links), self._max_loss_col, out=tmp)
+        np.logical_or(bad, tmp, out=bad)
+        np.logical_or(bad, self._lat_bad_t, out=bad)
+        np.copyto(badf, bad)
+        acc = self._acc[:-1]
+        np.add(acc, badf.sum(axis=1).T, out=acc, casting="unsafe")
+        self.rec.ticks(self._flushed, bad, badf, self._class_count_t, self._unplaced_by_class)
+        self._flushed = i
+        self._valid = i
 
     def _step(self, obs: BatchObservations, now: float) -> None:
         # The first step goes through PolicyEngine.step, which checks the observations' shapes
@@ -147,13 +226,23 @@ class World:
         counts = np.bincount(slot_class[slot_class >= 0], minlength=self._acc.size)
         self._class_count: IntArray = counts[:-n_classes].reshape(n_sites, n_links, n_classes)
         self._unplaced_by_class: IntArray = counts[-n_classes:]
+        # (class, 1, link) and (class, link, 1) layouts for _flush.
+        flat_links = n_sites * n_links
+        self._lat_bad_t: BoolArray = np.ascontiguousarray(
+            self._lat_bad.reshape(flat_links, n_classes).T
+        )[:, None, :]
+        self._class_count_t: FloatArray = self._class_count.reshape(flat_links, n_classes).T.astype(
+            np.float64
+        )[:, :, None]
         self.rec.steady(self._steady.utilization, self.link, in_use, self.app_class)
         self._in_use: BoolArray = in_use
         self._fault_version = f.version
         self._links_changed = False
+        self._valid = self._flushed  # jitter and loss from here on follow the new state
 
     def _fold(self, i: int) -> None:
         """Fold ticks [since, i) into the per-(site, app) totals."""
+        self._flush(i)
         n = i - self._since
         if n <= 0:
             return
