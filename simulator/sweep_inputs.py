@@ -7,18 +7,15 @@ needs no shared disk.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from pydantic import ValidationError
-
+from policies.document import PolicyDocumentError
+from policies.document import parse_policy as parse_document
 from policies.policy import Policy
 from simulator.errors import ScenarioError
 from simulator.load import load_scenario_text
 from sites.errors import Problem
-from sites.yaml_io import LineFinder, YamlSyntaxError, parse
 
 DEFAULT_POLICY = "default"
 """The policy name that means "the scenario's own policy"."""
@@ -61,29 +58,9 @@ def _read(path: Path, problems: list[Problem]) -> str | None:
 def parse_policy(text: str, source: str) -> Policy:
     """A Policy document (YAML, or JSON) validated; raises ScenarioError with lines and fields."""
     try:
-        raw: Any = json.loads(text) if text.lstrip().startswith("{") else parse(text)
-    except YamlSyntaxError as exc:
-        raise ScenarioError([Problem((), f"not valid YAML: {exc}", exc.line, source)]) from exc
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(
-            [Problem((), f"not valid JSON: {exc.msg}", exc.lineno, source)]
-        ) from exc
-    if not isinstance(raw, dict):
-        kind = type(raw).__name__ if raw is not None else "an empty document"
-        raise ScenarioError([Problem((), f"expected a mapping at the top, got {kind}", 1, source)])
-    try:
-        return Policy.model_validate(raw)
-    except ValidationError as exc:
-        finder = LineFinder(text)
-        problems = []
-        for error in exc.errors(include_url=False):
-            loc = tuple(error["loc"])
-            message = error["msg"]
-            value = error.get("input")
-            if error["type"] != "missing" and isinstance(value, str | int | float | bool):
-                message += f" (got {value!r})"
-            problems.append(Problem(loc, message, finder.line(loc), source))
-        raise ScenarioError(problems) from None
+        return parse_document(text, source)
+    except PolicyDocumentError as exc:
+        raise ScenarioError(exc.problems) from None
 
 
 def read_grid(scenarios: list[Path], policies: list[str]) -> list[SweepTask]:

@@ -66,7 +66,7 @@ def _validate(raw: dict[str, Any]) -> tuple[list[Problem], Inventory | None]:
         # An empty section that only looks empty because its items failed is not news.
         problems += [
             p
-            for p in _from_pydantic(exc, ())
+            for p in problems_from_validation(exc, ())
             if not (len(p.loc) == 1 and p.loc[0] in SECTIONS and raw.get(str(p.loc[0])))
         ]
         return problems, None
@@ -87,7 +87,7 @@ def validate_section(raw: dict[str, Any], section: str) -> tuple[list[Problem], 
         try:
             obj = model.model_validate(item, context=_DEFER)
         except ValidationError as exc:
-            problems += _from_pydantic(exc, (section, i))
+            problems += problems_from_validation(exc, (section, i))
             continue
         problems += collect_rule_problems(obj, (section, i))
         valid.append(obj)
@@ -112,7 +112,8 @@ def _located(problems: list[Problem], text: str, source: str) -> InventoryError:
     return InventoryError(Problem(p.loc, p.message, finder.line(p.loc), source) for p in problems)
 
 
-def _from_pydantic(exc: ValidationError, prefix: Loc) -> list[Problem]:
+def problems_from_validation(exc: ValidationError, prefix: Loc) -> list[Problem]:
+    """Pydantic's errors as located problems (the offending value quoted where it helps)."""
     problems = []
     for error in exc.errors(include_url=False):
         message = error["msg"]

@@ -6,20 +6,19 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
-from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
 from controller.cli.console import err, out, print_problems
+from policies.document import PolicyDocumentError, parse_policy
 from policies.lint import ANCHORS, LintReport, Severity, lint_policy
 from policies.policy import Policy
 from sites.errors import InventoryError, Problem
 from sites.inventory import Inventory
 from sites.loader import load_inventory
-from sites.yaml_io import LineFinder, YamlSyntaxError, parse
 
 app = typer.Typer(help="Policies: lint a policy file before it moves traffic.")
 
@@ -90,37 +89,9 @@ def read_policy(source: str) -> Policy:
         except (OSError, UnicodeDecodeError) as exc:
             raise PolicyFileError([Problem((), f"cannot read file: {exc}", source=name)]) from exc
     try:
-        raw = _parse(text)
-    except YamlSyntaxError as exc:
-        problem = Problem((), f"not valid YAML: {exc}", exc.line, name)
-        raise PolicyFileError([problem]) from exc
-    except json.JSONDecodeError as exc:
-        problem = Problem((), f"not valid JSON: {exc.msg}", exc.lineno, name)
-        raise PolicyFileError([problem]) from exc
-    if not isinstance(raw, dict):
-        kind = type(raw).__name__ if raw is not None else "an empty document"
-        raise PolicyFileError([Problem((), f"expected a mapping at the top, got {kind}", 1, name)])
-    try:
-        return Policy.model_validate(raw)
-    except ValidationError as exc:
-        finder = LineFinder(text)
-        problems = []
-        for error in exc.errors(include_url=False):
-            loc = tuple(error["loc"])
-            message = error["msg"]
-            value = error.get("input")
-            if error["type"] != "missing" and isinstance(value, str | int | float | bool):
-                message += f" (got {value!r})"
-            problems.append(Problem(loc, message, finder.line(loc), name))
-        raise PolicyFileError(problems) from exc
-
-
-def _parse(text: str) -> Any:
-    # JSON first when it looks like JSON: its errors name the JSON mistake, and a tab (legal in
-    # JSON, not in YAML indentation) does not turn a valid file into a YAML syntax error.
-    if text.lstrip().startswith("{"):
-        return json.loads(text)
-    return parse(text)
+        return parse_policy(text, name)
+    except PolicyDocumentError as exc:
+        raise PolicyFileError(exc.problems) from exc
 
 
 def _fail(problems: list[Problem], what: str, as_json: bool) -> NoReturn:
