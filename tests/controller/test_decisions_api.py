@@ -24,7 +24,9 @@ from telemetry.store.base import TelemetryStore
 from telemetry.store.registry import open_store as open_telemetry
 from tests.conftest import bearer
 
-T0 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # the A-share market opens
+# Recent, on a whole hour: the embedded telemetry store keeps raw samples for 6 h of
+# wall-clock time and drops older ones at ingest.
+T0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
 
 
 @pytest.fixture
