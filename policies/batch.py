@@ -22,6 +22,9 @@ from policies.decisions import BatchDecisions
 from policies.observations import BatchObservations
 from policies.state import BatchState
 
+_UNSET: IntArray = np.zeros((0, 0), dtype=np.int8)
+_LOST = np.array([NONE, FALLBACK], dtype=np.int8)  # kind of an app with no eligible link, by any_up
+
 
 class Damped(NamedTuple):
     """Phase 1 results, (S, L, K) each."""
@@ -48,9 +51,9 @@ def step_batch(
         violated=d.violated,
         last_bad=d.last_bad,
         hold=d.hold,
-        eligible=np.empty((0, 0, 0), dtype=np.bool_),
-        home=state.link.copy(),
-        kind=np.zeros_like(state.link),
+        eligible=_UNSET,  # eligible, home and kind are set by _homes
+        home=_UNSET,
+        kind=_UNSET,
         load=obs.utilization.copy(),
         link=state.link.copy(),
         off=state.offload_from.copy(),
@@ -78,33 +81,32 @@ def _dampen(cx: Compiled, state: BatchState, obs: BatchObservations, now: float)
     damp = cx.policy.sla_dampening
     up = obs.up
     # Most links meet even the strictest class: test those per link, the rest per class.
-    clean = (
-        up
-        & (obs.latency_ms <= cx.max_latency.min())
-        & (obs.jitter_ms <= cx.max_jitter.min())
-        & (obs.loss_pct <= cx.max_loss.min())
-    )
+    lat, jit, loss = cx.strictest
+    clean = up & (obs.latency_ms <= lat) & (obs.jitter_ms <= jit) & (obs.loss_pct <= loss)
     bad = np.zeros(state.violated.shape, dtype=np.bool_)
-    r, k = np.nonzero(~clean)
-    if r.size:
-        bad[r, k] = (
-            (obs.latency_ms[r, k, None] > cx.max_latency)
-            | (obs.jitter_ms[r, k, None] > cx.max_jitter)
-            | (obs.loss_pct[r, k, None] > cx.max_loss)
-            | ~up[r, k, None]
+    n = np.flatnonzero(~clean)  # flat (site, slot) indices: cheaper than a 2-D nonzero
+    if n.size:
+        bad.reshape(-1, cx.n_classes)[n] = (
+            (obs.latency_ms.reshape(-1)[n, None] > cx.max_latency)
+            | (obs.jitter_ms.reshape(-1)[n, None] > cx.max_jitter)
+            | (obs.loss_pct.reshape(-1)[n, None] > cx.max_loss)
+            | ~up.reshape(-1)[n, None]
         )
-    down = ~up[:, :, None]
-    bad_run = np.minimum(state.bad_run, RUN_CAP - 1) + 1
+    bad_run = np.minimum(state.bad_run, RUN_CAP - 1)
+    bad_run += 1
     bad_run *= bad
-    good_run = np.minimum(state.good_run, RUN_CAP - 1) + 1
+    good_run = np.minimum(state.good_run, RUN_CAP - 1)
+    good_run += 1
     good_run *= ~bad
-    last_bad = np.where(bad, now, state.last_bad)
-    entering = bad & (down | (bad_run >= damp.bad_samples)) & ~state.violated
+    last_bad = state.last_bad.copy()
+    np.putmask(last_bad, bad, now)
+    # A down link is bad for every class, and a run of bad samples implies a bad sample.
+    entering = (~up[:, :, None] | (bad_run >= damp.bad_samples)) & ~state.violated
     violated = state.violated | entering
     hold, last_clear = state.hold, state.last_clear  # copied below only if they change
-    idx = np.flatnonzero(entering)  # flat indices: cheaper than 3-D nonzero
-    if idx.size:
+    if entering.any():
         # Flap dampening: re-entering soon after leaving doubles the hold-down.
+        idx = np.flatnonzero(entering)
         hold = hold.copy()
         flat_hold = hold.reshape(-1)
         recent = now - last_clear.reshape(-1)[idx] < damp.flap_window_s
@@ -116,14 +118,15 @@ def _dampen(cx: Compiled, state: BatchState, obs: BatchObservations, now: float)
     if idx.size:
         leave = now - last_bad.reshape(-1)[idx] >= hold.reshape(-1)[idx]
         violated.reshape(-1)[idx] = ~leave
-        last_clear = last_clear.copy()
-        last_clear.reshape(-1)[idx[leave]] = now
+        if leave.any():
+            last_clear = last_clear.copy()
+            last_clear.reshape(-1)[idx[leave]] = now
     return Damped(bad_run, good_run, bad, violated, last_bad, hold, last_clear)
 
 
 def _homes(w: Work) -> None:
     cx, obs = w.cx, w.obs
-    n_sites, n_links = obs.up.shape
+    n_links = obs.up.shape[1]
     # Eligible links as a bitmask per (site, class). A down link is always violated (phase 1),
     # so "up and not violated" is "not violated".
     ok = ~w.violated
@@ -133,13 +136,15 @@ def _homes(w: Work) -> None:
     bits = np.take(bits_c, cx.profile_class, axis=1)  # (S, P)
     regular = bits & cx.regular_bits[:, None]
     w.eligible = np.where(regular != 0, regular, bits)
-    site_idx = np.arange(n_sites)[:, None]
-    home_p = cx.first_of[site_idx, np.arange(len(cx.profile_class))[None, :], w.eligible]
+    home_p = np.take(cx.first_of, cx.first_base + w.eligible)  # first_of[s, p, eligible]
     home = np.take(home_p, cx.profile, axis=1)
     has = home >= 0
+    if has.all():  # the usual case: every app has an eligible link
+        w.home, w.kind = home, np.zeros(home.shape, dtype=np.int8)
+        return
     w.home = np.where(has, home, w.link)
     any_up: BoolArray = np.asarray(obs.up.any(axis=1))
-    w.kind = np.where(has, ELIGIBLE, np.where(any_up[:, None], FALLBACK, NONE)).astype(np.int8)
+    w.kind = np.where(has, np.int8(ELIGIBLE), _LOST[any_up.view(np.uint8)][:, None])
     rows, apps = np.nonzero(~has & any_up[:, None])
     if rows.size == 0:
         return
@@ -160,16 +165,17 @@ def _go_home(w: Work) -> None:
     cx = w.cx
     cur = w.link
     stay = np.zeros(cur.shape, dtype=np.bool_)
-    r, a = np.nonzero(w.off >= 0)  # offloaded apps are few: look only at them
-    if r.size:
+    offloaded = w.off >= 0
+    if offloaded.any():  # offloaded apps are few: look only at them
+        r, a = np.nonzero(offloaded)
         keep = (w.off[r, a] == w.home[r, a]) & w.eligible_at(r, a, cur[r, a])
         stay[r, a] = keep
-        w.off = w.off.copy()
-        w.off[r[~keep], a[~keep]] = -1  # never share-only: those are never offloaded
+        # w.off is this step's own copy. Never share-only: those are never offloaded.
+        w.off[r[~keep], a[~keep]] = -1
     moving = (w.home != cur) & (w.home >= 0) & ~stay & ~cx.share_only[None, :]
-    r, a = np.nonzero(moving)
-    if r.size == 0:
+    if not moving.any():
         return
+    r, a = np.nonzero(moving)
     to = w.home[r, a]
     w.reasons.write(r, a, why(w, r, a, cur[r, a], to))
     # Apps move in index order at each site, as in reference.py, so the float sums agree.

@@ -15,6 +15,8 @@ from policies.batch_work import ELIGIBLE, Work
 from policies.compiled import NO_RANK, BoolArray, FloatArray, IntArray
 from policies.reasons import Metric, Rule
 
+_NONE: IntArray = np.zeros(0, dtype=np.int64)
+
 
 def _order(keys: tuple[npt.NDArray[np.generic], ...]) -> IntArray:
     """Per-row argsort by keys, last key most significant (np.lexsort), stable."""
@@ -128,7 +130,8 @@ def hysteresis(w: Work) -> None:
     demand = w.obs.demand_mbps
     moved = np.zeros(w.link.shape, dtype=np.bool_)
     # Offload: only sites with a link over its upper threshold can offload anything.
-    rows = np.nonzero((w.load > cx.upper).any(axis=1))[0]
+    over = w.load > cx.upper
+    rows = np.nonzero(over.any(axis=1))[0] if over.any() else _NONE
     if rows.size:
         link = w.link[rows]
         cand = np.zeros(w.link.shape, dtype=np.bool_)
@@ -150,7 +153,8 @@ def hysteresis(w: Work) -> None:
         for k in range(int(cand[rows].sum(axis=1).max())):
             _offload_one(w, rows, order[:, k], cand, moved)
     # Return: only sites with an offloaded app whose home is under its lower threshold.
-    rows = np.nonzero((w.off >= 0).any(axis=1))[0]
+    offloaded = w.off >= 0
+    rows = np.nonzero(offloaded.any(axis=1))[0] if offloaded.any() else _NONE
     if rows.size:
         off = w.off[rows]
         back = np.zeros(w.link.shape, dtype=np.bool_)

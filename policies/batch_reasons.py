@@ -65,28 +65,25 @@ class ReasonWriter:
     write: most steps move nothing, and a state's arrays are never changed in place."""
 
     FIELDS = ("rule", "link", "metric", "value", "threshold", "predicted", "ceiling")
+    ATTRS = ("rule", "r_link", "r_metric", "r_value", "r_threshold", "r_predicted", "r_ceiling")
 
     def __init__(self, state: BatchState) -> None:
-        self._arrays: dict[str, npt.NDArray[Any]] = {
-            f: getattr(state, _attr(f)) for f in self.FIELDS
-        }
-        self._copied = False
+        self._state = state
+        self._arrays: dict[str, npt.NDArray[Any]] | None = None  # copied on the first write
 
     def write(self, rows: IntArray, apps: IntArray, reasons: Encoded) -> None:
         if len(rows) == 0:
             return
-        if not self._copied:
-            self._arrays = {f: a.copy() for f, a in self._arrays.items()}
-            self._copied = True
-        for f in self.FIELDS:
-            self._arrays[f][rows, apps] = getattr(reasons, f)
+        if self._arrays is None:
+            self._arrays = {a: getattr(self._state, a).copy() for a in self.ATTRS}
+        for f, a in zip(self.FIELDS, self.ATTRS, strict=True):
+            self._arrays[a][rows, apps] = getattr(reasons, f)
 
     def arrays(self) -> dict[str, npt.NDArray[Any]]:
-        return {_attr(f): self._arrays[f] for f in self.FIELDS}
-
-
-def _attr(field: str) -> str:
-    return "rule" if field == "rule" else f"r_{field}"
+        """The next state's reason arrays, keyed by their BatchState field names."""
+        if self._arrays is None:
+            return {a: getattr(self._state, a) for a in self.ATTRS}
+        return self._arrays
 
 
 def why(w: Work, rows: IntArray, apps: IntArray, cur: IntArray, to: IntArray) -> Encoded:

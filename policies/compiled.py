@@ -55,7 +55,9 @@ class Compiled:
     profile_app: IntArray  # (P,) one app of each profile, to read its preference ranks
     profile_rank: IntArray  # (S, L, P) pref_rank of each profile, laid out for argmin over L
     first_of: IntArray  # (S, P, 2**L) most preferred slot in a bitmask of links, -1 if none
+    first_base: IntArray  # (S, P) offset of each (site, profile) row in first_of.ravel()
     regular_bits: IntArray  # (S,) bitmask of the regular (not last-resort) links
+    strictest: tuple[float, float, float]  # lowest latency, jitter and loss limit of any class
 
     @property
     def reach(self) -> int:
@@ -126,12 +128,16 @@ def compile_policy(policy: Policy, network: Network) -> Compiled:
         profile_class[profile[a]] = app_class[a]
         profile_app[profile[a]] = a
 
+    first_of = _first_of(pref_rank[:, profile_app, :])
+    max_latency = np.array([c.max_latency_ms for c in classes] + [inf])
+    max_jitter = np.array([c.max_jitter_ms for c in classes] + [inf])
+    max_loss = np.array([c.max_loss_pct for c in classes] + [inf])
     return Compiled(
         policy=policy,
         network=network,
-        max_latency=np.array([c.max_latency_ms for c in classes] + [inf]),
-        max_jitter=np.array([c.max_jitter_ms for c in classes] + [inf]),
-        max_loss=np.array([c.max_loss_pct for c in classes] + [inf]),
+        max_latency=max_latency,
+        max_jitter=max_jitter,
+        max_loss=max_loss,
         class_names=tuple(c.name for c in classes),
         present=present,
         regular=regular,
@@ -148,8 +154,10 @@ def compile_policy(policy: Policy, network: Network) -> Compiled:
         profile_class=profile_class,
         profile_app=profile_app,
         profile_rank=np.ascontiguousarray(pref_rank[:, profile_app, :].transpose(0, 2, 1)),
-        first_of=_first_of(pref_rank[:, profile_app, :]),
+        first_of=first_of,
+        first_base=np.arange(n_sites * len(profiles)).reshape(n_sites, -1) << n_links,
         regular_bits=(regular.astype(np.int64) << np.arange(n_links)).sum(axis=1).astype(np.uint8),
+        strictest=(float(max_latency.min()), float(max_jitter.min()), float(max_loss.min())),
     )
 
 
