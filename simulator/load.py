@@ -3,10 +3,15 @@
 Then build what the run needs (`Setup`): the inventory (a file beside the scenario, or the
 generated reference network), the spokes the engine manages, and the effective policy; fault
 entries that name unknown sites, links, carriers or hubs are reported like field errors.
+
+The inventory file's text can be read first (`read_inventory`) and handed to
+`load_scenario_text`, which then opens no file: a sweep's worker loads a scenario that way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +26,7 @@ from simulator.targets import fault_problems
 from sites.errors import InventoryError, Problem
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory
-from sites.loader import load_inventory
+from sites.loader import load_inventory_text
 from sites.yaml_io import LineFinder, YamlSyntaxError, parse
 
 
@@ -34,28 +39,57 @@ class Setup:
     policy: Policy
 
 
+@dataclass(frozen=True)
+class InventoryText:
+    """The text of the inventory file a scenario names, and the file's path (problems name it)."""
+
+    source: str
+    text: str
+
+
+def read_text(path: Path) -> str:
+    """A file's text. Raises ScenarioError ("cannot read file", the path as its source)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem((), f"cannot read file: {exc}", source=str(path))]) from exc
+
+
 def load_scenario(path: str | Path) -> Setup:
     """Read, validate and resolve a scenario file. Raises ScenarioError listing every problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem((), f"cannot read file: {exc}", source=str(path))]) from exc
-    return load_scenario_text(text, source=str(path), base_dir=path.parent)
+    return load_scenario_text(read_text(path), source=str(path), base_dir=path.parent)
 
 
 def load_scenario_text(
-    text: str, source: str = "<scenario>", base_dir: Path | None = None
+    text: str,
+    source: str = "<scenario>",
+    base_dir: Path | None = None,
+    inventory: InventoryText | None = None,
 ) -> Setup:
-    """Validate a YAML scenario; an inventory path is read relative to `base_dir`."""
+    """Validate a YAML scenario and resolve its network.
+
+    The inventory file it names is `inventory` when given (no file is opened), else read
+    relative to `base_dir` (default: the working directory).
+    """
     scenario = parse_scenario(text, source)
     finder = LineFinder(text)
-    inventory = _inventory(scenario, source, base_dir or Path.cwd(), finder)
-    net = build(inventory)
+    with _at_inventory(source, finder):
+        inventory = inventory or _read_inventory(scenario, base_dir or Path.cwd())
+        resolved = _inventory(scenario, inventory)
+    net = build(resolved)
     problems = fault_problems(scenario, net)
     if problems:
         raise ScenarioError(Problem(p.loc, p.message, finder.line(p.loc), source) for p in problems)
-    return Setup(scenario, net, _policy(scenario, inventory))
+    return Setup(scenario, net, _policy(scenario, resolved))
+
+
+def read_inventory(text: str, source: str, base_dir: Path) -> InventoryText | None:
+    """The inventory file a YAML scenario names, read relative to `base_dir` (None: it uses the
+    reference network). Raises ScenarioError: the scenario's problems, or an unreadable file."""
+    scenario = parse_scenario(text, source)
+    with _at_inventory(source, LineFinder(text)):
+        return _read_inventory(scenario, base_dir)
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
@@ -98,16 +132,28 @@ def _untagged(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     return loc
 
 
-def _inventory(scenario: Scenario, source: str, base_dir: Path, finder: LineFinder) -> Inventory:
+def _read_inventory(scenario: Scenario, base_dir: Path) -> InventoryText | None:
+    if scenario.network.inventory is None:
+        return None
+    path = Path(scenario.network.inventory)
+    path = path if path.is_absolute() else base_dir / path
+    return InventoryText(str(path), read_text(path))
+
+
+def _inventory(scenario: Scenario, inventory: InventoryText | None) -> Inventory:
     net = scenario.network
     if net.reference is not None:
         return generate_reference_network(net.reference.branches, net.reference.seed)
-    assert net.inventory is not None
-    path = Path(net.inventory)
-    path = path if path.is_absolute() else base_dir / path
+    assert inventory is not None
+    return load_inventory_text(inventory.text, inventory.source)
+
+
+@contextmanager
+def _at_inventory(source: str, finder: LineFinder) -> Iterator[None]:
+    """An unreadable or invalid inventory file: one problem at the scenario's network.inventory."""
     try:
-        return load_inventory(path)
-    except InventoryError as exc:
+        yield
+    except (InventoryError, ScenarioError) as exc:
         loc = ("network", "inventory")
         first = exc.problems[0].render() if exc.problems else "invalid"
         more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""

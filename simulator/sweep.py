@@ -4,16 +4,16 @@
     with open_client(workers=2) as client:
         rows = run_sweep(client, tasks)
 
-Each task ships the scenario and policy texts to a worker, which loads the scenario, replaces
-its policy, simulates and returns a small summary row. Rows are sorted by (scenario, policy),
-and every run is seeded by its scenario, so the same grid always gives the same table.
+Each task ships the scenario, inventory and policy texts to a worker, which loads the scenario
+(opening no file), replaces its policy, simulates and returns a small summary row. Rows are
+sorted by (scenario, policy), and every run is seeded by its scenario, so the same grid always
+gives the same table.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from distributed import Client, as_completed
@@ -28,7 +28,7 @@ Row = dict[str, Any]
 def run_task(task: SweepTask) -> Row:
     """Simulate one cell of the grid (runs on a worker, or here) and summarize it."""
     sc = task.scenario
-    setup = load_scenario_text(sc.text, source=sc.label, base_dir=Path(sc.base_dir))
+    setup = load_scenario_text(sc.text, source=sc.label, inventory=sc.inventory)
     if task.policy.text is not None:
         setup = dataclasses.replace(setup, policy=parse_policy(task.policy.text, task.policy.label))
     return summarize(simulate(setup).results, sc.label, task.policy.label)

@@ -1,8 +1,8 @@
-"""The inputs of a sweep, read and validated on the client: scenario and policy texts.
+"""The inputs of a sweep, read and validated on the client: scenario, inventory and policy texts.
 
 Every file is checked before any task runs, and every problem is collected (file, line, field)
-so one run of the command lists them all. Tasks carry the texts, not paths: a remote cluster
-needs no shared disk.
+so one run of the command lists them all. Tasks carry the texts, not paths (the inventory file
+a scenario names too): a remote cluster needs no shared disk.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from policies.document import PolicyDocumentError
 from policies.document import parse_policy as parse_document
 from policies.policy import Policy
 from simulator.errors import ScenarioError
-from simulator.load import load_scenario_text
+from simulator.load import InventoryText, load_scenario_text, read_inventory, read_text
 from sites.errors import Problem
 
 DEFAULT_POLICY = "default"
@@ -23,12 +23,12 @@ DEFAULT_POLICY = "default"
 
 @dataclass(frozen=True)
 class ScenarioInput:
-    """A scenario file's text, where it came from, and its name."""
+    """A scenario file's text, where it came from, its name, and its inventory file's text."""
 
     label: str
     name: str
     text: str
-    base_dir: str
+    inventory: InventoryText | None
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,9 @@ class SweepTask:
 
 def _read(path: Path, problems: list[Problem]) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem((), f"cannot read file: {exc}", source=str(path)))
+        return read_text(path)
+    except ScenarioError as exc:
+        problems += exc.problems
         return None
 
 
@@ -75,12 +75,12 @@ def read_grid(scenarios: list[Path], policies: list[str]) -> list[SweepTask]:
         if text is None:
             continue
         try:
-            setup = load_scenario_text(text, source=str(path), base_dir=path.parent)
+            inventory = read_inventory(text, str(path), path.parent)
+            setup = load_scenario_text(text, source=str(path), inventory=inventory)
         except ScenarioError as exc:
             problems += exc.problems
             continue
-        base = str(path.parent.resolve())
-        scenario_inputs.append(ScenarioInput(str(path), setup.scenario.name, text, base))
+        scenario_inputs.append(ScenarioInput(str(path), setup.scenario.name, text, inventory))
     policy_inputs: list[PolicyInput] = []
     for name in policies:
         if name == DEFAULT_POLICY:

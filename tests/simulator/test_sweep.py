@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from simulator.errors import ScenarioError
-from simulator.sweep import document, run_local, run_sweep
+from simulator.load import load_scenario
+from simulator.model import simulate
+from simulator.sweep import document, run_local, run_sweep, summarize
 from simulator.sweep_cluster import open_client
 from simulator.sweep_inputs import read_grid
+from sites.generator import generate_reference_network
+from sites.loader import dump_inventory
 
 # 4 reference branches; from 30 s HD video adds 31 % to a 40 %-loaded primary (as in
 # scenarios/literal-flaps.yaml): the literal 70/50 rule returns it and offloads it again.
@@ -78,6 +83,59 @@ def test_grid_on_a_local_cluster_matches_direct_runs(tmp_path: Path) -> None:
     assert outage["mean_time_to_switch_s"] <= 7  # cisco-bfd detects in 7 s
     doc = document(tasks, rows)
     assert len(doc["scenarios"]) == 2 and len(doc["policies"]) == 2
+
+
+def on_file(folder: Path, inventory: str, text: str | bytes | None = None) -> Path:
+    """OUTAGE on a network read from `inventory` (relative to the scenario), which holds `text`
+    (default: the 5 reference branches of OUTAGE; "" writes no file). Returns the scenario."""
+    target = folder / inventory
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scenario = folder / f"on-{target.stem}.yaml"
+    network = "network: {reference: {branches: 5, seed: 7}}"
+    text_on_file = OUTAGE.replace(network, f"network: {{inventory: {inventory}}}")
+    scenario.write_text(text_on_file, encoding="utf-8")
+    text = dump_inventory(generate_reference_network(5, seed=7)) if text is None else text
+    if isinstance(text, bytes):
+        target.write_bytes(text)
+    elif text:
+        target.write_text(text, encoding="utf-8")
+    return scenario
+
+
+def test_an_inventory_file_travels_with_its_scenario(tmp_path: Path) -> None:
+    scenario = on_file(tmp_path / "input", "nets/branches.yaml")
+    direct = summarize(simulate(load_scenario(scenario)).results, str(scenario), "default")
+    tasks = read_grid([scenario], ["default"])
+    shutil.rmtree(tmp_path / "input")  # the worker cannot read the scenario nor its inventory
+    with open_client(workers=1) as client:
+        rows = run_sweep(client, tasks)
+    assert rows == [direct]
+    assert rows[0]["scenario_name"] == "tiny-outage" and rows[0]["switched"] > 0
+
+
+def test_an_unreadable_or_invalid_inventory_is_reported_at_its_scenario(tmp_path: Path) -> None:
+    valid = dump_inventory(generate_reference_network(5, seed=7))
+    assert valid.splitlines()[8] == "    max_loss_pct: 0.5"  # sla_classes[0], line 9
+    scenarios = [
+        on_file(tmp_path, "missing.yaml", ""),
+        on_file(tmp_path, "latin1.yaml", "organisation: Zürich\n".encode("latin-1")),
+        on_file(
+            tmp_path, "nets/invalid.yaml", valid.replace("max_loss_pct: 0.5", "max_loss_pct: x")
+        ),
+        on_file(tmp_path, "nets/fine.yaml"),
+    ]
+    with pytest.raises(ScenarioError) as caught:
+        read_grid(scenarios, ["default"])
+    found = {(Path(p.source or "").name, p.line, p.field): p.message for p in caught.value.problems}
+    assert list(found) == [
+        ("on-missing.yaml", 2, "network.inventory"),
+        ("on-latin1.yaml", 2, "network.inventory"),
+        ("on-invalid.yaml", 2, "network.inventory"),
+    ]
+    missing, latin1, invalid = found.values()
+    assert missing.startswith(f"{tmp_path / 'missing.yaml'}: (document): cannot read file")
+    assert latin1.startswith(f"{tmp_path / 'latin1.yaml'}: (document): cannot read file")
+    assert invalid.startswith(f"{tmp_path / 'nets/invalid.yaml'}:9: sla_classes[0].max_loss_pct: ")
 
 
 def test_default_policy_is_the_scenarios_own(tmp_path: Path) -> None:
