@@ -2,11 +2,13 @@
 
 The controller's reconcile step, rebuilt from what it recorded: at every tick t, the newest
 sample of each series within (t - lookback, t] (the semantics of `TelemetryStore.latest`)
-becomes the sites' observations (`telemetry.observations.site_observations`), and one engine
-for the given policy steps each observed site from its initial state with `now = t`, the
-per-site path the controller takes. A decision is recorded, as the controller's journal does,
-when it puts an application somewhere other than where its previous decision had put it (the
-first decision for an application is always recorded: its placement).
+becomes the sites' observations (`telemetry.observations.site_observations`), and the engine of
+the policy that governed each observed site at t (a `PolicyHistory`: overrides by class and
+site, versions as they were made; or one policy for every site) steps it with `now = t`, the
+per-site path the controller takes. As in the controller, a site whose governing policy
+version changes starts again from the engine's initial state. A decision is recorded, as the
+controller's journal does, when it puts an application somewhere other than where its previous
+decision had put it (the first decision for an application is always recorded: its placement).
 
 Pure apart from reading the `TelemetryStore` it may be handed; it never imports `controller`.
 """
@@ -21,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from policies.engine import PolicyEngine
+from policies.governance import InForce, PolicyHistory
 from policies.network import Network
 from policies.policy import Policy
 from policies.state import SiteState
@@ -43,6 +46,8 @@ class ReplayDecision:
     to_link: str | None
     rule: str
     reason: str
+    policy: str
+    """Which policy decided: "scope vN" from the controller's history, else the policy's name."""
 
     @property
     def key(self) -> tuple[datetime, str, str, str | None, str | None]:
@@ -59,6 +64,7 @@ class ReplayDecision:
             "to": self.to_link,
             "rule": self.rule,
             "reason": self.reason,
+            "policy": self.policy,
         }
 
 
@@ -95,11 +101,14 @@ def recorded(store: TelemetryStore, ticks: Sequence[datetime], lookback: timedel
 def replay(
     inventory: Inventory,
     samples_or_store: SampleBatch | TelemetryStore,
-    policy: Policy,
+    policies: PolicyHistory | Policy,
     ticks: Sequence[datetime],
     lookback: timedelta,
 ) -> ReplayResult:
-    """Step one engine for `policy` over every site at each tick, in order (see the module)."""
+    """Step each observed site under the policy that governed it, tick by tick (see module);
+    a plain `Policy` governs every site."""
+    if isinstance(policies, Policy):
+        policies = PolicyHistory.fixed(policies, "policy")
     ordered = sorted(ticks)
     samples = (
         samples_or_store
@@ -109,27 +118,52 @@ def replay(
     index = SeriesIndex(samples)
     ticks_ms = np.array([to_ms(t) for t in ordered], dtype=np.int64)
     per_tick = index.latest_rows(ticks_ms, int(lookback.total_seconds() * 1000))
-    engine = PolicyEngine(policy, Network.from_inventory(inventory))
-    states: dict[str, SiteState] = {}
+    engines = _Engines(Network.from_inventory(inventory))
+    states: dict[str, tuple[tuple[str, int], SiteState]] = {}
     links: dict[tuple[str, str], str | None] = {}
     decisions: list[ReplayDecision] = []
     evaluated = unobserved = 0
+    epoch, governing = -1, {}
     for at, rows in zip(ordered, per_tick, strict=True):
+        if policies.epoch(at) != epoch:
+            epoch, governing = policies.epoch(at), policies.governing(inventory, at)
         observed = site_observations(index.take(rows), inventory)
         unobserved += len(inventory.sites) - len(observed)
         for site_id, observation in observed.items():
-            state = states.get(site_id) or engine.initial_site_state(site_id)
+            gov = governing[site_id]
+            engine = engines.of(gov)
+            previous = states.get(site_id)
+            state = (
+                previous[1]
+                if previous and previous[0] == gov.key
+                else engine.initial_site_state(site_id)
+            )
             state, site_decisions = engine.step(state, observation, at.timestamp())
-            states[site_id] = state
+            states[site_id] = (gov.key, state)
             evaluated += 1
             for d in site_decisions:
                 key = (d.site, d.app)
                 if key in links and links[key] == d.link:
                     continue
+                rule_name, why = d.reason.rule.value, d.explain()
                 decisions.append(
                     ReplayDecision(
-                        at, d.site, d.app, links.get(key), d.link, d.reason.rule.value, d.explain()
+                        at, d.site, d.app, links.get(key), d.link, rule_name, why, gov.label
                     )
                 )
                 links[key] = d.link
     return ReplayResult(tuple(ordered), tuple(decisions), evaluated, unobserved)
+
+
+class _Engines:
+    """One engine per policy version met, built on first use."""
+
+    def __init__(self, network: Network) -> None:
+        self._network = network
+        self._engines: dict[tuple[str, int], PolicyEngine] = {}
+
+    def of(self, gov: InForce) -> PolicyEngine:
+        engine = self._engines.get(gov.key)
+        if engine is None:
+            engine = self._engines[gov.key] = PolicyEngine(gov.policy, self._network)
+        return engine

@@ -17,10 +17,11 @@ from rich.table import Table
 from controller.app import open_store, open_telemetry_store
 from controller.cli.console import err, out, print_problems, progress_bar
 from controller.cli.policy_cmd import PolicyFileError, read_policy
+from controller.reconcile.effective import policy_history
 from controller.settings import Settings
 from controller.store.inventory_store import Store
 from controller.store.path_store import JournalQuery, PathChange
-from controller.store.policy_store import DEFAULT
+from policies.governance import PolicyHistory, version_label
 from policies.policy import Policy
 from simulator.errors import ScenarioError, SimulatorError
 from simulator.load import load_scenario
@@ -224,7 +225,7 @@ def replay(
         try:
             result_a = run_replay(inventory, telemetry, policy_a, window, lookback)
             result_b = (
-                run_replay(inventory, telemetry, _policy(policy_b_file), window, lookback)
+                run_replay(inventory, telemetry, _fixed(policy_b_file), window, lookback)
                 if policy_b_file is not None
                 else None
             )
@@ -247,7 +248,8 @@ def replay(
             report["differences"] = [d.to_dict() for d in compare(result_a, result_b)]
         if against_journal:
             assert store is not None
-            check = _against(result_a, _journal(store, start_at(start), start_at(end)))
+            journal = _journal(store, start_at(start), start_at(end))
+            check = _against(result_a, journal, by_version=policy_file is None)
             report["journal"] = check
             ok = not check["missing"] and not check["extra"]
     finally:
@@ -284,9 +286,10 @@ def _window(start: str, end: str, every: float) -> tuple[datetime, ...]:
     return tick_instants(lo, hi, timedelta(seconds=every))
 
 
-def _policy(path: Path) -> Policy:
+def _fixed(path: Path) -> PolicyHistory:
+    """A policy file governing every site, named by its path."""
     try:
-        return read_policy(str(path))
+        return PolicyHistory.fixed(read_policy(str(path)), str(path))
     except PolicyFileError as exc:
         for p in exc.problems:
             err.print(f"[bold]{escape(str(p.source))}[/]: {escape(p.message)}")
@@ -299,8 +302,9 @@ def _sources(
     inventory_file: Path | None,
     telemetry_file: Path | None,
     policy_file: Path | None,
-) -> tuple[Inventory, Policy, TelemetryStore]:
-    """The inventory, policy A and the samples: exported files, else the controller's data."""
+) -> tuple[Inventory, PolicyHistory, TelemetryStore]:
+    """The inventory, policy A and the samples: exported files, else the controller's data
+    (and the controller's policies as they were at each tick, unless --policy is given)."""
     if inventory_file is not None and telemetry_file is not None:
         try:
             inventory = load_inventory(inventory_file)
@@ -315,12 +319,12 @@ def _sources(
         inventory = store.export_inventory()
         telemetry = open_telemetry_store(settings)
     if policy_file is not None:
-        policy = _policy(policy_file)
-    elif store is not None:
-        policy = store.policies.current(DEFAULT).value
+        policies = _fixed(policy_file)
+    elif store is not None:  # what governed each site at each tick: overrides and versions
+        policies = policy_history(store.policies)
     else:
-        policy = Policy()
-    return inventory, policy, telemetry
+        policies = PolicyHistory.fixed(Policy(), "built-in defaults")
+    return inventory, policies, telemetry
 
 
 def _journal(store: Store, start: datetime, end: datetime) -> list[PathChange]:
@@ -333,10 +337,15 @@ def _journal(store: Store, start: datetime, end: datetime) -> list[PathChange]:
             return entries
 
 
-def _against(result: ReplayResult, journal: list[PathChange]) -> dict[str, Any]:
-    """Which journal entries the replay reproduced (tick, site, app, from, to), and which not."""
-    replayed = {d.key: d for d in result.decisions}
-    recorded = {(c.at.astimezone(UTC), c.site, c.app, c.from_link, c.to_link): c for c in journal}
+def _against(result: ReplayResult, journal: list[PathChange], by_version: bool) -> dict[str, Any]:
+    """Which journal entries the replay reproduced (tick, site, app, from, to, and the policy
+    version if `by_version`), and which not."""
+    replayed = {(*d.key, d.policy if by_version else ""): d for d in result.decisions}
+    recorded = {
+        (c.at.astimezone(UTC), c.site, c.app, c.from_link, c.to_link,
+         version_label(c.policy.scope, c.policy.version) if by_version else ""): c
+        for c in journal
+    }  # fmt: skip
     return {
         "matched": len(set(replayed) & set(recorded)),
         "missing": [
@@ -346,7 +355,7 @@ def _against(result: ReplayResult, journal: list[PathChange]) -> dict[str, Any]:
     }
 
 
-def _order(key: tuple[datetime, str, str, str | None, str | None]) -> tuple[datetime, str, str]:
+def _order(key: tuple[Any, ...]) -> tuple[datetime, str, str]:
     return key[0], key[1], key[2]
 
 
@@ -354,6 +363,7 @@ def _journal_dict(c: PathChange) -> dict[str, str | None]:
     return {
         "at": c.at.astimezone(UTC).isoformat(), "site": c.site, "app": c.app,
         "from": c.from_link, "to": c.to_link, "rule": c.rule, "reason": c.reason,
+        "policy": version_label(c.policy.scope, c.policy.version),
     }  # fmt: skip
 
 
@@ -365,9 +375,12 @@ def _print_replay(report: dict[str, Any]) -> None:
         f"{report['unobserved']} site-ticks without fresh samples, "
         f"{len(report['decisions'])} decisions"
     )
-    table = Table("tick", "site", "app", "from", "to", "rule", title="decisions (policy A)")
+    table = Table("tick", "site", "app", "from", "to", "rule", "policy", title="decisions (A)")
     for d in report["decisions"]:
-        table.add_row(d["at"], d["site"], d["app"], d["from"] or "-", d["to"] or "-", d["rule"])
+        table.add_row(
+            d["at"], d["site"], d["app"], d["from"] or "-", d["to"] or "-", d["rule"],
+            escape(d["policy"]),
+        )  # fmt: skip
     out.print(table)
     if "differences" in report:
         diff = Table("tick", "site", "app", "A", "B", "reason A", "reason B", title="A/B")

@@ -1,29 +1,22 @@
-"""Which policy version governs each site: its own override, else its class's, else default."""
+"""Which policy version governs each site: its own override, else its class's, else default.
+
+The rule itself (`scope_of`) lives in `policies.governance`, shared with the replay."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from controller.store.path_store import PolicyRef
-from controller.store.policy_store import DEFAULT, Policies
+from controller.store.policy_store import Policies
+from policies.governance import DEFAULT, PolicyHistory, Version, scope_of
 from policies.policy import Policy
 from sites.inventory import Inventory
-from sites.site import Site
 
 
 @dataclass(frozen=True, slots=True)
 class Governing:
     ref: PolicyRef
     policy: Policy
-
-
-def scope_of(site: Site, overrides: set[str]) -> str:
-    """The scope whose policy applies to `site`, given the scopes that have an override."""
-    if f"site:{site.id}" in overrides:
-        return f"site:{site.id}"
-    if site.branch_class is not None and f"class:{site.branch_class}" in overrides:
-        return f"class:{site.branch_class}"
-    return DEFAULT
 
 
 def governing_policies(policies: Policies, inventory: Inventory) -> dict[str, Governing]:
@@ -38,3 +31,10 @@ def governing_policies(policies: Policies, inventory: Inventory) -> dict[str, Go
             by_scope[scope] = Governing(PolicyRef(scope, version.version), version.policy)
     overrides = set(by_scope) - {DEFAULT}
     return {site.id: by_scope[scope_of(site, overrides)] for site in inventory.sites}
+
+
+def policy_history(policies: Policies) -> PolicyHistory:
+    """Every version of every scope, stamped with when it was made."""
+    return PolicyHistory(
+        Version(v.scope, v.version, v.created_at, v.policy) for v in policies.history()
+    )

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from controller.errors import UnknownReferenceError
-from controller.reconcile.effective import scope_of
 from controller.reconcile.reconciler import Reconciler
 from controller.store.inventory_store import Store
 from controller.store.policy_store import check_scope
 from policies.engine import PolicyEngine
+from policies.governance import scope_of
 from policies.network import Network
 from policies.policy import Policy
 

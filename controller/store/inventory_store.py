@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, Text, cast, delete, func, insert, select
@@ -21,7 +23,7 @@ from controller.db.tables import (
 from controller.store.audit import AuditLog, record
 from controller.store.catalogue_store import Applications, SlaClasses
 from controller.store.path_store import Paths
-from controller.store.policy_store import Policies
+from controller.store.policy_store import Policies, utc_now
 from controller.store.site_store import Sites
 from controller.store.user_store import Users
 from sites.applications import Application, SlaClass
@@ -50,7 +52,7 @@ class Summary:
 
 
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
         self._writer = for_writing(engine)
         self.sites = Sites(engine)
@@ -58,7 +60,7 @@ class Store:
         self.applications = Applications(engine)
         self.users = Users(engine)
         self.audit = AuditLog(engine)
-        self.policies = Policies(engine)
+        self.policies = Policies(engine, clock)
         self._exported: tuple[int, Inventory] | None = None
         self.paths = Paths(engine)
 

@@ -5,6 +5,7 @@ a revert is a new version equal to an old one; If-Match makes a stale change fai
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,9 +19,9 @@ from controller.errors import ConflictError, NotFoundError, UnknownReferenceErro
 from controller.store.audit import record
 from controller.store.json_diff import json_diff
 from controller.store.revisions import ANY, Stored, check_revision
+from policies.governance import DEFAULT
 from policies.policy import Policy
 
-DEFAULT = "default"
 SCOPE = re.compile(r"^(default|class:[ABC]|site:[a-z0-9][a-z0-9._-]{0,62})$")
 
 
@@ -45,10 +46,15 @@ def check_scope(scope: str) -> str:
     return scope
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Policies:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utc_now) -> None:
         self._engine = engine
         self._writer = for_writing(engine)
+        self._clock = clock  # stamps new versions: the replay follows a policy from then on
 
     def current(self, scope: str) -> Stored[Policy]:
         """The policy in force for a scope. The default scope always has one (built-in
@@ -95,7 +101,7 @@ class Policies:
                 version=current + 1,
                 doc=after,
                 author=actor,
-                created_at=datetime.now(UTC),
+                created_at=self._clock(),
                 comment=comment,
                 diff=json_diff(before, after),
             )
@@ -116,6 +122,14 @@ class Policies:
                 select(PolicyVersionRow)
                 .where(PolicyVersionRow.scope == scope)
                 .order_by(PolicyVersionRow.version.desc())
+            ).all()
+            return [_version(r) for r in rows]
+
+    def history(self) -> list[PolicyVersion]:
+        """Every version of every scope, oldest first within a scope."""
+        with Session(self._engine) as session:
+            rows = session.scalars(
+                select(PolicyVersionRow).order_by(PolicyVersionRow.scope, PolicyVersionRow.version)
             ).all()
             return [_version(r) for r in rows]
 

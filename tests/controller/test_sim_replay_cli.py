@@ -17,11 +17,18 @@ from controller.reconcile.reconciler import Reconciler
 from controller.settings import Settings
 from controller.store.inventory_store import Store
 from controller.store.path_store import JournalQuery
+from policies.policy import Policy
 from simulator.replay import tick_instants
 from sites.inventory import Inventory
 from sites.loader import dump_inventory
 from tests.conftest import BRANCHLINE
-from tests.simulator.test_replay import DURATION_S, window_start, write_recording
+from tests.simulator.test_replay import (
+    DURATION_S,
+    RAMP_AT_S,
+    relaxed_primary,
+    window_start,
+    write_recording,
+)
 
 EVERY = timedelta(seconds=10)
 
@@ -136,6 +143,10 @@ def test_exported_files_replay_without_the_controller(
     from_controller = json.loads(
         branchline(settings, "sim", "replay", *window(start, end), "--json").stdout
     )["decisions"]
+    # The same decisions; named by the policy that made them: the built-in defaults (no
+    # controller to ask), and the controller's default scope before its first version.
+    assert {d.pop("policy") for d in from_files} == {"built-in defaults"}
+    assert {d.pop("policy") for d in from_controller} == {"default v0"}
     assert from_files == from_controller
     assert not (tmp_path / "nowhere").exists()  # no controller database was created
 
@@ -146,3 +157,60 @@ def test_bad_window_is_a_usage_error(settings: Settings) -> None:
     )
     assert done.returncode == 2
     assert "ISO 8601" in done.stderr
+
+
+def test_replay_follows_overrides_and_versions_made_inside_the_window(
+    store: Store, settings: Settings, small_inventory: Inventory
+) -> None:
+    """Class B gets an override that relaxes its primary's threshold before the ramp, loses
+    it later, then the default changes: the controller offloads at Hangzhou (class B) only
+    after the override is gone, and every site restarts under the new default. The replay
+    follows each version from when it was made, and names it."""
+    start = window_start()
+    end = start + timedelta(seconds=DURATION_S + 10)
+    now = [start]
+    clocked = Store(store.engine, clock=lambda: now[0])  # versions stamped in the window
+    clocked.replace_inventory(small_inventory, actor="test-setup")
+    telemetry = open_telemetry_store(settings)
+    changes = {
+        20: ("class:B", relaxed_primary()),  # before the ramp at RAMP_AT_S
+        80: ("class:B", None),  # the override removed
+        100: ("default", Policy(predictive_return=False)),
+    }
+    assert RAMP_AT_S < 80
+    try:
+        write_recording(telemetry, small_inventory, start)
+        reconciler = Reconciler(
+            clocked, telemetry, timedelta(seconds=settings.observation_lookback_s)
+        )
+        for tick in tick_instants(start, end, EVERY):
+            change = changes.get(round((tick - start).total_seconds()))
+            if change is not None:
+                now[0] = tick - timedelta(seconds=1)
+                clocked.policies.update(*change, comment="test", expected=-1, actor="test")
+            reconciler.step(tick)
+    finally:
+        telemetry.close()
+    _, journal = store.paths.journal(JournalQuery(since=start, until=end), 1000, 0)
+    offloads = [(c.site, round((c.at - start).total_seconds()), c.policy.scope, c.policy.version)
+                for c in journal if c.rule == "offload"]  # fmt: skip
+    assert offloads == [("br-hangzhou-001", 80, "default", 0)]  # not at the ramp: relaxed
+
+    done = branchline(settings, "sim", "replay", *window(start, end), "--against-journal", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    assert report["journal"] == {"matched": len(journal), "missing": [], "extra": []}
+    named = {(d["site"], d["rule"], d["policy"]) for d in report["decisions"]}
+    assert ("br-hangzhou-001", "offload", "default v0") in named
+
+    # Under one policy for the whole window (today's default), the replay does not match.
+    current = store.policies.current("default").value
+    policy_file = settings.data_dir / "current.json"
+    policy_file.write_text(current.model_dump_json(), encoding="utf-8")
+    flat = branchline(
+        settings, "sim", "replay", *window(start, end), "--policy", str(policy_file),
+        "--against-journal", "--json",
+    )  # fmt: skip
+    assert flat.returncode == 1, flat.stderr
+    check = json.loads(flat.stdout)["journal"]
+    assert ("br-hangzhou-001", "offload") in {(e["site"], e["rule"]) for e in check["extra"]}
