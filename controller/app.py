@@ -40,6 +40,7 @@ from controller.reconcile.loop import run_forever
 from controller.reconcile.reconciler import Reconciler
 from controller.settings import Settings
 from controller.simulations.jobs import Jobs
+from controller.simulations.stored import lookup_in
 from controller.store.inventory_store import Store
 from telemetry.alarms.notify import EmailNotifier, EmailSettings, WebhookNotifier, WebhookSettings
 from telemetry.alarms.notify.base import Notifier
@@ -87,7 +88,10 @@ def create_app(
         app.state.reconciler = _reconciler(app, config)
         app.state.monitor = _monitor(app, config)
         app.state.device_logs = _device_logs(config)
-    app.state.simulations = Jobs(config.data_dir / "simulations")
+    # The store may open later, in the lifespan: fetched when a job asks for a stored policy.
+    app.state.simulations = Jobs(
+        config.data_dir / "simulations", lookup_in(lambda: app.state.store)
+    )
     app.state.auth_failures = FailureLimiter()
     app.state.token_cache = TokenCache()
     app.state.read_cache = ReadCache()

@@ -8,7 +8,8 @@ given instant: the controller keeps that history, the replay asks it about the p
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,6 +18,7 @@ from sites.inventory import Inventory
 from sites.site import Site
 
 DEFAULT = "default"
+SCOPE = re.compile(r"^(default|class:[ABC]|site:[a-z0-9][a-z0-9._-]{0,62})$")
 _DAWN = datetime.min.replace(tzinfo=UTC)
 
 
@@ -27,6 +29,11 @@ def scope_of(site: Site, overrides: set[str]) -> str:
     if site.branch_class is not None and f"class:{site.branch_class}" in overrides:
         return f"class:{site.branch_class}"
     return DEFAULT
+
+
+PolicyLookup = Callable[[str, "int | None"], tuple[Policy, str]]
+"""(scope, version or None for the current one) -> the stored policy and its label; raises
+LookupError with a readable message when there is no such version."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from policies.governance import PolicyLookup
 from policies.policy import Policy
 from simulator.errors import ScenarioError
 from simulator.network import SimNetwork, build
@@ -37,6 +38,8 @@ class Setup:
     scenario: Scenario
     net: SimNetwork
     policy: Policy
+    policy_label: str = "inline"
+    """Which policy: inline, reference, defaults, a stored version ("class:B v3"), a file."""
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,13 @@ def read_text(path: Path) -> str:
         raise ScenarioError([Problem((), f"cannot read file: {exc}", source=str(path))]) from exc
 
 
-def load_scenario(path: str | Path) -> Setup:
-    """Read, validate and resolve a scenario file. Raises ScenarioError listing every problem."""
+def load_scenario(path: str | Path, stored: PolicyLookup | None = None) -> Setup:
+    """Read, validate and resolve a scenario file. Raises ScenarioError listing every problem.
+    `stored` resolves a policy_version (the controller's policies)."""
     path = Path(path)
-    return load_scenario_text(read_text(path), source=str(path), base_dir=path.parent)
+    return load_scenario_text(
+        read_text(path), source=str(path), base_dir=path.parent, stored=stored
+    )
 
 
 def load_scenario_text(
@@ -66,11 +72,13 @@ def load_scenario_text(
     source: str = "<scenario>",
     base_dir: Path | None = None,
     inventory: InventoryText | None = None,
+    stored: PolicyLookup | None = None,
 ) -> Setup:
-    """Validate a YAML scenario and resolve its network.
+    """Validate a YAML scenario and resolve its network and policy.
 
     The inventory file it names is `inventory` when given (no file is opened), else read
-    relative to `base_dir` (default: the working directory).
+    relative to `base_dir` (default: the working directory). A stored policy version is looked
+    up with `stored`; without one such a scenario is refused.
     """
     scenario = parse_scenario(text, source)
     finder = LineFinder(text)
@@ -81,7 +89,12 @@ def load_scenario_text(
     problems = fault_problems(scenario, net)
     if problems:
         raise ScenarioError(Problem(p.loc, p.message, finder.line(p.loc), source) for p in problems)
-    return Setup(scenario, net, _policy(scenario, resolved))
+    try:
+        policy, label = _policy(scenario, resolved, stored)
+    except LookupError as exc:
+        loc = ("policy_version",)
+        raise ScenarioError([Problem(loc, str(exc.args[0]), finder.line(loc), source)]) from None
+    return Setup(scenario, net, policy, label)
 
 
 def read_inventory(text: str, source: str, base_dir: Path) -> InventoryText | None:
@@ -160,10 +173,22 @@ def _at_inventory(source: str, finder: LineFinder) -> Iterator[None]:
         raise ScenarioError([Problem(loc, f"{first}{more}", finder.line(loc), source)]) from exc
 
 
-def _policy(scenario: Scenario, inventory: Inventory) -> Policy:
+def _policy(
+    scenario: Scenario, inventory: Inventory, stored: PolicyLookup | None
+) -> tuple[Policy, str]:
     if scenario.policy is not None:
-        return scenario.policy
+        return scenario.policy, "inline"
+    if scenario.policy_version is not None:
+        if stored is None:
+            raise LookupError(
+                "a stored policy version needs the controller's policies: run the scenario "
+                "with `branchline sim run` where the controller's data is, or POST it to "
+                "/api/v1/simulations"
+            )
+        return stored(scenario.policy_version.scope, scenario.policy_version.version)
     reference = Policy.reference()
     names = {a.name for a in inventory.applications}
     # The reference policy names catalogue apps; another inventory gets the plain defaults.
-    return reference if set(reference.applications) <= names else Policy()
+    if set(reference.applications) <= names:
+        return reference, "reference"
+    return Policy(), "defaults"

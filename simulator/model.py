@@ -56,6 +56,7 @@ def simulate(setup: Setup, progress: Progress | None = None) -> Run:
     world.finish()
     timers = scenario.probe.timers()
     results = build_results(world, scenario.name, scenario.seed, timers, scenario.faults)
+    results["scenario"]["policy"] = setup.policy_label
     return Run(results, world)
 
 

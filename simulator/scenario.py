@@ -12,6 +12,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from policies.governance import SCOPE
 from policies.policy import Policy
 from simulator.durations import Seconds
 from simulator.faults_spec import Fault
@@ -178,6 +179,20 @@ class Report(_Model):
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
+class StoredPolicy(_Model):
+    """A policy version kept by the controller, resolved when the scenario is loaded there."""
+
+    scope: str = Field(description="default, class:A|B|C or site:<id>")
+    version: int | None = Field(default=None, ge=0, description="None: the current version")
+
+    @field_validator("scope")
+    @classmethod
+    def _scope(cls, value: str) -> str:
+        if not SCOPE.match(value):
+            raise ValueError("use 'default', 'class:A', 'class:B', 'class:C' or 'site:<site id>'")
+        return value
+
+
 class Scenario(_Model):
     """One simulation run."""
 
@@ -194,6 +209,9 @@ class Scenario(_Model):
     faults: tuple[Fault, ...] = ()
     policy: Policy | None = Field(
         default=None, description="None: the reference policy if the apps match, else defaults"
+    )
+    policy_version: StoredPolicy | None = Field(
+        default=None, description="a version stored in the controller, instead of policy"
     )
     report: Report = Report()
 
@@ -220,6 +238,8 @@ class Scenario(_Model):
                 f"the probe interval ({interval:g} s) must be a whole multiple of the tick "
                 f"({self.tick:g} s); set tick: {min(interval, self.tick):g} or change the probe"
             )
+        if self.policy is not None and self.policy_version is not None:
+            raise ValueError("give policy (inline) or policy_version (stored), not both")
         if self.duration < self.tick:
             raise ValueError(f"duration ({self.duration:g} s) is shorter than one tick")
         return self

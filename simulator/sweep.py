@@ -28,9 +28,10 @@ Row = dict[str, Any]
 def run_task(task: SweepTask) -> Row:
     """Simulate one cell of the grid (runs on a worker, or here) and summarize it."""
     sc = task.scenario
-    setup = load_scenario_text(sc.text, source=sc.label, inventory=sc.inventory)
+    setup = load_scenario_text(sc.text, sc.label, inventory=sc.inventory, stored=sc.lookup())
     if task.policy.text is not None:
-        setup = dataclasses.replace(setup, policy=parse_policy(task.policy.text, task.policy.label))
+        policy = parse_policy(task.policy.text, task.policy.label)
+        setup = dataclasses.replace(setup, policy=policy, policy_label=task.policy.label)
     return summarize(simulate(setup).results, sc.label, task.policy.label)
 
 

@@ -6,6 +6,8 @@ The logic lives in `simulator/`; this module only chooses the sources: the contr
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -19,9 +21,10 @@ from controller.cli.console import err, out, print_problems, progress_bar
 from controller.cli.policy_cmd import PolicyFileError, read_policy
 from controller.reconcile.effective import policy_history
 from controller.settings import Settings
+from controller.simulations.stored import lookup_in
 from controller.store.inventory_store import Store
 from controller.store.path_store import JournalQuery, PathChange
-from policies.governance import PolicyHistory, version_label
+from policies.governance import PolicyHistory, PolicyLookup, version_label
 from policies.policy import Policy
 from simulator.errors import ScenarioError, SimulatorError
 from simulator.load import load_scenario
@@ -55,13 +58,10 @@ def run(
     Exit status 1 if the scenario is invalid.
     """
     try:
-        setup = load_scenario(scenario)
+        with lookup_on_demand(Settings()) as stored:
+            setup = load_scenario(scenario, stored)
     except ScenarioError as exc:
-        for p in exc.problems:
-            where = f"{p.source}:{p.line}" if p.line is not None else (p.source or "<scenario>")
-            err.print(f"[bold]{escape(where)}[/]: [cyan]{escape(p.field)}[/]: {escape(p.message)}")
-        err.print(f"[red]{len(exc.problems)} problem(s)[/]; nothing was run.")
-        raise typer.Exit(1) from None
+        _refuse(exc, "<scenario>")
     target = outdir or Path(f"sim-{setup.scenario.name}")
     total = round(setup.scenario.duration)
     with progress_bar(f"Simulating {setup.scenario.name}", total) as advance:
@@ -73,6 +73,33 @@ def run(
     _summary(written.results)
     out.print(f"results: {written.results_json}")
     out.print(f"report:  {written.report_html}")
+
+
+@contextmanager
+def lookup_on_demand(settings: Settings) -> Iterator[PolicyLookup]:
+    """Stored policy versions, from the controller's database opened only if a scenario asks
+    for one (a scenario with an inline policy runs without a controller)."""
+    opened: list[Store] = []
+
+    def store() -> Store:
+        if not opened:
+            opened.append(open_store(settings))
+        return opened[0]
+
+    try:
+        yield lookup_in(store)
+    finally:
+        for each in opened:
+            each.engine.dispose()
+
+
+def _refuse(exc: ScenarioError, unnamed: str) -> NoReturn:
+    for p in exc.problems:
+        where = f"{p.source}:{p.line}" if p.line is not None else (p.source or unnamed)
+        field = f"[cyan]{escape(p.field)}[/]: " if p.loc else ""
+        err.print(f"[bold]{escape(where)}[/]: {field}{escape(p.message)}")
+    err.print(f"[red]{len(exc.problems)} problem(s)[/]; nothing was run.")
+    raise typer.Exit(1) from None
 
 
 def _summary(results: dict[str, Any]) -> None:
@@ -136,13 +163,10 @@ def sweep(
     Exit status 1 if a file is invalid (nothing is run then).
     """
     try:
-        tasks = read_grid(scenarios, policies or [DEFAULT_POLICY])
+        with lookup_on_demand(Settings()) as stored:
+            tasks = read_grid(scenarios, policies or [DEFAULT_POLICY], stored)
     except ScenarioError as exc:
-        for p in exc.problems:
-            where = f"{p.source}:{p.line}" if p.line is not None else (p.source or "<input>")
-            err.print(f"[bold]{escape(where)}[/]: [cyan]{escape(p.field)}[/]: {escape(p.message)}")
-        err.print(f"[red]{len(exc.problems)} problem(s)[/]; nothing was run.")
-        raise typer.Exit(1) from None
+        _refuse(exc, "<input>")
     n = workers or default_workers(len(tasks))
     try:
         with (

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from controller.errors import UnknownReferenceError
-from simulator.load import load_scenario_text, parse_scenario
+from policies.governance import PolicyLookup
+from policies.policy import Policy
+from simulator.load import Setup, load_scenario_text, parse_scenario
 from simulator.model import simulate
 from simulator.run import write_outputs
 
@@ -50,40 +52,47 @@ class Job:
         return loaded
 
 
-def check_scenario(text: str) -> None:
+def check_scenario(text: str, stored: PolicyLookup) -> Setup:
     """Refuse, before queueing, what would fail: every problem with its field and line.
 
     Through the API a scenario names the reference network; it may not name an inventory file
-    on the controller's disk (that would let a request read any file)."""
+    on the controller's disk (that would let a request read any file). A stored policy version
+    is resolved now, so the job runs the version that was current when it was submitted."""
     scenario = parse_scenario(text, source="request body")
     if scenario.network.inventory is not None:
         raise UnknownReferenceError(
             "scenarios sent to the API use network.reference, not an inventory file",
             "network.inventory",
         )
-    load_scenario_text(text, source="request body")  # resolves the network, checks the faults
+    return load_scenario_text(text, source="request body", stored=stored)
 
 
-def _run(text: str, outdir: str) -> None:
-    """In the worker process."""
-    write_outputs(simulate(load_scenario_text(text, source="request body")), outdir)
+def _run(text: str, outdir: str, policy: str, label: str) -> None:
+    """In the worker process. A stored policy version is the one resolved at submission."""
+    resolved = Policy.model_validate_json(policy)
+    setup = load_scenario_text(text, source="request body", stored=lambda *_: (resolved, label))
+    write_outputs(simulate(setup), outdir)
 
 
 class Jobs:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, stored: PolicyLookup) -> None:
         self._root = root
+        self._stored = stored
         self._jobs: dict[str, Job] = {}
         self._futures: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
 
     def submit(self, text: str, actor: str) -> Job:
-        check_scenario(text)
+        setup = check_scenario(text, self._stored)
+        policy = setup.policy.model_dump_json()
         job = Job(secrets.token_hex(6), JobStatus.QUEUED, actor, datetime.now(UTC))
         outdir = self._root / job.id
         with self._lock:
             self._jobs[job.id] = replace(job, outdir=outdir)
-            self._futures[job.id] = self._executor().submit(_run, text, str(outdir))
+            self._futures[job.id] = self._executor().submit(
+                _run, text, str(outdir), policy, setup.policy_label
+            )
         self._futures[job.id].add_done_callback(lambda done: self._finish(job.id, done))
         return self.get(job.id)
 

@@ -4,7 +4,6 @@ a revert is a new version equal to an old one; If-Match makes a stale change fai
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,10 +18,8 @@ from controller.errors import ConflictError, NotFoundError, UnknownReferenceErro
 from controller.store.audit import record
 from controller.store.json_diff import json_diff
 from controller.store.revisions import ANY, Stored, check_revision
-from policies.governance import DEFAULT
+from policies.governance import DEFAULT, SCOPE
 from policies.policy import Policy
-
-SCOPE = re.compile(r"^(default|class:[ABC]|site:[a-z0-9][a-z0-9._-]{0,62})$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
 from controller.store.inventory_store import Store
+from policies.policy import Policy
 from tests.conftest import bearer
 
 SCENARIO = """\
@@ -36,15 +37,10 @@ def test_submit_poll_and_fetch_the_report(store: Store, tmp_path: Path) -> None:
         job_id = submitted.json()["id"]
         assert submitted.json()["status"] in ("queued", "running")
 
-        job: dict[str, Any] = {}
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            job = api.get(f"/api/v1/simulations/{job_id}").json()
-            if job["status"] in ("done", "failed"):
-                break
-            time.sleep(0.2)
+        job = wait(api, job_id)
         assert job["status"] == "done", job
         assert job["results"]["scenario"]["name"] == "api smoke"
+        assert job["results"]["scenario"]["policy"] == "reference"
         report = api.get(job["report"])
         assert report.status_code == 200
         assert "<html" in report.text.lower()
@@ -74,3 +70,46 @@ def test_bad_scenarios_are_refused_with_lines_and_not_queued(store: Store, tmp_p
     assert api.get("/api/v1/simulations/nope").status_code == 404
     viewer = TestClient(app, headers=bearer(store, "v", Role.VIEWER))
     assert viewer.post("/api/v1/simulations", content=SCENARIO).status_code == 403
+
+
+def test_a_stored_policy_version_is_resolved_at_submission(store: Store, tmp_path: Path) -> None:
+    store.policies.update("default", Policy(), "first", expected=-1, actor="test")
+    store.policies.update("class:B", Policy(predictive_return=False), "b", expected=-1, actor="t")
+    settings = Settings(data_dir=tmp_path, reconcile_interval_s=0)
+    app = create_app(settings, store=store)
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    try:
+        stored = SCENARIO + "policy_version: {scope: 'class:B'}\n"
+        submitted = api.post("/api/v1/simulations", content=stored)
+        assert submitted.status_code == 202, submitted.text
+        # A change after submission does not reach the queued job.
+        store.policies.update("class:B", Policy(), "later", expected=-1, actor="test")
+        job = wait(api, submitted.json()["id"])
+        assert job["status"] == "done", job
+        assert job["results"]["scenario"]["policy"] == "class:B v1"
+        assert job["results"]["scenario"]["predictive_return"] is False
+
+        missing = SCENARIO + "policy_version: {scope: 'class:B', version: 9}\n"
+        refused = api.post("/api/v1/simulations", content=missing)
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert (error["field"], error["line"]) == ("policy_version", 8)
+        assert "no version 9" in error["message"]
+        both = SCENARIO + "policy_version: {scope: default}\npolicy: {}\n"
+        refused = api.post("/api/v1/simulations", content=both)
+        assert refused.status_code == 422
+        assert "not both" in refused.text
+    finally:
+        app.state.simulations.close()
+
+
+def wait(api: TestClient, job_id: str) -> dict[str, Any]:
+    """Poll a job until it ends (or two minutes pass)."""
+    job: dict[str, Any] = {}
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = api.get(f"/api/v1/simulations/{job_id}").json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    return job

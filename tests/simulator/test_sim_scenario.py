@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from policies.policy import Policy
 from simulator.durations import parse_seconds
 from simulator.errors import ScenarioError
 from simulator.load import load_scenario_text
@@ -88,3 +89,21 @@ def test_bad_durations_say_why() -> None:
         parse_seconds("ten minutes")
     (found,) = problems("network: {reference: {branches: 5}}\nduration: soon\n")
     assert found.startswith("s.yaml:2: duration: Value error, 'soon' is not a duration")
+
+
+def test_a_stored_policy_version_needs_a_lookup_and_a_known_scope() -> None:
+    stored = BASE + "policy_version: {scope: 'class:B', version: 2}\n"
+    [found] = problems(stored)
+    assert found.startswith(
+        "s.yaml:4: policy_version: a stored policy version needs the controller"
+    )
+    setup = load_scenario_text(
+        stored, stored=lambda scope, version: (Policy(), f"{scope}@{version}")
+    )
+    assert (setup.policy, setup.policy_label) == (Policy(), "class:B@2")
+    assert problems(BASE + "policy_version: {scope: 'class:D'}\n") == [
+        "s.yaml:4: policy_version.scope: Value error, use 'default', 'class:A', 'class:B', "
+        "'class:C' or 'site:<site id>' (got 'class:D')"
+    ]
+    [both] = problems(BASE + "policy: {}\npolicy_version: {scope: default}\n")
+    assert "give policy (inline) or policy_version (stored), not both" in both
