@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from controller.cli import inventory_cmd, policy_cmd, serve_cmd, sim_cmd, users_cmd
+from controller.cli import (
+    inventory_cmd,
+    policy_cmd,
+    serve_cmd,
+    sim_cmd,
+    sim_replay_cmd,
+    users_cmd,
+)
 
 app = typer.Typer(
     name="branchline",
@@ -16,6 +23,7 @@ app.add_typer(inventory_cmd.app, name="inventory", no_args_is_help=True)
 app.add_typer(policy_cmd.app, name="policy", no_args_is_help=True)
 app.add_typer(users_cmd.user_app, name="user", no_args_is_help=True)
 app.add_typer(users_cmd.token_app, name="token", no_args_is_help=True)
+sim_cmd.app.command()(sim_replay_cmd.replay)
 app.add_typer(sim_cmd.app, name="sim", no_args_is_help=True)
 app.command()(serve_cmd.serve)
 app.command()(serve_cmd.demo)
