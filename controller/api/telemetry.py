@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import numpy as np
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from controller.api.auth import Operator, check_site
 from controller.api.deps import running
 from telemetry.batch import SampleBatch
-from telemetry.samples import Sample
+from telemetry.samples import Sample, to_ms
 from telemetry.store.base import TelemetryStore
 
 router = APIRouter(prefix="/api/v1/telemetry", tags=["telemetry"])
@@ -28,17 +31,30 @@ class SampleUpload(BaseModel):
 
 
 class Accepted(BaseModel):
-    accepted: int
+    accepted: int = Field(description="samples stored")
+    too_old: int = Field(
+        default=0, description="samples older than the store keeps (see `kept_from`): not stored"
+    )
+    kept_from: datetime | None = Field(
+        default=None, description="the oldest timestamp stored now; set when some were too old"
+    )
 
 
 @router.post("", status_code=202)
 def ingest(request: Request, who: Operator, upload: SampleUpload) -> Accepted:
     """Store a batch of samples (413 beyond 10,000). A site-scoped token may report only its
-    own sites. The batch is validated whole: one bad sample refuses all of it (422)."""
+    own sites. The batch is validated whole: one bad sample refuses all of it (422). Samples
+    older than the store keeps (the embedded store: 6 h of raw samples) are counted in
+    `too_old` and not stored, so a CPE replaying a long outage knows what did not land."""
     if len(upload.samples) > MAX_SAMPLES:
         raise HTTPException(413, f"at most {MAX_SAMPLES} samples per request")
     for site in sorted({s.site for s in upload.samples}):
         check_site(who, site)
     store: TelemetryStore = running(request, "telemetry")
-    store.write(SampleBatch.from_samples(upload.samples))
-    return Accepted(accepted=len(upload.samples))
+    batch = SampleBatch.from_samples(upload.samples)
+    horizon = store.horizon()
+    fresh = batch if horizon is None else batch.take(np.flatnonzero(batch.ts_ms >= to_ms(horizon)))
+    if len(fresh):
+        store.write(fresh)
+    too_old = len(batch) - len(fresh)
+    return Accepted(accepted=len(fresh), too_old=too_old, kept_from=horizon if too_old else None)

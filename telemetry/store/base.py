@@ -77,6 +77,11 @@ class TelemetryStore(Protocol):
         """The newest sample of every selected series within (now - lookback, now]."""
         ...
 
+    def horizon(self) -> datetime | None:
+        """The oldest timestamp a write now still stores (older samples are dropped), or None
+        when the server's own retention decides (it is not known here)."""
+        ...
+
     def flush(self, timeout: float = 30.0) -> None:
         """Return once everything written so far is stored and readable; raise
         `StoreUnavailableError` if that did not happen within `timeout` seconds."""

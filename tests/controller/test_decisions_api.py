@@ -20,7 +20,8 @@ from controller.settings import Settings
 from controller.store.inventory_store import Store
 from policies.policy import Policy
 from sites.inventory import Inventory
-from telemetry.store.base import TelemetryStore
+from telemetry.samples import to_ms
+from telemetry.store.base import ALL, TelemetryStore
 from telemetry.store.registry import open_store as open_telemetry
 from tests.conftest import bearer
 
@@ -71,7 +72,7 @@ def hangzhou(at: datetime, mpls: float, **extra: Any) -> list[dict[str, Any]]:
 def report(api: TestClient, samples: list[dict[str, Any]]) -> None:
     response = api.post("/api/v1/telemetry", json={"samples": samples})
     assert response.status_code == 202, response.text
-    assert response.json() == {"accepted": len(samples)}
+    assert response.json() == {"accepted": len(samples), "too_old": 0, "kept_from": None}
 
 
 def step(app: FastAPI, at: datetime) -> Any:
@@ -176,6 +177,26 @@ def test_bad_samples_are_refused_whole(app: FastAPI, api: TestClient, store: Sto
     assert lhasa_cpe.post("/api/v1/telemetry", json={"samples": samples[:1]}).status_code == 403
     viewer = TestClient(app, headers=bearer(store, "v", Role.VIEWER))
     assert viewer.post("/api/v1/telemetry", json={"samples": samples[:1]}).status_code == 403
+
+
+def test_samples_older_than_the_store_keeps_are_counted_not_stored(
+    api: TestClient, telemetry: TelemetryStore
+) -> None:
+    """A CPE replaying a long outage learns which samples did not land."""
+    horizon = telemetry.horizon()
+    assert horizon is not None  # the embedded store keeps 6 h of raw samples
+    old, recent = horizon - timedelta(minutes=5), T0
+    response = api.post(
+        "/api/v1/telemetry", json={"samples": hangzhou(old, 0.4) + hangzhou(recent, 0.4)}
+    )
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert (body["accepted"], body["too_old"]) == (4, 4)
+    kept_from = datetime.fromisoformat(body["kept_from"])
+    assert horizon <= kept_from <= horizon + timedelta(minutes=1)  # a minute may have turned
+    telemetry.flush()
+    stored = telemetry.query(ALL, old - timedelta(hours=1), T0 + timedelta(seconds=1))
+    assert set(stored.ts_ms.tolist()) == {to_ms(recent)}
 
 
 def test_unknown_site_paths_is_404_and_scoped_journal(

@@ -20,7 +20,7 @@ import numpy as np
 from telemetry.aggregate import window_bounds
 from telemetry.batch import SampleBatch, WindowBatch
 from telemetry.errors import StoreClosedError, StoreError
-from telemetry.samples import to_ms
+from telemetry.samples import from_ms, to_ms
 from telemetry.store.base import ALL, DEFAULT_LOOKBACK, Selector
 from telemetry.store.embedded import reads
 from telemetry.store.embedded.rollup import Watermarks, maintain, raw_cutoff, recompute_late
@@ -145,6 +145,10 @@ class EmbeddedStore:
         after = until - int(lookback.total_seconds() * 1000)
         with self._transaction() as conn:
             return reads.latest(conn, select, after, until)
+
+    def horizon(self) -> datetime:
+        """Raw samples older than the raw retention (6 h by default, to the minute) are dropped."""
+        return from_ms(raw_cutoff(self.settings, self._now_ms()))
 
     def flush(self, timeout: float = 30.0) -> None:
         """Nothing to wait for: every write is committed before it returns."""

@@ -77,6 +77,10 @@ class InfluxStore:
         unlike `flush` it does not wait for the samples to become readable."""
         return self._sender.settle(timeout)
 
+    def horizon(self) -> None:
+        """The server's retention policy decides what it keeps."""
+        return None
+
     def flush(self, timeout: float = 30.0) -> None:
         """Wait until the server acknowledged everything (spool included) and the last line it
         acknowledged is readable (payloads go in order, so that line is the newest). Raises
