@@ -175,7 +175,8 @@ def _monitor(app: FastAPI, config: Settings) -> Monitor:
         )  # fmt: skip
     if config.alarm_webhook_url:
         notifiers.append(WebhookNotifier(WebhookSettings(url=config.alarm_webhook_url)))
-    return Monitor(app.state.store, app.state.telemetry, notifiers)
+    store: Store = app.state.store
+    return Monitor(store, app.state.telemetry, notifiers, alarm_store=store.alarms)
 
 
 def _reconciler(app: FastAPI, config: Settings) -> Reconciler:

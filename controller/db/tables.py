@@ -1,13 +1,25 @@
 """Relational schema. Each resource is stored as its validated document plus the columns that
 queries filter on and the constraints that keep the network consistent under concurrent writes
-(unique CPE serials and management addresses, no spoke attached to a missing hub)."""
+(unique CPE serials and management addresses, no spoke attached to a missing hub, one active
+alarm per key)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Integer, MetaData, String
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -212,3 +224,39 @@ class PathChangeRow(Base):
     reason: Mapped[str] = mapped_column(String(500))
     policy_scope: Mapped[str] = mapped_column(String(80))
     policy_version: Mapped[int] = mapped_column(Integer)
+
+
+_ACTIVE = text("cleared_at IS NULL")
+
+
+class AlarmRow(Base):
+    """One alarm, active or history (`telemetry.alarms.Alarm`). The partial unique index is the
+    database's own guarantee of one active alarm per key, whoever writes. `link` is '' for an
+    alarm about a whole site, not NULL: a unique index lets NULLs repeat."""
+
+    __tablename__ = "alarms"
+    __table_args__ = (
+        Index(
+            "uq_alarms_active_key",
+            "kind",
+            "site",
+            "link",
+            unique=True,
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    site: Mapped[str] = mapped_column(String(64), index=True)
+    link: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    suppressed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    clear_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    notes: Mapped[list[str]] = mapped_column(Document)

@@ -2,8 +2,10 @@
 
 The pure parts (scoring, the alarm engine) live in `telemetry`; this shell owns their state
 between ticks and rebuilds them when the inventory changes (the audit log's newest id is the
-generation, as for the reconciler). Alarms are kept in memory for now: they are raised again
-from live telemetry after a restart.
+generation, as for the reconciler). The controller keeps alarms in its database
+(`Store.alarms`): after a restart the engine adopts the active ones, so an alarm still active is
+neither raised nor notified again, and acknowledgements and history are kept. Without an
+`alarm_store` they are kept in memory and lost with the process.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class Monitor:
         self._store = store
         self._telemetry = telemetry
         self._rules = rules or HealthRules()
-        self.alarms = alarm_store or MemoryAlarmStore()
+        self.alarms = alarm_store if alarm_store is not None else MemoryAlarmStore()
         self.outbox = Outbox(list(notifiers))
         self.snapshot: HealthSnapshot | None = None
         self._generation = -1
@@ -87,7 +89,7 @@ class Monitor:
         if generation != self._generation or self._layout is None:
             inventory = self._store.export_inventory()
             self._layout = HealthLayout.from_inventory(inventory)
-            active = [a.key for a in self.alarms.search(active=True)]
+            active = [a.key for a in self.alarms.search(active=True, limit=1_000_000)]
             self._engine = AlarmEngine(self._layout, active=active)
             self._manager = AlarmManager(self.alarms, dependency_graph(inventory))
             self._generation = generation

@@ -20,6 +20,7 @@ from controller.db.tables import (
     SiteRow,
     SlaClassRow,
 )
+from controller.store.alarm_store import DatabaseAlarmStore
 from controller.store.audit import AuditLog, record
 from controller.store.catalogue_store import Applications, SlaClasses
 from controller.store.path_store import Paths
@@ -63,6 +64,7 @@ class Store:
         self.policies = Policies(engine, clock)
         self._exported: tuple[int, Inventory] | None = None
         self.paths = Paths(engine)
+        self.alarms = DatabaseAlarmStore(engine)
 
     def summary(self) -> Summary:
         with Session(self.engine) as session:

@@ -1,7 +1,8 @@
 """Where alarms are kept: the `AlarmStore` protocol and an in-memory implementation.
 
-The controller will back it with its database; the contract tests in
-tests/telemetry/alarms/test_alarm_store.py are what a new implementation must pass.
+The controller backs it with its database (controller/store/alarm_store.py), so alarms outlive
+a restart. Every implementation must pass the contract tests, `AlarmStoreContract` in
+tests/telemetry/alarms/test_alarm_store.py.
 """
 
 from __future__ import annotations
