@@ -37,6 +37,7 @@ from telemetry.map import (
     CurrentPath,
     MapOptions,
     build_map_page,
+    line_codes,
     replay,
     site_details,
     status_codes,
@@ -94,7 +95,8 @@ async def map_page(request: Request, store: StoreDep, token: TokenQuery = None) 
 
 @router.get("/map/status.json")
 async def map_status(request: Request, store: StoreDep, token: TokenQuery = None) -> JSONResponse:
-    """`{"at_ms", "status": {site: code}}` for every visible site; codes index
+    """`{"at_ms", "status": {site: code}, "lines": {spoke: code}}` for every visible site (the
+    colours of markers and of spoke-hub lines); codes index
     `["green", "grey", "amber", "red"]` (worse is higher). The page polls it to recolour."""
     principal = await viewer(request, store, token)
     body = await run_in_threadpool(_status, request.app.state, principal)
@@ -164,7 +166,8 @@ def _status(app_state: Any, principal: Principal) -> dict[str, Any]:
     inventory, layout = _compiled(app_state, principal)
     now = datetime.now(UTC)
     snapshot = score(layout, app_state.telemetry.latest(now=now), now)
-    return {"at_ms": to_ms(now), "status": status_codes(inventory, snapshot)}
+    status = status_codes(inventory, snapshot)
+    return {"at_ms": to_ms(now), "status": status, "lines": line_codes(snapshot)}
 
 
 def _history(app_state: Any, principal: Principal) -> dict[str, Any]:

@@ -114,21 +114,27 @@ AFTER = """(function (map, cluster, landUrl, hubs, linesFrom) {
             document.body.dataset.land = "drawn";
         });
     }
-    var byQuality = [[], [], [], []];
-    BL.rows.forEach(function (row) {
-        row[7].forEach(function (h) { byQuality[row[8]].push([[row[0], row[1]], hubs[h]]); });
+    // One polyline per colour; `BL.drawLines()` regroups the segments by each row's line
+    // colour (row[8]), which the live refresh updates.
+    var polylines = BL.colours.map(function (colour) {
+        return L.polyline([], {color: colour, weight: 1, opacity: 0.6, interactive: false});
     });
-    var lines = L.layerGroup(byQuality.map(function (segs, q) {
-        return L.polyline(segs, {
-            color: BL.colours[q], weight: 1, opacity: 0.6, interactive: false
+    var lines = L.layerGroup(polylines);
+    BL.drawLines = function () {
+        var byQuality = [[], [], [], []];
+        BL.rows.forEach(function (row) {
+            row[7].forEach(function (h) { byQuality[row[8]].push([[row[0], row[1]], hubs[h]]); });
         });
-    }));
+        polylines.forEach(function (line, q) { line.setLatLngs(byQuality[q]); });
+        var counts = byQuality.map(function (s) { return s.length; });
+        document.body.dataset.hubLines = String(counts.reduce(function (a, b) { return a + b; }));
+        document.body.dataset.hubLineColours = counts.join(",");  // green,grey,amber,red
+    };
+    BL.drawLines();
     function showLines() {
         if (map.getZoom() >= linesFrom) { lines.addTo(map); } else { lines.remove(); }
     }
     map.on("zoomend", showLines);
     showLines();
     document.body.dataset.siteMarkers = String(cluster.getLayers().length);
-    var drawn = byQuality.reduce(function (n, s) { return n + s.length; }, 0);
-    document.body.dataset.hubLines = String(drawn);
 })(%(map)s, %(cluster)s, %(land)s, %(hubs)s, %(lines_from)d);"""

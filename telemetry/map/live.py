@@ -1,10 +1,12 @@
 """The JavaScript that keeps the page current without reloading it (so zoom and position stay):
 periodic refresh of the statuses, the 24 h replay slider, and popup details on open.
 
-Markers are recoloured in place (`setStyle`) and clusters redrawn with `refreshClusters()`; no
-folium HTML is built again. The page sets `data-refreshes` (fetches done), `data-slider`
-("ready" once the control is on the map) and `data-replay` ("live" or the bucket start in ms)
-on `<body>` for tests and monitoring. A viewer token in the page's URL (`?token=`) is sent as
+Markers are recoloured in place (`setStyle`) and clusters redrawn with `refreshClusters()`; the
+spoke-hub lines are regrouped by their new colours (`BL.drawLines`, from the live state only:
+the replay has no line colours); no folium HTML is built again. The page sets `data-refreshes`
+(fetches done), `data-slider` ("ready" once the control is on the map), `data-replay` ("live"
+or the bucket start in ms) and `data-hub-line-colours` (lines per colour) on `<body>` for tests
+and monitoring. A viewer token in the page's URL (`?token=`) is sent as
 `Authorization: Bearer` on every fetch; `?replay=<0..23>` opens the page at a replay hour.
 """
 
@@ -99,9 +101,18 @@ LIVE = """(function (map, cluster, cfg) {
         });
     }
     input.addEventListener("input", function () { choose(input.value); });
+    function recolourLines(lines) {
+        var changed = 0;
+        BL.rows.forEach(function (row) {
+            var q = lines[row[3]];
+            if (q !== undefined && q !== row[8]) { row[8] = q; changed++; }
+        });
+        if (changed) { BL.drawLines(); }
+    }
     function refresh() {
         return get(cfg.status).then(function (data) {
             BL.live = data.status;
+            recolourLines(data.lines);
             if (position === null) { paint(function (id) { return data.status[id]; }); }
             BL.refreshes = (BL.refreshes || 0) + 1;
             body.refreshes = String(BL.refreshes);

@@ -74,7 +74,7 @@ def map_data(inventory: Inventory, snapshot: HealthSnapshot) -> MapData:
     hub_index = {h: i for i, h in enumerate(hub_ids)}
     by_id = {s.id: s for s in inventory.sites}
     hubs = [[by_id[h].latitude, by_id[h].longitude] for h in hub_ids]
-    quality = {p.site: _quality(p.score, p.status) for p in hub_quality(snapshot)}
+    quality = line_codes(snapshot)
     grey = STATUS_CODE[Status.GREY]
     rows: list[list[Any]] = []
     for site in inventory.sites:
@@ -89,6 +89,11 @@ def map_data(inventory: Inventory, snapshot: HealthSnapshot) -> MapData:
         rows.append([site.latitude, site.longitude, status, site.id, site.name, links, note,
                      attached, line])  # fmt: skip
     return MapData(rows=rows, hubs=hubs)
+
+
+def line_codes(snapshot: HealthSnapshot) -> dict[str, int]:
+    """{site: colour code of its spoke-hub lines} for every spoke of the snapshot."""
+    return {p.site: _quality(p.score, p.status) for p in hub_quality(snapshot)}
 
 
 def status_codes(inventory: Inventory, snapshot: HealthSnapshot) -> dict[str, int]:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from urllib.request import urlopen
 
 import pytest
 import uvicorn
@@ -162,6 +163,17 @@ def test_map_shows_every_site_with_local_requests_only(
     assert 'data-land="drawn"' in dom.stdout, "the offline land outline was not drawn"
     refreshes = re.search(r'data-refreshes="(\d+)"', dom.stdout)
     assert refreshes is not None and int(refreshes.group(1)) >= 1, "no status refresh ran"
+    # Hub lines, regrouped by colour after the refresh: one per (spoke, hub), coloured as the
+    # status route says (green, grey, amber, red).
+    colours = re.search(r'data-hub-line-colours="(\d+),(\d+),(\d+),(\d+)"', dom.stdout)
+    assert colours is not None, "the hub lines were not drawn"
+    spokes = [s for s in reference_340.sites if s.hubs]
+    status = json.loads(urlopen(served.url.replace("/map?", "/map/status.json?")).read())
+    expected = [0, 0, 0, 0]
+    for site in spokes:
+        expected[status["lines"][site.id]] += len(site.hubs)
+    assert [int(n) for n in colours.groups()] == expected
+    assert expected[0] > 0 and sum(expected[1:]) > 0  # mixed_batch: some lines not green
     assert 'data-slider="ready"' in dom.stdout and 'class="bl-slider"' in dom.stdout
     assert console_errors(dom.stderr) == []
     assert leaks(net_log) == []

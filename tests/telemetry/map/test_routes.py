@@ -65,10 +65,17 @@ def test_status_follows_new_samples(app: FastAPI, store: Store, small_inventory:
     api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
     before = api.get("/map/status.json").json()
     assert before["status"] == {s.id: GREY for s in small_inventory.sites}
+    assert before["lines"] == {SITE: GREY, "br-lhasa-001": GREY}  # spokes only, no data yet
     now = datetime.now(UTC)
     post(api, app, [sample("mpls-1", now), sample("inet-1", now)])
     after = api.get("/map/status.json").json()
     assert after["status"][SITE] == GREEN
+    assert after["lines"][SITE] == GREEN  # within every critical SLA class
+    later = datetime.now(UTC)  # newer (or the same instant: the same sample, replaced)
+    post(api, app, [sample("mpls-1", later, up=False, loss_pct=100.0),
+                    sample("inet-1", later, up=False, loss_pct=100.0)])  # fmt: skip
+    down = api.get("/map/status.json").json()
+    assert (down["status"][SITE], down["lines"][SITE]) == (RED, RED)  # no link up
     assert after["at_ms"] >= before["at_ms"]
     assert sum(code == GREY for code in after["status"].values()) == len(small_inventory.sites) - 1
 
