@@ -8,10 +8,10 @@ amber from high latency, some red from down links, some grey from silence); then
 runs, and the page's size in bytes reported. Targets (issue 5): 10,000 sites under 0.5 s and
 under 2 MB.
 
-`--json` times what the page fetches afterwards, from the same data: the live statuses of
-`/map/status.json` (`status_codes`, after scoring) and the 24 h replay of `/map/history.json`
-(`replay_windows` over 24 hourly windows per link, as the store's windowed query returns them),
-with the size of each JSON body.
+`--json` times what the page fetches afterwards, from the same data: the live statuses and line
+colours of `/map/status.json` (`status_codes`, `line_codes`, after scoring) and the 24 h replay
+of `/map/history.json` (`replay_windows` over 24 hourly windows per link, as the store's
+windowed query returns them), with the size of each JSON body.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sites.generator import generate_reference_network
 from sites.inventory import Inventory
 from telemetry.batch import SampleBatch, WindowBatch
 from telemetry.health import HealthLayout, HealthSnapshot, score
-from telemetry.map import build_map_page, replay_windows, status_codes
+from telemetry.map import build_map_page, line_codes, replay_windows, status_codes
 from telemetry.map.replay import bucket_starts
 from telemetry.samples import to_ms
 
@@ -96,7 +96,9 @@ def json_figures(inventory: Inventory, repeat: int) -> str:
     status_t, replay_t = [], []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        status = json.dumps({"status": status_codes(inventory, snapshot)})
+        status = json.dumps(
+            {"status": status_codes(inventory, snapshot), "lines": line_codes(snapshot)}
+        )
         status_t.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         codes = replay_windows(layout, windows, buckets)

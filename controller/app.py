@@ -11,6 +11,7 @@ from functools import partial
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.gzip import GZipMiddleware
 
 from controller.api import (
     admin,
@@ -101,6 +102,9 @@ def create_app(
         "/api/v1": 2**20,  # any other body: a site, a policy
     }
     app.add_middleware(BodyLimit, limits=limits)
+    # Outermost: compresses any answer over 4 KB for clients that accept gzip (the map's
+    # status.json at 10,000 sites: 425 KB, mostly repeated site ids).
+    app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=6)
     problems.install(app)
     routers = (inventory.router, sites.router, catalogue.sla_router, catalogue.app_router,
                policies.router, decisions.router, telemetry.router, monitoring.router,

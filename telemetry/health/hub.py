@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from telemetry.health.model import STATUS_BY_CODE, UP, Status
 from telemetry.health.snapshot import HealthSnapshot
@@ -30,8 +31,9 @@ class HubPath:
     status: Status  # the site's status, for colouring the spoke-hub edge
 
 
-def hub_quality(snapshot: HealthSnapshot) -> list[HubPath]:
-    """One `HubPath` per spoke (a site that attaches to at least one hub), in layout order."""
+def best_scores(snapshot: HealthSnapshot) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+    """Per site: the quality score of its best up link (inf when no link is up), and that
+    link's index."""
     layout = snapshot.layout
     limits = layout.critical if layout.critical.any() else np.ones_like(layout.critical)
     lat = float(layout.max_latency[limits].min())
@@ -42,12 +44,19 @@ def hub_quality(snapshot: HealthSnapshot) -> list[HubPath]:
     )
     score = np.where(snapshot.state == UP, score, np.inf)
     best = np.argmin(score, axis=1)
+    return score[np.arange(len(best)), best], best
+
+
+def hub_quality(snapshot: HealthSnapshot) -> list[HubPath]:
+    """One `HubPath` per spoke (a site that attaches to at least one hub), in layout order."""
+    layout = snapshot.layout
+    scores, best = best_scores(snapshot)
     paths = []
     for i, site in enumerate(layout.site_ids):
         if not layout.hubs[i]:
             continue
         k = int(best[i])
-        found = bool(np.isfinite(score[i, k]))
+        found = bool(np.isfinite(scores[i]))
         paths.append(
             HubPath(
                 site=site,
@@ -56,7 +65,7 @@ def hub_quality(snapshot: HealthSnapshot) -> list[HubPath]:
                 latency_ms=float(snapshot.latency_ms[i, k]) if found else None,
                 jitter_ms=float(snapshot.jitter_ms[i, k]) if found else None,
                 loss_pct=float(snapshot.loss_pct[i, k]) if found else None,
-                score=float(score[i, k]) if found else None,
+                score=float(scores[i]) if found else None,
                 status=STATUS_BY_CODE[int(snapshot.status[i])],
             )
         )

@@ -13,7 +13,8 @@ import numpy as np
 
 from sites.enums import SiteRole
 from sites.inventory import Inventory
-from telemetry.health import HealthSnapshot, LinkState, Status, hub_quality
+from telemetry.health import HealthSnapshot, LinkState, Status
+from telemetry.health.hub import best_scores
 from telemetry.health.model import LINK_STATE_BY_CODE, STATUS_BY_CODE, UP
 
 # Index into `js.COLOURS`; a higher code is worse (a cluster shows its worst site).
@@ -32,16 +33,6 @@ class MapData:
 
     rows: list[list[Any]]
     hubs: list[list[float]]
-
-
-def _quality(score: float | None, status: Status) -> int:
-    """The colour of a spoke-hub line: green within every critical SLA, amber outside, red when
-    no link is up, grey without data."""
-    if status is Status.GREY:
-        return STATUS_CODE[Status.GREY]
-    if score is None:
-        return STATUS_CODE[Status.RED]
-    return STATUS_CODE[Status.GREEN] if score <= 1 else STATUS_CODE[Status.AMBER]
 
 
 def _link_texts(snapshot: HealthSnapshot) -> dict[str, str]:
@@ -92,8 +83,19 @@ def map_data(inventory: Inventory, snapshot: HealthSnapshot) -> MapData:
 
 
 def line_codes(snapshot: HealthSnapshot) -> dict[str, int]:
-    """{site: colour code of its spoke-hub lines} for every spoke of the snapshot."""
-    return {p.site: _quality(p.score, p.status) for p in hub_quality(snapshot)}
+    """{site: colour code of its spoke-hub lines} for every spoke of the snapshot: green when
+    its best path (`hub_quality`) meets every critical SLA class, amber when not, red when no
+    link is up, grey without data."""
+    layout = snapshot.layout
+    scores, _ = best_scores(snapshot)
+    code = np.where(
+        np.isfinite(scores),
+        np.where(scores <= 1, STATUS_CODE[Status.GREEN], STATUS_CODE[Status.AMBER]),
+        STATUS_CODE[Status.RED],
+    )
+    grey = snapshot.status == STATUS_BY_CODE.index(Status.GREY)
+    code = np.where(grey, STATUS_CODE[Status.GREY], code).tolist()
+    return {site: code[i] for i, site in enumerate(layout.site_ids) if layout.hubs[i]}
 
 
 def status_codes(inventory: Inventory, snapshot: HealthSnapshot) -> dict[str, int]:

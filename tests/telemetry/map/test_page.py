@@ -6,8 +6,16 @@ import re
 
 from bench.bench_map import mixed_snapshot
 from sites.inventory import Inventory
-from telemetry.health import Status
-from telemetry.map import LAND_FILE, STATUS_CODE, MapAssets, MapOptions, build_map_page, map_data
+from telemetry.health import Status, hub_quality
+from telemetry.map import (
+    LAND_FILE,
+    STATUS_CODE,
+    MapAssets,
+    MapOptions,
+    build_map_page,
+    line_codes,
+    map_data,
+)
 
 
 def test_page_loads_only_local_assets(reference_340: Inventory) -> None:
@@ -63,3 +71,21 @@ def test_land_outline_is_packaged_without_borders() -> None:
     text = LAND_FILE.read_text(encoding="utf-8")
     assert '"land"' in text and '"countries"' not in text
     assert (LAND_FILE.parent / "PROVENANCE.md").is_file()
+
+
+def test_line_colours_follow_each_spokes_best_path_to_its_hubs(reference_340: Inventory) -> None:
+    snapshot = mixed_snapshot(reference_340)
+    codes = line_codes(snapshot)
+    paths = hub_quality(snapshot)
+    assert set(codes) == {p.site for p in paths}  # spokes only
+    for p in paths:
+        if p.status is Status.GREY:
+            expected = Status.GREY
+        elif p.score is None:
+            expected = Status.RED  # no link up
+        else:
+            expected = Status.GREEN if p.score <= 1 else Status.AMBER
+        assert codes[p.site] == STATUS_CODE[expected], p
+    assert set(codes.values()) == set(STATUS_CODE.values())  # the mix has all four
+    rows = map_data(reference_340, snapshot).rows
+    assert {r[3]: r[8] for r in rows if r[7]} == codes  # the page embeds the same colours

@@ -135,3 +135,17 @@ def test_scoped_token_sees_only_its_sites(app: FastAPI, store: Store) -> None:
     assert api.get(f"/map/sites/{SITE}.json").status_code == 200
     assert api.get("/map/sites/br-lhasa-001.json").status_code == 404
     assert api.get("/map/sites/dc-shanghai.json").status_code == 404
+
+
+def test_large_answers_are_compressed_for_clients_that_accept_gzip(
+    app: FastAPI, store: Store
+) -> None:
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    page = api.get("/map", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip"
+    assert "<title>Branchline map</title>" in page.text  # decoded by the client
+    plain = api.get("/map", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert "<title>Branchline map</title>" in plain.text
+    small = api.get("/map/status.json", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers  # under 4 KB: not worth it
