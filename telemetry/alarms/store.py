@@ -3,11 +3,16 @@
 The controller backs it with its database (controller/store/alarm_store.py), so alarms outlive
 a restart. Every implementation must pass the contract tests, `AlarmStoreContract` in
 tests/telemetry/alarms/test_alarm_store.py.
+
+`insert_many` and `update_many` are the batch forms the manager writes an alarm storm with: one
+transaction for thousands of alarms instead of one each. Each is all-or-nothing and behaves as
+the single form applied to every alarm in turn.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol, runtime_checkable
 
@@ -29,6 +34,18 @@ class AlarmStore(Protocol):
 
     def update(self, alarm: Alarm) -> None:
         """Replace the stored alarm with the same id (`AlarmNotFoundError` if none)."""
+        ...
+
+    def insert_many(self, alarms: Sequence[Alarm]) -> list[Alarm]:
+        """`insert` each alarm in turn, all or nothing (one transaction): returns them in the
+        given order with their assigned ids, which ascend in that order. Raises
+        `DuplicateActiveAlarmError`, and stores none of them, if an alarm's key is already
+        active, in the store or earlier in `alarms`."""
+        ...
+
+    def update_many(self, alarms: Sequence[Alarm]) -> None:
+        """`update` each alarm in turn, all or nothing (one transaction). Raises
+        `AlarmNotFoundError`, and changes nothing, if any id is unknown."""
         ...
 
     def get(self, alarm_id: int) -> Alarm:
@@ -61,25 +78,39 @@ class MemoryAlarmStore:
         self._next = 1
 
     def insert(self, alarm: Alarm) -> Alarm:
-        with self._lock:
-            if alarm.key in self._active:
-                raise DuplicateActiveAlarmError(f"{alarm.key} is already active")
-            stored = replace(alarm, id=self._next)
-            self._next += 1
-            self._alarms[stored.id] = stored
-            if stored.active:
-                self._active[stored.key] = stored.id
-            return stored
+        return self.insert_many([alarm])[0]
 
     def update(self, alarm: Alarm) -> None:
+        self.update_many([alarm])
+
+    def insert_many(self, alarms: Sequence[Alarm]) -> list[Alarm]:
         with self._lock:
-            if alarm.id not in self._alarms:
-                raise AlarmNotFoundError(alarm.id)
-            self._alarms[alarm.id] = alarm
-            if alarm.active:
-                self._active[alarm.key] = alarm.id
-            elif self._active.get(alarm.key) == alarm.id:
-                del self._active[alarm.key]
+            batch: set[AlarmKey] = set()
+            for alarm in alarms:  # check the whole batch before storing any of it
+                if alarm.key in self._active or alarm.key in batch:
+                    raise DuplicateActiveAlarmError(f"{alarm.key} is already active")
+                if alarm.active:
+                    batch.add(alarm.key)
+            stored = [replace(alarm, id=self._next + i) for i, alarm in enumerate(alarms)]
+            self._next += len(stored)
+            for alarm in stored:
+                self._put(alarm)
+            return stored
+
+    def update_many(self, alarms: Sequence[Alarm]) -> None:
+        with self._lock:
+            for alarm in alarms:
+                if alarm.id not in self._alarms:
+                    raise AlarmNotFoundError(alarm.id)
+            for alarm in alarms:
+                self._put(alarm)
+
+    def _put(self, alarm: Alarm) -> None:
+        self._alarms[alarm.id] = alarm
+        if alarm.active:
+            self._active[alarm.key] = alarm.id
+        elif self._active.get(alarm.key) == alarm.id:
+            del self._active[alarm.key]
 
     def get(self, alarm_id: int) -> Alarm:
         with self._lock:

@@ -1,16 +1,38 @@
 """The controller's database `AlarmStore` passes the AlarmStore contract on SQLite and
-PostgreSQL, and the migrated schema itself keeps one active alarm per key."""
+PostgreSQL, and the migrated schema itself keeps one active alarm per key. The manager's batch
+path gives the per-alarm events on it, and writes a storm in a few transactions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import Connection, Engine, event, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from controller.db.tables import AlarmRow
 from controller.store.inventory_store import Store
-from telemetry.alarms import AlarmStore
+from sites.generator import generate_reference_network
+from sites.inventory import Inventory
+from telemetry.alarms import (
+    Alarm,
+    AlarmKey,
+    AlarmKind,
+    AlarmManager,
+    AlarmSpec,
+    AlarmStore,
+    DuplicateActiveAlarmError,
+    EngineResult,
+    MemoryAlarmStore,
+    Severity,
+    dependency_graph,
+)
+from tests.telemetry.alarms.per_alarm import PerAlarmManager, storm
 from tests.telemetry.alarms.test_alarm_store import AlarmStoreContract
+from tests.telemetry.alarms.test_manager_batch import MIXED, compare
 from tests.telemetry.health.builders import at
 
 
@@ -32,3 +54,76 @@ def test_the_schema_refuses_a_second_active_alarm_per_key(store: Store, link: st
     with store.engine.begin() as conn:
         conn.execute(update(AlarmRow).where(AlarmRow.id == first).values(cleared_at=at(1)))
         conn.execute(insert(AlarmRow), row)  # the old one is history now
+
+
+@pytest.fixture(scope="module")
+def network_12() -> Inventory:
+    return generate_reference_network(12, seed=5)
+
+
+@pytest.mark.parametrize("steps", ["mixed", "random"])
+def test_the_batch_path_on_the_database_gives_the_per_alarm_events(
+    store: Store, network_12: Inventory, steps: str
+) -> None:
+    """Times come back in UTC and ids from the database: still the very events, and the very
+    alarms, of the per-alarm manager on a memory store."""
+    graph = dependency_graph(network_12)
+    reference = PerAlarmManager(MemoryAlarmStore(), graph)
+    plan = MIXED if steps == "mixed" else storm(network_12, seed=1, ticks=12)
+    compare(plan, AlarmManager(store.alarms, graph), reference)
+
+
+@dataclass
+class Traffic:
+    transactions: int = 0
+    statements: int = 0
+
+
+@contextmanager
+def traffic(engine: Engine) -> Iterator[Traffic]:
+    """Counts the transactions begun and the statements sent on `engine` (an executemany or
+    a page of a multi-row INSERT is one statement)."""
+    seen = Traffic()
+
+    def begin(_conn: Connection) -> None:
+        seen.transactions += 1
+
+    def statement(*_args: Any) -> None:
+        seen.statements += 1
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "begin", begin)
+        event.remove(engine, "before_cursor_execute", statement)
+
+
+def test_a_storm_of_thousands_is_a_few_transactions(store: Store) -> None:
+    keys = [AlarmKey(AlarmKind.LINK_DOWN, f"br-{i:04}", "inet-1") for i in range(2_500)]
+    manager = AlarmManager(store.alarms)
+    raised = EngineResult(raised=tuple(AlarmSpec(k, Severity.MAJOR, "down") for k in keys))
+    with traffic(store.engine) as seen:
+        assert len(manager.apply(raised, at(0))) == 2_500
+    assert seen.transactions == 2  # read the active alarms; insert the new ones
+    assert seen.statements <= 8  # BEGINs on SQLite, a SELECT, INSERTs of 1,000 rows each
+    cleared = EngineResult(cleared=tuple((k, "up") for k in keys))
+    with traffic(store.engine) as seen:
+        assert len(manager.apply(cleared, at(5))) == 2_500
+    assert seen.transactions == 2  # read; check the ids and update them
+    assert seen.statements <= 8
+    assert store.alarms.search(active=True) == []
+
+
+def test_update_many_refuses_to_reopen_an_alarm_whose_key_is_active_again(store: Store) -> None:
+    """The index holds for the batch update too: nothing of the batch is written."""
+    key = AlarmKey(AlarmKind.LINK_DOWN, "br-a-001", "inet-1")
+    (old,) = store.alarms.insert_many([Alarm(0, key, Severity.MAJOR, "down", raised_at=at(0))])
+    store.alarms.update(old.cleared(at(1), "up"))
+    (new,) = store.alarms.insert_many([Alarm(0, key, Severity.MAJOR, "down", raised_at=at(2))])
+    acked = new.acknowledge("noc", at(3))
+    with pytest.raises(DuplicateActiveAlarmError, match="link-down br-a-001/inet-1"):
+        store.alarms.update_many([acked, old])  # `old` as it was, active
+    assert store.alarms.get(new.id) == new
+    assert store.alarms.get(old.id).clear_reason == "up"

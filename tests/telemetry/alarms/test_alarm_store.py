@@ -4,6 +4,7 @@ controller's database store: tests/controller/test_alarm_store_db.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from tests.telemetry.health.builders import at
 
 KEY = AlarmKey(AlarmKind.LINK_DOWN, "br-a-001", "inet-1")
 SITE_KEY = AlarmKey(AlarmKind.SITE_OFFLINE, "br-a-001")
+KEY2 = AlarmKey(AlarmKind.SLA_VIOLATION, "br-a-001", "mpls-1")
 
 
 def new(key: AlarmKey = KEY, t: float = 0) -> Alarm:
@@ -103,6 +105,72 @@ class AlarmStoreContract:
         assert stored == full
         times = (stored.raised_at, stored.cleared_at, stored.acknowledged_at)
         assert all(t is not None and t.utcoffset() == timedelta(0) for t in times)
+
+    def test_insert_many_stores_every_alarm_with_ids_in_the_given_order(
+        self, alarms: AlarmStore
+    ) -> None:
+        assert alarms.insert_many([]) == []
+        given = [new(KEY, 2), new(SITE_KEY, 1), new(AlarmKey(AlarmKind.LINK_DOWN, "br-b", "x"))]
+        stored = alarms.insert_many(given)
+        assert [a.id for a in stored] == sorted({a.id for a in stored})  # distinct, ascending
+        assert [replace(a, id=0) for a in stored] == given
+        assert [alarms.get(a.id) for a in stored] == stored
+        assert [alarms.find_active(a.key) for a in given] == stored
+        more = alarms.insert_many([new(AlarmKey(AlarmKind.SITE_OFFLINE, "br-b"))])
+        assert more[0].id > stored[-1].id
+
+    def test_insert_many_spans_pages_of_the_bulk_statements(self, alarms: AlarmStore) -> None:
+        keys = [AlarmKey(AlarmKind.LINK_DOWN, f"br-{i:04}", "inet-1") for i in range(2_500)]
+        stored = alarms.insert_many([new(k, i / 1000) for i, k in enumerate(keys)])
+        assert [a.key for a in stored] == keys
+        assert [a.id for a in stored] == sorted({a.id for a in stored})
+        assert alarms.get(stored[1_234].id) == stored[1_234]
+        assert len(alarms.search(active=True, limit=10_000)) == 2_500
+        alarms.update_many([a.cleared(at(5), "up") for a in stored])
+        assert alarms.search(active=True) == []
+        assert alarms.get(stored[-1].id).clear_reason == "up"
+
+    @pytest.mark.parametrize("where", ["in the store", "in the batch"])
+    def test_insert_many_stores_nothing_when_a_key_is_already_active(
+        self, alarms: AlarmStore, where: str
+    ) -> None:
+        before = [alarms.insert(new(KEY))] if where == "in the store" else []
+        batch = [new(SITE_KEY), new(KEY, 1)] + ([new(KEY, 2)] if where == "in the batch" else [])
+        with pytest.raises(DuplicateActiveAlarmError, match="link-down br-a-001/inet-1"):
+            alarms.insert_many(batch)
+        assert alarms.search() == before
+        assert alarms.find_active(SITE_KEY) is None
+        # The refused batch left nothing behind: its first key is free.
+        stored = alarms.insert_many([new(SITE_KEY)])
+        assert alarms.find_active(SITE_KEY) == stored[0]
+
+    def test_update_many_replaces_each_alarm_in_order(self, alarms: AlarmStore) -> None:
+        alarms.update_many([])
+        cause, link, other = alarms.insert_many([new(SITE_KEY), new(KEY), new(KEY2)])
+        acked = link.acknowledge("noc", at(1))
+        alarms.update_many(
+            [acked, replace(other, suppressed_by=cause.id), acked.cleared(at(2), "link up")]
+        )
+        assert alarms.get(link.id) == acked.cleared(at(2), "link up")  # the last one wins
+        assert alarms.get(other.id).suppressed_by == cause.id
+        assert alarms.get(cause.id) == cause
+        assert alarms.find_active(KEY) is None
+        assert [a.id for a in alarms.search(active=True)] == [other.id, cause.id]
+        again = alarms.insert(new(KEY, 3))
+        assert alarms.find_active(KEY) == again
+
+    def test_update_many_changes_nothing_when_an_id_is_unknown(self, alarms: AlarmStore) -> None:
+        first, second = alarms.insert_many([new(SITE_KEY), new(KEY)])
+        batch = [
+            first.cleared(at(1), "up"),
+            replace(second, id=10_000),
+            second.cleared(at(1), "up"),
+        ]
+        with pytest.raises(AlarmNotFoundError) as caught:
+            alarms.update_many(batch)
+        assert caught.value.args == (10_000,)
+        assert [alarms.get(first.id), alarms.get(second.id)] == [first, second]
+        assert alarms.find_active(SITE_KEY) == first
 
 
 class TestMemoryAlarmStore(AlarmStoreContract):
