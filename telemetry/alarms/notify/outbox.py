@@ -9,6 +9,11 @@ what could not be delivered. Takes `now`; the caller's loop calls `deliver(now)`
 - Each (notification, notifier) is delivered and retried on its own, so a webhook outage never
   re-sends mail. Retries back off exponentially (`backoff_initial` doubling to `backoff_max`);
   after `max_attempts` the delivery moves to `failed` with its last error: recorded, not lost.
+
+This is the policy; its records live in an `OutboxStore` (store.py): in memory by default, in
+the controller's database there, so that pending and failed deliveries and what was notified
+outlive a restart. The outbox forgets what can no longer matter: an alarm's marks once its clear
+is handled, raise times older than the cool-down; the store keeps a bounded window of sent ones.
 """
 
 from __future__ import annotations
@@ -16,24 +21,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from telemetry.alarms.model import AlarmEvent, AlarmKey, EventType
+from telemetry.alarms.model import AlarmEvent, EventType
 from telemetry.alarms.notify.base import Notification, Notifier, NotifyError
+from telemetry.alarms.notify.store import Delivery, DeliveryState, MemoryOutboxStore, OutboxStore
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(slots=True)
-class Delivery:
-    """One notification to one notifier, and how its attempts went."""
-
-    notification: Notification
-    notifier: str
-    due: datetime
-    attempts: int = 0
-    errors: list[str] = field(default_factory=list)
+__all__ = ["Delivery", "DeliveryReport", "Outbox"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +43,8 @@ class DeliveryReport:
 
 
 class Outbox:
-    """Queue of notifications for a set of notifiers. Thread-safe."""
+    """Queue of notifications for a set of notifiers, kept in `store`. Thread-safe; one
+    `deliver` runs at a time, so no delivery is sent twice by two callers."""
 
     def __init__(
         self,
@@ -57,6 +55,7 @@ class Outbox:
         max_attempts: int = 5,
         backoff_initial: timedelta = timedelta(seconds=30),
         backoff_max: timedelta = timedelta(minutes=30),
+        store: OutboxStore | None = None,
     ) -> None:
         self.notifiers = {n.name: n for n in notifiers}
         self.cooldown = cooldown
@@ -64,26 +63,39 @@ class Outbox:
         self.max_attempts = max_attempts
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
-        self.pending: list[Delivery] = []
-        self.failed: list[Delivery] = []
-        self.sent: list[Delivery] = []
+        self.store: OutboxStore = store if store is not None else MemoryOutboxStore()
         self.cooled = 0
-        self._queued: set[tuple[int, EventType]] = set()
-        self._last_raise: dict[AlarmKey, datetime] = {}
         self._lock = threading.Lock()
+        self._delivering = threading.Lock()
+
+    @property
+    def pending(self) -> list[Delivery]:
+        """Deliveries waiting for their first try or a retry (the newest 1000), oldest first."""
+        return self.store.deliveries(DeliveryState.PENDING)
+
+    @property
+    def failed(self) -> list[Delivery]:
+        """Deliveries given up after `max_attempts`, with every error, until `retry_failed`
+        (the newest 1000), oldest first."""
+        return self.store.deliveries(DeliveryState.FAILED)
+
+    @property
+    def sent(self) -> list[Delivery]:
+        """The newest sent deliveries the store still keeps, oldest first."""
+        return self.store.deliveries(DeliveryState.SENT)
 
     def submit(self, events: Iterable[AlarmEvent]) -> int:
         """Queue what deserves a notification; returns how many notifications were queued."""
         count = 0
         with self._lock:
             for event in events:
+                cleared = event.type is EventType.CLEARED
                 note = self._notification(event)
-                if note is None or (note.alarm.id, note.event) in self._queued:
-                    continue
-                self._queued.add((note.alarm.id, note.event))
-                for name in self.notifiers:
-                    self.pending.append(Delivery(note, name, due=event.at))
-                count += 1
+                if note is not None:
+                    if self.store.enqueue(note, list(self.notifiers), event.at, last=cleared):
+                        count += 1
+                elif cleared:  # nothing more will be notified about this alarm
+                    self.store.forget(event.alarm.id)
         return count
 
     def _notification(self, event: AlarmEvent) -> Notification | None:
@@ -92,60 +104,55 @@ class Outbox:
             event.type is EventType.RAISED and alarm.suppressed_by is None
         )
         if visible:
-            if (alarm.id, EventType.RAISED) in self._queued:
-                return None  # notified before it was suppressed: once is enough
-            last = self._last_raise.get(alarm.key)
+            if self.store.notified(alarm.id, EventType.RAISED):
+                return None  # notified before it was suppressed (or a repeat): once is enough
+            last = self.store.last_raise(alarm.key)
             if last is not None and event.at - last < self.cooldown:
                 self.cooled += 1
                 return None
-            self._last_raise[alarm.key] = event.at
             return Notification(EventType.RAISED, alarm)
         if (
             event.type is EventType.CLEARED
             and self.notify_clear
-            and (alarm.id, EventType.RAISED) in self._queued
+            and self.store.notified(alarm.id, EventType.RAISED)
         ):
             return Notification(EventType.CLEARED, alarm)
         return None
 
     def deliver(self, now: datetime) -> DeliveryReport:
-        """Try every delivery that is due, oldest first."""
-        with self._lock:
-            due = [d for d in self.pending if d.due <= now]
+        """Try every delivery that is due, oldest first; then let the store forget what can no
+        longer matter (raise times past the cool-down, sent deliveries past its retention)."""
         sent = retried = gave_up = 0
-        for delivery in due:
-            try:
-                self.notifiers[delivery.notifier].send(delivery.notification)
-            except NotifyError as exc:
-                delivery.attempts += 1
-                delivery.errors.append(f"{now.isoformat()} {exc}")
-                if delivery.attempts >= self.max_attempts:
-                    log.error("gave up notifying %s: %s", delivery.notification.subject, exc)
-                    self._move(delivery, self.failed)
-                    gave_up += 1
+        with self._delivering:
+            for delivery in self.store.due(now):
+                notifier = self.notifiers.get(delivery.notifier)
+                try:
+                    if notifier is None:  # e.g. queued before a restart with other settings
+                        raise NotifyError(f"no {delivery.notifier!r} notifier is configured")
+                    notifier.send(delivery.notification)
+                except NotifyError as exc:
+                    delivery.attempts += 1
+                    delivery.errors.append(f"{now.isoformat()} {exc}")
+                    if notifier is None or delivery.attempts >= self.max_attempts:
+                        log.error("gave up notifying %s: %s", delivery.notification.subject, exc)
+                        delivery.state, delivery.finished_at = DeliveryState.FAILED, now
+                        gave_up += 1
+                    else:
+                        delivery.due = now + self._backoff(delivery.attempts)
+                        retried += 1
                 else:
-                    delivery.due = now + self._backoff(delivery.attempts)
-                    retried += 1
-                continue
-            delivery.attempts += 1
-            self._move(delivery, self.sent)
-            sent += 1
+                    delivery.attempts += 1
+                    delivery.state, delivery.finished_at = DeliveryState.SENT, now
+                    sent += 1
+                self.store.save(delivery)
+            self.store.forget_raises(now - self.cooldown)
+            self.store.prune(now)
         return DeliveryReport(sent, retried, gave_up)
 
     def retry_failed(self, now: datetime) -> int:
         """Put every given-up delivery back in the queue (after fixing the channel)."""
-        with self._lock:
-            revived, self.failed = self.failed, []
-            for delivery in revived:
-                delivery.attempts, delivery.due = 0, now
-            self.pending += revived
-            return len(revived)
+        return self.store.retry_failed(now)
 
     def _backoff(self, attempts: int) -> timedelta:
         factor: int = 2 ** (attempts - 1)
         return min(self.backoff_initial * factor, self.backoff_max)
-
-    def _move(self, delivery: Delivery, to: list[Delivery]) -> None:
-        with self._lock:
-            self.pending.remove(delivery)
-            to.append(delivery)
