@@ -180,7 +180,9 @@ def _monitor(app: FastAPI, config: Settings) -> Monitor:
     if config.alarm_webhook_url:
         notifiers.append(WebhookNotifier(WebhookSettings(url=config.alarm_webhook_url)))
     store: Store = app.state.store
-    return Monitor(store, app.state.telemetry, notifiers, alarm_store=store.alarms)
+    return Monitor(
+        store, app.state.telemetry, notifiers, alarm_store=store.alarms, outbox_store=store.outbox
+    )
 
 
 def _reconciler(app: FastAPI, config: Settings) -> Reconciler:

@@ -260,3 +260,52 @@ class AlarmRow(Base):
     suppressed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     clear_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     notes: Mapped[list[str]] = mapped_column(Document)
+
+
+class AlarmDeliveryRow(Base):
+    """One alarm notification to one channel (`telemetry.alarms.notify.Delivery`): pending,
+    sent or failed, with its attempts, due time and errors. `alarm` is the alarm as it was at
+    the event (`controller.store.outbox_store`), so a message sent after a restart says what it
+    would have said then, whatever happened to the alarm since. Sent ones are pruned after a
+    retention; pending and failed ones stay until sent."""
+
+    __tablename__ = "alarm_deliveries"
+    __table_args__ = (
+        Index("ix_alarm_deliveries_state_due", "state", "due"),
+        Index("ix_alarm_deliveries_state_finished_at", "state", "finished_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alarm_id: Mapped[int] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(16))
+    notifier: Mapped[str] = mapped_column(String(32))
+    alarm: Mapped[dict[str, Any]] = mapped_column(Document)
+    state: Mapped[str] = mapped_column(String(8))
+    due: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[list[str]] = mapped_column(Document)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class AlarmNotifiedRow(Base):
+    """An (alarm id, event) the outbox queued: its de-duplication, and what tells the clear of
+    an alarm raised before a restart that the raise was notified. Deleted when the alarm's clear
+    is handled. No foreign key: the outbox does not depend on where alarms are kept."""
+
+    __tablename__ = "alarm_notified"
+
+    alarm_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event: Mapped[str] = mapped_column(String(16), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AlarmRaiseRow(Base):
+    """The last notified raise of each alarm key, for the outbox's cool-down; deleted once older
+    than the cool-down. `link` is '' for a key without a link, as in `AlarmRow`."""
+
+    __tablename__ = "alarm_raises"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    link: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

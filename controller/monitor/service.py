@@ -4,8 +4,10 @@ The pure parts (scoring, the alarm engine) live in `telemetry`; this shell owns 
 between ticks and rebuilds them when the inventory changes (the audit log's newest id is the
 generation, as for the reconciler). The controller keeps alarms in its database
 (`Store.alarms`): after a restart the engine adopts the active ones, so an alarm still active is
-neither raised nor notified again, and acknowledgements and history are kept. Without an
-`alarm_store` they are kept in memory and lost with the process.
+neither raised nor notified again, and acknowledgements and history are kept. Its outbox keeps
+its records there too (`Store.outbox`): a notification not yet sent is sent after a restart, and
+the clear of an alarm whose raise was notified before it is notified. Without an `alarm_store`
+or an `outbox_store` they are kept in memory and lost with the process.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from telemetry.alarms import (
     MemoryAlarmStore,
     dependency_graph,
 )
-from telemetry.alarms.notify import Outbox
+from telemetry.alarms.notify import Outbox, OutboxStore
 from telemetry.alarms.notify.base import Notifier
 from telemetry.health import HealthLayout, HealthRules, HealthSnapshot, score
 from telemetry.store.base import TelemetryStore
@@ -38,12 +40,14 @@ class Monitor:
         notifiers: Sequence[Notifier] = (),
         rules: HealthRules | None = None,
         alarm_store: AlarmStore | None = None,
+        *,
+        outbox_store: OutboxStore | None = None,
     ) -> None:
         self._store = store
         self._telemetry = telemetry
         self._rules = rules or HealthRules()
         self.alarms = alarm_store if alarm_store is not None else MemoryAlarmStore()
-        self.outbox = Outbox(list(notifiers))
+        self.outbox = Outbox(list(notifiers), store=outbox_store)
         self.snapshot: HealthSnapshot | None = None
         self._generation = -1
         self._layout: HealthLayout | None = None

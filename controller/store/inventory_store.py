@@ -23,6 +23,7 @@ from controller.db.tables import (
 from controller.store.alarm_store import DatabaseAlarmStore
 from controller.store.audit import AuditLog, record
 from controller.store.catalogue_store import Applications, SlaClasses
+from controller.store.outbox_store import DatabaseOutboxStore
 from controller.store.path_store import Paths
 from controller.store.policy_store import Policies, utc_now
 from controller.store.site_store import Sites
@@ -65,6 +66,7 @@ class Store:
         self._exported: tuple[int, Inventory] | None = None
         self.paths = Paths(engine)
         self.alarms = DatabaseAlarmStore(engine)
+        self.outbox = DatabaseOutboxStore(engine)
 
     def summary(self) -> Summary:
         with Session(self.engine) as session:
