@@ -11,81 +11,92 @@ until sent. Marks and raise times go when the outbox forgets them (`OutboxStore`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, distinct, func, insert, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from controller.db.engine import for_writing
 from controller.db.tables import AlarmDeliveryRow, AlarmNotifiedRow, AlarmRaiseRow
-from controller.store.alarm_store import NO_LINK
+from controller.store.alarm_store import ID_CHUNK, NO_LINK
 from telemetry.alarms import Alarm, AlarmKey, AlarmKind, EventType, Severity
 from telemetry.alarms.notify import Delivery, DeliveryState, Notification
+from telemetry.alarms.notify.store import OutboxChanges, OutboxView
+
+_T = TypeVar("_T")
 
 KEEP_SENT = timedelta(days=30)
 """How long a sent delivery is kept, for who-was-told-what questions."""
 
+DELIVERIES = AlarmDeliveryRow.metadata.tables[AlarmDeliveryRow.__tablename__]
+MARKS = AlarmNotifiedRow.metadata.tables[AlarmNotifiedRow.__tablename__]
+RAISES = AlarmRaiseRow.metadata.tables[AlarmRaiseRow.__tablename__]
+
 
 class DatabaseOutboxStore:
     """`OutboxStore` on the controller's engine (SQLite or PostgreSQL). Each call is one
-    transaction; `enqueue` in particular marks and queues together, so a crash never leaves a
-    notification marked as notified with nothing queued to send it."""
+    transaction; `apply` in particular marks and queues together, so a crash never leaves a
+    notification marked as notified with nothing queued to send it. `view` and `apply` are bulk
+    Core statements (`IN` lists of up to 1,000 ids or keys, executemany INSERTs, an upsert of
+    the raise times), whatever the number of events, not a transaction per notification."""
 
     def __init__(self, engine: Engine, keep_sent: timedelta = KEEP_SENT) -> None:
         self._engine = engine
         self._writer = for_writing(engine)
         self.keep_sent = keep_sent
+        upsert = (pg_insert if engine.dialect.name == "postgresql" else sqlite_insert)(RAISES)
+        self._upsert_raises = upsert.on_conflict_do_update(
+            index_elements=[RAISES.c.kind, RAISES.c.site, RAISES.c.link],
+            set_={"at": upsert.excluded.at},
+        )
 
-    def notified(self, alarm_id: int, event: EventType) -> bool:
-        with Session(self._engine) as session:
-            return session.get(AlarmNotifiedRow, (alarm_id, event.value)) is not None
+    def view(self, alarm_ids: Collection[int], keys: Collection[AlarmKey]) -> OutboxView:
+        marks: dict[int, set[EventType]] = {}
+        raises: dict[AlarmKey, datetime] = {}
+        with self._engine.connect() as conn:
+            for ids in _chunks(sorted(alarm_ids)):
+                query = select(MARKS.c.alarm_id, MARKS.c.event).where(MARKS.c.alarm_id.in_(ids))
+                for alarm_id, event in conn.execute(query):
+                    marks.setdefault(alarm_id, set()).add(EventType(event))
+            wanted = {_key_columns(k): k for k in keys}
+            columns = (RAISES.c.kind, RAISES.c.site, RAISES.c.link)
+            for chunk in _chunks(sorted(wanted)):
+                query = select(*columns, RAISES.c.at).where(tuple_(*columns).in_(chunk))
+                for row in conn.execute(query):
+                    raises[wanted[row.kind, row.site, row.link]] = row.at
+        return OutboxView({i: frozenset(m) for i, m in marks.items()}, raises)
 
-    def last_raise(self, key: AlarmKey) -> datetime | None:
-        with Session(self._engine) as session:
-            row = session.get(AlarmRaiseRow, (key.kind.value, key.site, key.link or NO_LINK))
-            return None if row is None else row.at
-
-    def enqueue(
-        self,
-        notification: Notification,
-        notifiers: Sequence[str],
-        at: datetime,
-        *,
-        last: bool = False,
-    ) -> bool:
-        alarm, event = notification.alarm, notification.event
+    def apply(self, changes: OutboxChanges) -> bool:
+        if not changes:
+            return True
+        forget = sorted(changes.forget)
         try:
-            with Session(self._writer) as session, session.begin():
-                if last:
-                    marks = session.scalars(
-                        select(AlarmNotifiedRow).where(AlarmNotifiedRow.alarm_id == alarm.id)
-                    ).all()
-                    if not marks:
-                        return False
-                    for mark in marks:
-                        session.delete(mark)
-                else:
-                    if session.get(AlarmNotifiedRow, (alarm.id, event.value)) is not None:
-                        return False
-                    session.add(AlarmNotifiedRow(alarm_id=alarm.id, event=event.value, at=at))
-                if event is EventType.RAISED:
-                    key = alarm.key
-                    session.merge(AlarmRaiseRow(kind=key.kind.value, site=key.site,
-                                                link=key.link or NO_LINK, at=at))  # fmt: skip
-                doc = alarm_document(alarm)  # one snapshot, as at the event, for every channel
-                session.add_all(_queued(alarm.id, event, name, doc, at) for name in notifiers)
-        except IntegrityError:  # another writer marked it first: it is queued, once
+            with self._writer.begin() as conn:
+                for chunk in _chunks(forget):
+                    held = select(func.count(distinct(MARKS.c.alarm_id)))
+                    if conn.scalar(held.where(MARKS.c.alarm_id.in_(chunk))) != len(chunk):
+                        raise _RefusedError  # an alarm to forget has no mark left: rolls back
+                    conn.execute(delete(MARKS).where(MARKS.c.alarm_id.in_(chunk)))
+                if changes.marks:
+                    conn.execute(insert(MARKS), [
+                        {"alarm_id": alarm_id, "event": event.value, "at": at}
+                        for (alarm_id, event), at in changes.marks.items()
+                    ])  # fmt: skip
+                if changes.raises:
+                    conn.execute(self._upsert_raises, [
+                        dict(zip(("kind", "site", "link"), _key_columns(key), strict=True), at=at)
+                        for key, at in changes.raises.items()
+                    ])  # fmt: skip
+                if changes.deliveries:  # an executemany: ids ascend in the order given
+                    conn.execute(insert(DELIVERIES), [_queued(d) for d in changes.deliveries])
+        except (_RefusedError, IntegrityError):  # another writer came first (a mark exists)
             return False
         return True
-
-    def forget(self, alarm_id: int) -> None:
-        query = select(AlarmNotifiedRow.alarm_id).where(AlarmNotifiedRow.alarm_id == alarm_id)
-        if self._any(query):
-            with self._writer.begin() as conn:
-                conn.execute(delete(AlarmNotifiedRow).where(AlarmNotifiedRow.alarm_id == alarm_id))
 
     def forget_raises(self, before: datetime) -> None:
         if self._any(select(AlarmRaiseRow.at).where(AlarmRaiseRow.at < before)):
@@ -192,21 +203,33 @@ def _parse(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-def _queued(
-    alarm_id: int, event: EventType, notifier: str, doc: dict[str, Any], at: datetime
-) -> AlarmDeliveryRow:
-    """A new pending delivery, due at once."""
-    return AlarmDeliveryRow(
-        alarm_id=alarm_id,
-        event=event.value,
-        notifier=notifier,
-        alarm=doc,
-        state=DeliveryState.PENDING.value,
-        due=at,
-        attempts=0,
-        errors=[],
-        finished_at=None,
-    )
+class _RefusedError(Exception):
+    """The store no longer matches what the changes were decided on."""
+
+
+def _chunks(values: Sequence[_T]) -> Iterator[Sequence[_T]]:
+    """`values` in pieces of `ID_CHUNK`, for `IN (...)` lists."""
+    for start in range(0, len(values), ID_CHUNK):
+        yield values[start : start + ID_CHUNK]
+
+
+def _key_columns(key: AlarmKey) -> tuple[str, str, str]:
+    return key.kind.value, key.site, key.link or NO_LINK
+
+
+def _queued(delivery: Delivery) -> dict[str, Any]:
+    """The row of a new delivery."""
+    return {
+        "alarm_id": delivery.notification.alarm.id,
+        "event": delivery.notification.event.value,
+        "notifier": delivery.notifier,
+        "alarm": alarm_document(delivery.notification.alarm),
+        "state": delivery.state.value,
+        "due": delivery.due,
+        "attempts": delivery.attempts,
+        "errors": list(delivery.errors),
+        "finished_at": delivery.finished_at,
+    }
 
 
 def _delivery(row: AlarmDeliveryRow) -> Delivery:

@@ -1,12 +1,18 @@
-"""The controller's database `OutboxStore` passes the outbox's tests on SQLite and PostgreSQL,
+"""The controller's database `OutboxStore` passes the outbox's tests (and those of its batch
+path) on SQLite and PostgreSQL, queues a storm's notifications in two transactions,
 keeps what a restart must not lose (pending and failed deliveries, which raises were notified,
 the cool-down), rebuilds each message from the alarm as it was, and prunes old sent ones."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import Engine, event
 
 from controller.app import open_store
 from controller.settings import Settings
@@ -18,6 +24,7 @@ from controller.store.outbox_store import (
 )
 from telemetry.alarms import (
     Alarm,
+    AlarmEvent,
     AlarmKey,
     AlarmKind,
     AlarmManager,
@@ -28,6 +35,8 @@ from telemetry.alarms import (
 from telemetry.alarms.notify import Outbox, OutboxStore
 from tests.telemetry.alarms.conftest import smtp_server, webhook_server
 from tests.telemetry.alarms.test_notify import KEY, SPEC, OutboxContract, Recorder
+from tests.telemetry.alarms.test_outbox_batch import OutboxBatchContract, storm
+from tests.telemetry.alarms.test_outbox_batch import alarm as new_alarm
 from tests.telemetry.health.builders import at
 
 __all__ = ["smtp_server", "webhook_server"]  # the real channels the contract's tests use
@@ -37,6 +46,55 @@ class TestDatabaseOutbox(OutboxContract):
     @pytest.fixture
     def outbox_store(self, store: Store) -> OutboxStore:
         return store.outbox
+
+
+class TestDatabaseOutboxBatch(OutboxBatchContract):
+    @pytest.fixture
+    def outbox_store(self, store: Store) -> OutboxStore:
+        return store.outbox
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[dict[str, int]]:
+    """Counts the transactions begun and the statements sent on `engine`."""
+    counts = {"transactions": 0, "statements": 0}
+
+    def begin(_conn: Any) -> None:
+        counts["transactions"] += 1
+
+    def statement(*_args: Any) -> None:
+        counts["statements"] += 1
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        yield counts
+    finally:
+        event.remove(engine, "begin", begin)
+        event.remove(engine, "before_cursor_execute", statement)
+
+
+def test_a_storm_is_queued_in_one_read_and_one_write_transaction(store: Store) -> None:
+    """Raises of 10 or 900 alarms (under the 1,000 ids of one IN list), then their clears, each
+    in one `submit`: the same transactions and statements, whatever the number."""
+    outbox = Outbox([Recorder("email"), Recorder("webhook")], store=store.outbox)
+    seen = []
+    for first, size in ((1, 10), (1_000, 900)):
+        alarms = [new_alarm(i, replace(KEY, site=f"br-{i:04}")) for i in range(first, first + size)]
+        raised = [AlarmEvent(EventType.RAISED, a, at(0)) for a in alarms]
+        cleared = [
+            AlarmEvent(EventType.CLEARED, replace(a, cleared_at=at(9)), at(9)) for a in alarms
+        ]
+        with counting(store.engine) as raising:
+            assert outbox.submit(raised) == size
+        with counting(store.engine) as clearing:
+            assert outbox.submit(cleared) == size
+        with counting(store.engine) as repeating:
+            assert outbox.submit(storm(size, size)) >= 0
+        seen.append((raising, clearing))
+        assert raising["transactions"] == clearing["transactions"] == 2  # a read, a write
+        assert repeating["transactions"] <= 2
+    assert seen[0] == seen[1]
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ This is the policy; its records live in an `OutboxStore` (store.py): in memory b
 the controller's database there, so that pending and failed deliveries and what was notified
 outlive a restart. The outbox forgets what can no longer matter: an alarm's marks once its clear
 is handled, raise times older than the cool-down; the store keeps a bounded window of sent ones.
+A `submit` costs the store one read and one write whatever the number of events (a storm of
+thousands of alarms), with the outcome of handling its events one at a time.
 """
 
 from __future__ import annotations
@@ -26,9 +28,19 @@ from datetime import datetime, timedelta
 
 from telemetry.alarms.model import AlarmEvent, EventType
 from telemetry.alarms.notify.base import Notification, Notifier, NotifyError
-from telemetry.alarms.notify.store import Delivery, DeliveryState, MemoryOutboxStore, OutboxStore
+from telemetry.alarms.notify.store import (
+    Delivery,
+    DeliveryState,
+    MemoryOutboxStore,
+    OutboxChanges,
+    OutboxStore,
+    OutboxView,
+)
 
 log = logging.getLogger(__name__)
+
+CONFLICT_RETRIES = 5
+"""How many times `submit` decides again when the store refuses its changes (`apply`)."""
 
 __all__ = ["Delivery", "DeliveryReport", "Outbox"]
 
@@ -85,39 +97,19 @@ class Outbox:
         return self.store.deliveries(DeliveryState.SENT)
 
     def submit(self, events: Iterable[AlarmEvent]) -> int:
-        """Queue what deserves a notification; returns how many notifications were queued."""
-        count = 0
-        with self._lock:
-            for event in events:
-                cleared = event.type is EventType.CLEARED
-                note = self._notification(event)
-                if note is not None:
-                    if self.store.enqueue(note, list(self.notifiers), event.at, last=cleared):
-                        count += 1
-                elif cleared:  # nothing more will be notified about this alarm
-                    self.store.forget(event.alarm.id)
-        return count
+        """Queue what deserves a notification; returns how many notifications were queued.
 
-    def _notification(self, event: AlarmEvent) -> Notification | None:
-        alarm = event.alarm
-        visible = event.type is EventType.UNSUPPRESSED or (
-            event.type is EventType.RAISED and alarm.suppressed_by is None
-        )
-        if visible:
-            if self.store.notified(alarm.id, EventType.RAISED):
-                return None  # notified before it was suppressed (or a repeat): once is enough
-            last = self.store.last_raise(alarm.key)
-            if last is not None and event.at - last < self.cooldown:
-                self.cooled += 1
-                return None
-            return Notification(EventType.RAISED, alarm)
-        if (
-            event.type is EventType.CLEARED
-            and self.notify_clear
-            and self.store.notified(alarm.id, EventType.RAISED)
-        ):
-            return Notification(EventType.CLEARED, alarm)
-        return None
+        Whatever the number of events: one read of what the store knows about their alarms and
+        keys, the decisions in memory, event by event, then one write. Should another writer
+        change those records in between, the store refuses the write and it is decided again."""
+        events = list(events)
+        with self._lock:
+            for _ in range(CONFLICT_RETRIES):
+                plan = _Plan(self, events)
+                if not plan.changes or self.store.apply(plan.changes):
+                    self.cooled += plan.cooled
+                    return plan.count
+        raise RuntimeError(f"the outbox store kept refusing {len(events)} events' changes")
 
     def deliver(self, now: datetime) -> DeliveryReport:
         """Try every delivery that is due, oldest first; then let the store forget what can no
@@ -156,3 +148,60 @@ class Outbox:
     def _backoff(self, attempts: int) -> timedelta:
         factor: int = 2 ** (attempts - 1)
         return min(self.backoff_initial * factor, self.backoff_max)
+
+
+def _visible(event: AlarmEvent) -> bool:
+    """A raise of an unsuppressed alarm, or an unsuppression: the alarm becomes visible."""
+    return event.type is EventType.UNSUPPRESSED or (
+        event.type is EventType.RAISED and event.alarm.suppressed_by is None
+    )
+
+
+class _Plan:
+    """What `submit` does with `events`: read once, then each event in turn against a local view
+    of the marks and raise times, which each decision updates as the store would have. The net
+    result is `changes`, with `count` notifications queued and `cooled` raises held back."""
+
+    def __init__(self, outbox: Outbox, events: Sequence[AlarmEvent]) -> None:
+        self.count = self.cooled = 0
+        self.changes = OutboxChanges()
+        ids = {e.alarm.id for e in events if _visible(e) or e.type is EventType.CLEARED}
+        keys = {e.alarm.key for e in events if _visible(e)}
+        view = outbox.store.view(ids, keys) if ids else OutboxView({}, {})
+        self._marks = {i: set(marks) for i, marks in view.marks.items()}
+        self._raises = dict(view.raises)
+        self._stored = set(view.marks)  # alarms whose marks in the store are not forgotten yet
+        for event in events:
+            self._handle(outbox, event)
+
+    def _handle(self, outbox: Outbox, event: AlarmEvent) -> None:
+        alarm, at = event.alarm, event.at
+        notified = EventType.RAISED in self._marks.get(alarm.id, ())
+        if _visible(event):
+            if notified:
+                return  # notified before it was suppressed (or a repeat): once is enough
+            last = self._raises.get(alarm.key)
+            if last is not None and at - last < outbox.cooldown:
+                self.cooled += 1
+                return
+            note = Notification(EventType.RAISED, alarm)
+            self._marks.setdefault(alarm.id, set()).add(EventType.RAISED)
+            self.changes.marks[alarm.id, EventType.RAISED] = at
+            self._raises[alarm.key] = self.changes.raises[alarm.key] = at
+        elif event.type is EventType.CLEARED:
+            self._forget(alarm.id)  # nothing more will be notified about this alarm
+            if not (notified and outbox.notify_clear):
+                return
+            note = Notification(EventType.CLEARED, alarm)
+        else:
+            return
+        self.changes.deliveries += [Delivery(note, name, due=at) for name in outbox.notifiers]
+        self.count += 1
+
+    def _forget(self, alarm_id: int) -> None:
+        self._marks.pop(alarm_id, None)
+        if alarm_id in self._stored:
+            self._stored.discard(alarm_id)
+            self.changes.forget.add(alarm_id)
+        for event in EventType:
+            self.changes.marks.pop((alarm_id, event), None)

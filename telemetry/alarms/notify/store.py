@@ -9,6 +9,9 @@ keeps what those decisions need between calls, and between processes if it is du
   clear that its alarm's raise was notified. An alarm's marks go once its clear is handled;
 - raise times: each key's last notified raise, for the cool-down, forgotten once older than it.
 
+`Outbox.submit` reads the marks and raise times of a batch of events at once (`view`) and writes
+what it decided in one all-or-nothing step (`apply`), so an alarm storm is one read and one write.
+
 The controller keeps them in its database (controller/store/outbox_store.py), so a restart loses
 no pending or failed delivery and still mails the clear of an alarm raised before it. Every
 implementation passes the outbox's tests, `OutboxContract` in tests/telemetry/alarms/test_notify.py.
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -48,36 +51,43 @@ class Delivery:
     id: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxView:
+    """What the store holds about some alarms and keys (`OutboxStore.view`)."""
+
+    marks: Mapping[int, frozenset[EventType]]  # alarm id -> the events queued for it
+    raises: Mapping[AlarmKey, datetime]  # key -> its last queued raise
+
+
+@dataclass(slots=True)
+class OutboxChanges:
+    """What one `Outbox.submit` writes (`OutboxStore.apply`): the net effect of its events
+    handled one after the other."""
+
+    forget: set[int] = field(default_factory=set)  # alarms whose stored marks go, first
+    marks: dict[tuple[int, EventType], datetime] = field(default_factory=dict)  # then added
+    raises: dict[AlarmKey, datetime] = field(default_factory=dict)  # last raise times set
+    deliveries: list[Delivery] = field(default_factory=list)  # new pending ones, in order
+
+    def __bool__(self) -> bool:
+        return bool(self.forget or self.marks or self.raises or self.deliveries)
+
+
 @runtime_checkable
 class OutboxStore(Protocol):
     """The outbox's deliveries, notified marks and raise times (see the module docstring)."""
 
-    def notified(self, alarm_id: int, event: EventType) -> bool:
-        """Whether (alarm id, event) was queued and its alarm's marks not forgotten since."""
+    def view(self, alarm_ids: Collection[int], keys: Collection[AlarmKey]) -> OutboxView:
+        """In one read: the notified marks of `alarm_ids` (those with a mark) and the last
+        queued raise of `keys` (those with one not forgotten by `forget_raises`)."""
         ...
 
-    def last_raise(self, key: AlarmKey) -> datetime | None:
-        """When a raise of `key` was last queued, unless forgotten (`forget_raises`)."""
-        ...
-
-    def enqueue(
-        self,
-        notification: Notification,
-        notifiers: Sequence[str],
-        at: datetime,
-        *,
-        last: bool = False,
-    ) -> bool:
-        """In one step: mark (alarm id, event) notified, record a RAISED one as its key's last
-        raise at `at`, and add a pending delivery due at `at` for each notifier.
-
-        With `last` (the alarm's final notification: its clear) the alarm's marks are forgotten
-        instead of a new one made. Returns False and changes nothing if the notification was
-        queued before: its mark exists, or with `last` the alarm has no mark left."""
-        ...
-
-    def forget(self, alarm_id: int) -> None:
-        """Drop the alarm's marks: its clear was handled without a notification."""
+    def apply(self, changes: OutboxChanges) -> bool:
+        """All or nothing, in one step: forget the marks of `changes.forget`, then add
+        `changes.marks`, set `changes.raises` and add `changes.deliveries` (pending, in that
+        order: their ids ascend in it). Returns False and changes nothing if the store no
+        longer matches what the changes were decided on (another writer came first): an alarm
+        to forget has no mark left, or a mark to add exists and is not forgotten with them."""
         ...
 
     def forget_raises(self, before: datetime) -> None:
@@ -132,42 +142,28 @@ class MemoryOutboxStore:
                 "raises": len(self._raises),
             }
 
-    def notified(self, alarm_id: int, event: EventType) -> bool:
+    def view(self, alarm_ids: Collection[int], keys: Collection[AlarmKey]) -> OutboxView:
         with self._lock:
-            return event in self._marks.get(alarm_id, ())
+            marks = {i: frozenset(self._marks[i]) for i in alarm_ids if i in self._marks}
+            raises = {k: self._raises[k] for k in keys if k in self._raises}
+            return OutboxView(marks, raises)
 
-    def last_raise(self, key: AlarmKey) -> datetime | None:
+    def apply(self, changes: OutboxChanges) -> bool:
         with self._lock:
-            return self._raises.get(key)
-
-    def enqueue(
-        self,
-        notification: Notification,
-        notifiers: Sequence[str],
-        at: datetime,
-        *,
-        last: bool = False,
-    ) -> bool:
-        alarm_id, event = notification.alarm.id, notification.event
-        with self._lock:
-            if last:
-                if self._marks.pop(alarm_id, None) is None:
-                    return False
-            else:
-                marks = self._marks.setdefault(alarm_id, set())
-                if event in marks:
-                    return False
-                marks.add(event)
-            if event is EventType.RAISED:
-                self._raises[notification.alarm.key] = at
-            for name in notifiers:
-                self._pending[self._next] = Delivery(notification, name, due=at, id=self._next)
+            if any(i not in self._marks for i in changes.forget) or any(
+                i not in changes.forget and event in self._marks.get(i, ())
+                for i, event in changes.marks
+            ):
+                return False
+            for alarm_id in changes.forget:
+                del self._marks[alarm_id]
+            for alarm_id, event in changes.marks:
+                self._marks.setdefault(alarm_id, set()).add(event)
+            self._raises.update(changes.raises)
+            for delivery in changes.deliveries:
+                self._pending[self._next] = replace(_copy(delivery), id=self._next)
                 self._next += 1
             return True
-
-    def forget(self, alarm_id: int) -> None:
-        with self._lock:
-            self._marks.pop(alarm_id, None)
 
     def forget_raises(self, before: datetime) -> None:
         with self._lock:
