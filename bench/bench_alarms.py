@@ -9,13 +9,18 @@ carrier (`--carrier`, by default China Unicom's), or the first `--alarms` Intern
 inventory order. Each run times three monitor ticks through `AlarmManager.apply` with the
 network's dependency graph: raising the storm's link-down alarms, a quiet tick (nothing raised
 or cleared: one read of the active alarms), and clearing them all. Every store keeps its alarms
-across runs, as the controller does (the cleared ones are history).
+across runs, as the controller does (the cleared ones are history). After the raise and the
+clear, it also times queueing their notifications (`queue raise`, `queue clear`) through
+`Outbox.submit`, with one notifier, on the matching outbox store; nothing is delivered (the
+notifier would accept everything), so only the queueing is measured. Runs are more than the
+outbox's cool-down apart, so every run notifies every raise.
 
-Stores: the in-memory one, the controller's `DatabaseAlarmStore` on a temporary SQLite
-database (`make_engine`, `upgrade`: the controller's own schema and pragmas), and with
-`--postgres URL` on that PostgreSQL database (a scratch one: it is migrated, and the alarms the
-bench wrote are deleted at the end). For the database stores the bench also counts the
-transactions each tick began. Figures are medians over `--repeat` runs, with the range.
+Stores: the in-memory ones, the controller's `DatabaseAlarmStore` and `DatabaseOutboxStore` on
+a temporary SQLite database (`make_engine`, `upgrade`: the controller's own schema and
+pragmas), and with `--postgres URL` on that PostgreSQL database (a scratch one: it is migrated,
+and the alarms and outbox records the bench wrote are deleted at the end). For the database
+stores the bench also counts the transactions each tick and each queue began. Figures are
+medians over `--repeat` runs, with the range.
 """
 
 from __future__ import annotations
@@ -36,8 +41,9 @@ from sqlalchemy.engine import make_url
 
 from controller.db.engine import make_engine
 from controller.db.migrate import upgrade
-from controller.db.tables import AlarmRow
+from controller.db.tables import AlarmDeliveryRow, AlarmNotifiedRow, AlarmRaiseRow, AlarmRow
 from controller.store.alarm_store import DatabaseAlarmStore
+from controller.store.outbox_store import DatabaseOutboxStore
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory
 from telemetry.alarms import (
@@ -52,10 +58,21 @@ from telemetry.alarms import (
     Severity,
     dependency_graph,
 )
+from telemetry.alarms.notify import MemoryOutboxStore, Notification, Outbox, OutboxStore
 
 START = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 TICK = timedelta(seconds=5)  # the controller's monitor period
-PHASES = ("raise", "quiet", "clear")
+COOLDOWN = timedelta(minutes=15)  # the outbox's default
+PHASES = ("raise", "quiet", "clear", "queue raise", "queue clear")
+
+
+class Accepting:
+    """A notifier that accepts everything (the bench delivers nothing: it is not called)."""
+
+    name = "accepting"
+
+    def send(self, notification: Notification) -> None:
+        pass
 
 
 def storm_keys(inventory: Inventory, carrier: str, alarms: int | None) -> list[AlarmKey]:
@@ -99,12 +116,15 @@ def counting(engine: Engine | None) -> Iterator[list[int]]:
 
 def run_storms(
     store: AlarmStore,
+    outbox_store: OutboxStore,
     engine: Engine | None,
+    *,
     inventory: Inventory,
     keys: list[AlarmKey],
     repeat: int,
 ) -> Figures:
     manager = AlarmManager(store, dependency_graph(inventory))
+    outbox = Outbox([Accepting()], cooldown=COOLDOWN, store=outbox_store)
     raised = EngineResult(
         raised=tuple(AlarmSpec(k, Severity.MAJOR, f"{k.site} {k.link}: down") for k in keys)
     )
@@ -124,7 +144,15 @@ def run_storms(
                 figures.seconds[phase].append(time.perf_counter() - start)
             figures.transactions[phase].append(transactions[0])
             assert [e.type for e in events] == [expected] * len(keys if expected else []), phase
+            if expected is not None:
+                with counting(engine) as transactions:
+                    start = time.perf_counter()
+                    queued = outbox.submit(events)
+                    figures.seconds[f"queue {phase}"].append(time.perf_counter() - start)
+                figures.transactions[f"queue {phase}"].append(transactions[0])
+                assert queued == len(keys), phase
             now += TICK
+        now += COOLDOWN  # the next run's raises are notified again
     return figures
 
 
@@ -140,20 +168,26 @@ def report(name: str, figures: Figures, database: bool) -> None:
             counts = sorted(set(figures.transactions[phase]))
             text += f", {'/'.join(map(str, counts))} transactions"
         parts.append(text)
-    print(f"  {name + ':':<11} " + "; ".join(parts))
+    print(f"  {name + ':':<11} " + "; ".join(parts[:3]))  # the alarm store
+    print(f"  {'':<11} " + "; ".join(parts[3:]))  # the outbox
 
 
-def on_database(
-    url: str, name: str, run: Callable[[AlarmStore, Engine | None], Figures]
-) -> Figures:
+Run = Callable[[AlarmStore, OutboxStore, Engine | None], Figures]
+
+
+def on_database(url: str, name: str, run: Run) -> Figures:
     engine = make_engine(url)
     try:
         upgrade(engine)
         with engine.connect() as conn:
             before = conn.execute(select(func.max(AlarmRow.id))).scalar_one() or 0
-        figures = run(DatabaseAlarmStore(engine), engine)
+            queued = conn.execute(select(func.max(AlarmDeliveryRow.id))).scalar_one() or 0
+        figures = run(DatabaseAlarmStore(engine), DatabaseOutboxStore(engine), engine)
         with engine.begin() as conn:  # leave the database as it was: drop what the bench wrote
             conn.execute(delete(AlarmRow).where(AlarmRow.id > before))
+            conn.execute(delete(AlarmDeliveryRow).where(AlarmDeliveryRow.id > queued))
+            conn.execute(delete(AlarmNotifiedRow).where(AlarmNotifiedRow.alarm_id > before))
+            conn.execute(delete(AlarmRaiseRow).where(AlarmRaiseRow.at >= START))
         report(name, figures, database=True)
         return figures
     finally:
@@ -175,12 +209,14 @@ def main(argv: list[str] | None = None) -> None:
     )  # fmt: skip
     print(f"{len(inventory.sites):,} sites; storm: {what} down, then a quiet tick, then up")
     runs = f"median of {args.repeat} runs (range)" if args.repeat > 1 else "one run"
-    print(f"  {runs}; one tick = one AlarmManager.apply")
+    print(f"  {runs}; one tick = one AlarmManager.apply, one queue = one Outbox.submit")
 
-    def run(store: AlarmStore, engine: Engine | None) -> Figures:
-        return run_storms(store, engine, inventory, keys, args.repeat)
+    def run(store: AlarmStore, outbox_store: OutboxStore, engine: Engine | None) -> Figures:
+        return run_storms(
+            store, outbox_store, engine, inventory=inventory, keys=keys, repeat=args.repeat
+        )
 
-    report("memory", run(MemoryAlarmStore(), None), database=False)
+    report("memory", run(MemoryAlarmStore(), MemoryOutboxStore(), None), database=False)
     with tempfile.TemporaryDirectory() as tmp:
         on_database(f"sqlite:///{Path(tmp) / 'controller.db'}", "sqlite", run)
     if args.postgres:
