@@ -22,7 +22,9 @@ from telemetry.alarms import (
     AlarmEngine,
     AlarmEvent,
     AlarmManager,
+    AlarmNotFoundError,
     AlarmStore,
+    EventType,
     MemoryAlarmStore,
     dependency_graph,
 )
@@ -54,9 +56,13 @@ class Monitor:
         self._engine: AlarmEngine | None = None
         self._manager: AlarmManager | None = None
         self._lock = threading.Lock()  # the loop ticks in a worker thread, the API acknowledges
+        self._recovered = False  # the first tick queues clears a stop left unqueued
 
     def tick(self, now: datetime) -> list[AlarmEvent]:
         """Score every site, raise and clear alarms, and send what must be sent."""
+        if not self._recovered:
+            self.outbox.submit(self._unqueued_clears())
+            self._recovered = True
         with self._lock:
             layout, engine, manager = self._refresh()
             latest = self._telemetry.latest(now=now, lookback=self._rules.stale_after)
@@ -65,6 +71,23 @@ class Monitor:
             self.snapshot = snapshot
         self.outbox.submit(events)
         self.outbox.deliver(now)
+        return events
+
+    def _unqueued_clears(self) -> list[AlarmEvent]:
+        """The clears of notified alarms that the outbox never saw: the process stopped after
+        an alarm's clear was stored and before its notification was queued. The outbox mails
+        each one it still holds a raise mark for, as it would have then."""
+        active = {a.id for a in self.alarms.search(active=True, limit=1_000_000)}
+        events = []
+        for alarm_id in self.outbox.store.marked():
+            if alarm_id in active:
+                continue
+            try:
+                alarm = self.alarms.get(alarm_id)
+            except AlarmNotFoundError:  # kept elsewhere before: nothing to tell about it
+                continue
+            if alarm.cleared_at is not None:
+                events.append(AlarmEvent(EventType.CLEARED, alarm, alarm.cleared_at))
         return events
 
     def current(self, now: datetime) -> HealthSnapshot:

@@ -71,6 +71,11 @@ class DatabaseOutboxStore:
                     raises[wanted[row.kind, row.site, row.link]] = row.at
         return OutboxView({i: frozenset(m) for i, m in marks.items()}, raises)
 
+    def marked(self) -> list[int]:
+        with self._engine.connect() as conn:
+            query = select(MARKS.c.alarm_id).distinct().order_by(MARKS.c.alarm_id)
+            return [int(alarm_id) for alarm_id in conn.scalars(query)]
+
     def apply(self, changes: OutboxChanges) -> bool:
         if not changes:
             return True

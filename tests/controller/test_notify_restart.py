@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 import email.policy
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -139,3 +140,35 @@ def test_the_clear_of_an_alarm_mailed_before_a_restart_is_mailed(
     assert cleared["Subject"] == "[Branchline] MAJOR cleared: link-down br-hangzhou-001/mpls-1"
     assert cleared["Message-ID"] == f"<alarm-{alarm['id']}-cleared@example.test>"
     assert "cleared: " in cleared.get_content()
+
+
+def test_a_clear_stored_but_never_queued_before_a_stop_is_mailed_at_the_next_start(
+    store: Store,
+    restarted: Store,
+    telemetry: TelemetryStore,
+    small_inventory: Inventory,
+    smtp: tuple[int, Inbox],
+) -> None:
+    """The process stopped between storing an alarm's clear and queueing its mail."""
+    store.replace_inventory(small_inventory, actor="test-setup")
+    headers = bearer(store, "root", Role.ADMIN)
+    port, inbox = smtp
+    first = create_app(mailed_to(port), store=store, telemetry_store=telemetry)
+    api = TestClient(first, headers=headers)
+    post_and_tick(first, api, 0, mpls_up=True)
+    post_and_tick(first, api, 2, mpls_up=False)
+    assert len(inbox.messages) == 1  # the raise
+    [active] = store.alarms.search(active=True)
+    store.alarms.update(active.cleared(active.raised_at + timedelta(seconds=3), "link up"))
+
+    second = create_app(mailed_to(port), store=restarted, telemetry_store=telemetry)
+    api = TestClient(second, headers=headers)
+    post_and_tick(second, api, 6, mpls_up=True)
+    raised, cleared = mails(inbox)
+    assert raised["Message-ID"] == f"<alarm-{active.id}-raised@example.test>"
+    assert cleared["Message-ID"] == f"<alarm-{active.id}-cleared@example.test>"
+    assert "cleared: " in cleared.get_content() and "(link up)" in cleared.get_content()
+    post_and_tick(second, api, 8, mpls_up=True)
+    third = create_app(mailed_to(port), store=restarted, telemetry_store=telemetry)
+    post_and_tick(third, TestClient(third, headers=headers), 10, mpls_up=True)
+    assert len(inbox.messages) == 2  # once, not at every start

@@ -90,6 +90,10 @@ class OutboxStore(Protocol):
         to forget has no mark left, or a mark to add exists and is not forgotten with them."""
         ...
 
+    def marked(self) -> list[int]:
+        """The ids of the alarms that hold a mark (their clear not handled yet), ascending."""
+        ...
+
     def forget_raises(self, before: datetime) -> None:
         """Drop the raise times older than `before`: they can no longer cool anything down."""
         ...
@@ -164,6 +168,10 @@ class MemoryOutboxStore:
                 self._pending[self._next] = replace(_copy(delivery), id=self._next)
                 self._next += 1
             return True
+
+    def marked(self) -> list[int]:
+        with self._lock:
+            return sorted(self._marks)
 
     def forget_raises(self, before: datetime) -> None:
         with self._lock:

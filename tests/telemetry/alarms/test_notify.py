@@ -194,9 +194,13 @@ class OutboxContract:
         [raised] = manager.raise_alarm(SPEC, at(0))
         outbox.submit([raised])
         assert marks(outbox_store, raised.alarm.id) == {EventType.RAISED}
+        other = AlarmSpec(AlarmKey(AlarmKind.SITE_OFFLINE, "br-xiaogan-001"), Severity.MAJOR, "x")
+        outbox.submit(manager.raise_alarm(other, at(1)))
+        assert outbox_store.marked() == [raised.alarm.id, raised.alarm.id + 1]
         outbox.submit(manager.clear(KEY, at(10)))
         assert marks(outbox_store, raised.alarm.id) == set()
-        assert len(outbox.pending) == 2  # forgetting the marks kept what is to be sent
+        assert outbox_store.marked() == [raised.alarm.id + 1]  # the one whose clear is to come
+        assert len(outbox.pending) == 3  # forgetting the marks kept what is to be sent
 
     def test_a_clear_not_notified_forgets_the_alarm_too(self, outbox_store: OutboxStore) -> None:
         manager, rec = AlarmManager(MemoryAlarmStore()), Recorder()
