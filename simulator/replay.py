@@ -16,8 +16,8 @@ Pure apart from reading the `TelemetryStore` it may be handed; it never imports 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -79,6 +79,9 @@ class ReplayResult:
     """Site steps taken (a site is stepped at a tick only if all its links had a sample)."""
     unobserved: int
     """Site-ticks skipped for want of a fresh sample of every link."""
+    baseline: Mapping[tuple[str, str], str | None] = field(default_factory=dict)
+    """{(site, app): link} where the window found the applications (the controller's paths
+    at its start); a decision is reported when it differs from these."""
 
 
 def tick_instants(start: datetime, end: datetime, every: timedelta) -> tuple[datetime, ...]:
@@ -104,9 +107,13 @@ def replay(
     policies: PolicyHistory | Policy,
     ticks: Sequence[datetime],
     lookback: timedelta,
+    *,
+    baseline: Mapping[tuple[str, str], str | None] | None = None,
 ) -> ReplayResult:
     """Step each observed site under the policy that governed it, tick by tick (see module);
-    a plain `Policy` governs every site."""
+    a plain `Policy` governs every site. With a `baseline` (where the applications were at the
+    window's start), a decision that leaves an application there is not reported: a window
+    that starts while the controller was running reports moves, not the placements again."""
     if isinstance(policies, Policy):
         policies = PolicyHistory.fixed(policies, "policy")
     ordered = sorted(ticks)
@@ -120,7 +127,7 @@ def replay(
     per_tick = index.latest_rows(ticks_ms, int(lookback.total_seconds() * 1000))
     engines = _Engines(Network.from_inventory(inventory))
     states: dict[str, tuple[tuple[str, int], SiteState]] = {}
-    links: dict[tuple[str, str], str | None] = {}
+    links: dict[tuple[str, str], str | None] = dict(baseline or {})
     decisions: list[ReplayDecision] = []
     evaluated = unobserved = 0
     epoch, governing = -1, {}
@@ -152,7 +159,9 @@ def replay(
                     )
                 )
                 links[key] = d.link
-    return ReplayResult(tuple(ordered), tuple(decisions), evaluated, unobserved)
+    return ReplayResult(
+        tuple(ordered), tuple(decisions), evaluated, unobserved, dict(baseline or {})
+    )
 
 
 class _Engines:

@@ -59,15 +59,21 @@ def compare(a: ReplayResult, b: ReplayResult) -> list[Difference]:
         for at in sorted(set(moves_a) | set(moves_b)):
             current_a = moves_a.get(at, current_a)
             current_b = moves_b.get(at, current_b)
-            link_a = current_a.to_link if current_a else None
-            link_b = current_b.to_link if current_b else None
+            link_a, reason_a = _where(current_a, a, key)
+            link_b, reason_b = _where(current_b, b, key)
             if link_a != link_b:
-                found.append(
-                    Difference(
-                        at, key[0], key[1], link_a, link_b,
-                        current_a.reason if current_a else "not placed",
-                        current_b.reason if current_b else "not placed",
-                    )
-                )  # fmt: skip
+                found.append(Difference(at, key[0], key[1], link_a, link_b, reason_a, reason_b))
     found.sort(key=lambda d: (d.at, d.site, d.app))
     return found
+
+
+def _where(
+    current: ReplayDecision | None, result: ReplayResult, key: _Key
+) -> tuple[str | None, str]:
+    """An application's link and why, after its latest decision (else where the window
+    found it)."""
+    if current is not None:
+        return current.to_link, current.reason
+    if key in result.baseline:
+        return result.baseline[key], "where it was at the window's start"
+    return None, "not placed"

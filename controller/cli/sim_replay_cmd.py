@@ -79,13 +79,15 @@ def replay(
         inventory, policy_a, telemetry = _sources(
             settings, store, inventory_file, telemetry_file, policy_file
         )
+        # Where the controller had the applications when the window opens (its journal).
+        baseline = store.paths.as_of(start_at(start)) if store is not None else {}
+
+        def run(policies: PolicyHistory) -> ReplayResult:
+            return run_replay(inventory, telemetry, policies, window, lookback, baseline=baseline)
+
         try:
-            result_a = run_replay(inventory, telemetry, policy_a, window, lookback)
-            result_b = (
-                run_replay(inventory, telemetry, _fixed(policy_b_file), window, lookback)
-                if policy_b_file is not None
-                else None
-            )
+            result_a = run(policy_a)
+            result_b = run(_fixed(policy_b_file)) if policy_b_file is not None else None
         finally:
             telemetry.close()
         report: dict[str, Any] = {
@@ -96,6 +98,7 @@ def replay(
                 "every_s": every,
                 "lookback_s": lookback.total_seconds(),
             },
+            "baseline_paths": len(baseline),
             "evaluated": result_a.evaluated,
             "unobserved": result_a.unobserved,
             "decisions": [d.to_dict() for d in result_a.decisions],
@@ -230,7 +233,8 @@ def _print_replay(report: dict[str, Any]) -> None:
         f"{w['ticks']} ticks every {w['every_s']:g} s from {w['start']} to {w['end']} "
         f"(lookback {w['lookback_s']:g} s): {report['evaluated']} site steps, "
         f"{report['unobserved']} site-ticks without fresh samples, "
-        f"{len(report['decisions'])} decisions"
+        f"{len(report['decisions'])} decisions; {report['baseline_paths']} application paths "
+        "from the journal before the window"
     )
     table = Table("tick", "site", "app", "from", "to", "rule", "policy", title="decisions (A)")
     for d in report["decisions"]:

@@ -103,6 +103,20 @@ class Paths:
             self.generation += 1
         return changes
 
+    def as_of(self, at: datetime) -> dict[tuple[str, str], str | None]:
+        """{(site, app): link} as the journal had them just before `at` (every app it had
+        placed by then): where a replay of a window starting at `at` finds them."""
+        t = PathChangeRow.__table__
+        newest = (
+            select(func.max(t.c.id).label("id"))
+            .where(t.c.at < at)
+            .group_by(t.c.site_id, t.c.app)
+            .subquery()
+        )
+        query = select(t.c.site_id, t.c.app, t.c.to_link).join(newest, t.c.id == newest.c.id)
+        with self._engine.connect() as conn:
+            return {(r.site_id, r.app): r.to_link for r in conn.execute(query)}
+
     def journal(self, query: JournalQuery, limit: int, offset: int) -> tuple[int, list[PathChange]]:
         """Newest first."""
         select_rows = select(PathChangeRow)

@@ -214,3 +214,34 @@ def test_replay_follows_overrides_and_versions_made_inside_the_window(
     assert flat.returncode == 1, flat.stderr
     check = json.loads(flat.stdout)["journal"]
     assert ("br-hangzhou-001", "offload") in {(e["site"], e["rule"]) for e in check["extra"]}
+
+
+def test_a_window_that_starts_mid_run_reports_moves_not_placements_again(
+    store: Store, settings: Settings, recorded_run: tuple[datetime, datetime], tmp_path: Path
+) -> None:
+    """From the middle of the run (after the ramp's offload, before the link failure), the
+    replay starts from where the journal had every application then."""
+    start, end = recorded_run
+    mid = start + timedelta(seconds=RAMP_AT_S + 20)  # the offload was at the tick after it
+    _, journal = store.paths.journal(JournalQuery(since=mid, until=end), 1000, 0)
+    assert journal and {c.rule for c in journal} == {"link-down"}  # moves only, no placements
+    placed_before = store.paths.as_of(mid)
+    assert placed_before[("br-hangzhou-001", "office-web")] == "inet-1"  # offloaded by then
+
+    done = branchline(settings, "sim", "replay", *window(mid, end), "--against-journal", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    assert report["baseline_paths"] == len(placed_before)
+    assert report["journal"] == {"matched": len(journal), "missing": [], "extra": []}
+
+    # A/B from the same starting point: B (relaxed) brings the web app back to the primary.
+    relaxed = tmp_path / "relaxed.yaml"
+    relaxed.write_text("utilization:\n  primary: {upper: 0.9, lower: 0.5}\n", encoding="utf-8")
+    ab = branchline(settings, "sim", "replay", *window(mid, end), "--policy-b", str(relaxed),
+                    "--json")  # fmt: skip
+    assert ab.returncode == 0, ab.stderr
+    [difference] = json.loads(ab.stdout)["differences"]
+    assert (difference["app"], difference["link_a"], difference["link_b"]) == (
+        "office-web", "inet-1", "mpls-1",
+    )  # fmt: skip
+    assert difference["reason_a"] == "where it was at the window's start"
