@@ -20,6 +20,7 @@ from controller.monitor.service import Monitor
 from controller.settings import Settings
 from controller.store.inventory_store import Store
 from sites.inventory import Inventory
+from telemetry.alarms import Alarm
 from telemetry.alarms.notify import DeliveryState
 from telemetry.store.base import TelemetryStore
 from tests.components import free_port, missing
@@ -112,6 +113,22 @@ def test_a_mail_pending_at_a_restart_is_sent_once_after_it(
     assert (sent.state, sent.attempts, len(sent.errors)) == (DeliveryState.SENT, 2, 1)
 
 
+def raised_and_mailed(
+    store: Store, telemetry: TelemetryStore, inventory: Inventory, smtp: tuple[int, Inbox]
+) -> tuple[dict[str, str], Alarm]:
+    """A controller raised a link-down alarm and mailed it; its API headers and the alarm."""
+    store.replace_inventory(inventory, actor="test-setup")
+    headers = bearer(store, "root", Role.ADMIN)
+    port, inbox = smtp
+    first = create_app(mailed_to(port), store=store, telemetry_store=telemetry)
+    api = TestClient(first, headers=headers)
+    post_and_tick(first, api, 0, mpls_up=True)
+    post_and_tick(first, api, 2, mpls_up=False)
+    assert len(inbox.messages) == 1  # the raise, mailed before the restart
+    [alarm] = store.alarms.search(active=True)
+    return headers, alarm
+
+
 def test_the_clear_of_an_alarm_mailed_before_a_restart_is_mailed(
     store: Store,
     restarted: Store,
@@ -119,15 +136,8 @@ def test_the_clear_of_an_alarm_mailed_before_a_restart_is_mailed(
     small_inventory: Inventory,
     smtp: tuple[int, Inbox],
 ) -> None:
-    store.replace_inventory(small_inventory, actor="test-setup")
-    headers = bearer(store, "root", Role.ADMIN)
     port, inbox = smtp
-    first = create_app(mailed_to(port), store=store, telemetry_store=telemetry)
-    api = TestClient(first, headers=headers)
-    post_and_tick(first, api, 0, mpls_up=True)
-    post_and_tick(first, api, 2, mpls_up=False)
-    [alarm] = api.get("/api/v1/alarms").json()
-    assert len(inbox.messages) == 1  # the raise, mailed before the restart
+    headers, alarm = raised_and_mailed(store, telemetry, small_inventory, smtp)
 
     second = create_app(mailed_to(port), store=restarted, telemetry_store=telemetry)
     api = TestClient(second, headers=headers)
@@ -136,9 +146,9 @@ def test_the_clear_of_an_alarm_mailed_before_a_restart_is_mailed(
     post_and_tick(second, api, 8, mpls_up=True)
 
     raised, cleared = mails(inbox)
-    assert raised["Message-ID"] == f"<alarm-{alarm['id']}-raised@example.test>"
+    assert raised["Message-ID"] == f"<alarm-{alarm.id}-raised@example.test>"
     assert cleared["Subject"] == "[Branchline] MAJOR cleared: link-down br-hangzhou-001/mpls-1"
-    assert cleared["Message-ID"] == f"<alarm-{alarm['id']}-cleared@example.test>"
+    assert cleared["Message-ID"] == f"<alarm-{alarm.id}-cleared@example.test>"
     assert "cleared: " in cleared.get_content()
 
 
@@ -150,15 +160,8 @@ def test_a_clear_stored_but_never_queued_before_a_stop_is_mailed_at_the_next_sta
     smtp: tuple[int, Inbox],
 ) -> None:
     """The process stopped between storing an alarm's clear and queueing its mail."""
-    store.replace_inventory(small_inventory, actor="test-setup")
-    headers = bearer(store, "root", Role.ADMIN)
     port, inbox = smtp
-    first = create_app(mailed_to(port), store=store, telemetry_store=telemetry)
-    api = TestClient(first, headers=headers)
-    post_and_tick(first, api, 0, mpls_up=True)
-    post_and_tick(first, api, 2, mpls_up=False)
-    assert len(inbox.messages) == 1  # the raise
-    [active] = store.alarms.search(active=True)
+    headers, active = raised_and_mailed(store, telemetry, small_inventory, smtp)
     store.alarms.update(active.cleared(active.raised_at + timedelta(seconds=3), "link up"))
 
     second = create_app(mailed_to(port), store=restarted, telemetry_store=telemetry)
