@@ -4,13 +4,8 @@ path gives the per-alarm events on it, and writes a storm in a few transactions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
-from sqlalchemy import Connection, Engine, event, insert, update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
 from controller.db.tables import AlarmRow
@@ -30,6 +25,7 @@ from telemetry.alarms import (
     Severity,
     dependency_graph,
 )
+from tests.controller.db_traffic import traffic
 from tests.telemetry.alarms.per_alarm import PerAlarmManager, storm
 from tests.telemetry.alarms.test_alarm_store import AlarmStoreContract
 from tests.telemetry.alarms.test_manager_batch import MIXED, compare
@@ -71,33 +67,6 @@ def test_the_batch_path_on_the_database_gives_the_per_alarm_events(
     reference = PerAlarmManager(MemoryAlarmStore(), graph)
     plan = MIXED if steps == "mixed" else storm(network_12, seed=1, ticks=12)
     compare(plan, AlarmManager(store.alarms, graph), reference)
-
-
-@dataclass
-class Traffic:
-    transactions: int = 0
-    statements: int = 0
-
-
-@contextmanager
-def traffic(engine: Engine) -> Iterator[Traffic]:
-    """Counts the transactions begun and the statements sent on `engine` (an executemany or
-    a page of a multi-row INSERT is one statement)."""
-    seen = Traffic()
-
-    def begin(_conn: Connection) -> None:
-        seen.transactions += 1
-
-    def statement(*_args: Any) -> None:
-        seen.statements += 1
-
-    event.listen(engine, "begin", begin)
-    event.listen(engine, "before_cursor_execute", statement)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "begin", begin)
-        event.remove(engine, "before_cursor_execute", statement)
 
 
 def test_a_storm_of_thousands_is_a_few_transactions(store: Store) -> None:

@@ -5,14 +5,10 @@ the cool-down), rebuilds each message from the alarm as it was, and prunes old s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
 
 from controller.app import open_store
 from controller.settings import Settings
@@ -33,6 +29,7 @@ from telemetry.alarms import (
     MemoryAlarmStore,
 )
 from telemetry.alarms.notify import Outbox, OutboxStore
+from tests.controller.db_traffic import traffic
 from tests.telemetry.alarms.conftest import smtp_server, webhook_server
 from tests.telemetry.alarms.test_notify import KEY, SPEC, OutboxContract, Recorder
 from tests.telemetry.alarms.test_outbox_batch import OutboxBatchContract, storm
@@ -54,26 +51,6 @@ class TestDatabaseOutboxBatch(OutboxBatchContract):
         return store.outbox
 
 
-@contextmanager
-def counting(engine: Engine) -> Iterator[dict[str, int]]:
-    """Counts the transactions begun and the statements sent on `engine`."""
-    counts = {"transactions": 0, "statements": 0}
-
-    def begin(_conn: Any) -> None:
-        counts["transactions"] += 1
-
-    def statement(*_args: Any) -> None:
-        counts["statements"] += 1
-
-    event.listen(engine, "begin", begin)
-    event.listen(engine, "before_cursor_execute", statement)
-    try:
-        yield counts
-    finally:
-        event.remove(engine, "begin", begin)
-        event.remove(engine, "before_cursor_execute", statement)
-
-
 def test_a_storm_is_queued_in_one_read_and_one_write_transaction(store: Store) -> None:
     """Raises of 10 or 900 alarms (under the 1,000 ids of one IN list), then their clears, each
     in one `submit`: the same transactions and statements, whatever the number."""
@@ -85,15 +62,15 @@ def test_a_storm_is_queued_in_one_read_and_one_write_transaction(store: Store) -
         cleared = [
             AlarmEvent(EventType.CLEARED, replace(a, cleared_at=at(9)), at(9)) for a in alarms
         ]
-        with counting(store.engine) as raising:
+        with traffic(store.engine) as raising:
             assert outbox.submit(raised) == size
-        with counting(store.engine) as clearing:
+        with traffic(store.engine) as clearing:
             assert outbox.submit(cleared) == size
-        with counting(store.engine) as repeating:
+        with traffic(store.engine) as repeating:
             assert outbox.submit(storm(size, size)) >= 0
         seen.append((raising, clearing))
-        assert raising["transactions"] == clearing["transactions"] == 2  # a read, a write
-        assert repeating["transactions"] <= 2
+        assert raising.transactions == clearing.transactions == 2  # a read, a write
+        assert repeating.transactions <= 2
     assert seen[0] == seen[1]
 
 
