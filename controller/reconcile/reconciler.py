@@ -96,6 +96,7 @@ class Reconciler:
         if generation == self._world.generation and self._world.inventory is not None:
             return self._world
         inventory = self._store.export_inventory()
+        self._store.paths.forget()  # an edit may have removed sites, and their paths with them
         governing = governing_policies(self._store.policies, inventory)
         old = self._world.inventory.site_by_id if self._world.inventory else {}
         for site in inventory.sites:  # a redefined site's old state no longer fits its links

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, Table, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
 
 from controller.db.engine import for_writing
-from controller.db.tables import PathChangeRow, SitePathRow
+from controller.db.tables import Base, PathChangeRow, SitePathRow
 from policies.reasons import Decision
+
+_UNPLACED = object()  # "no stored path": differs from every link, None included
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,7 @@ class Paths:
         self._writer = for_writing(engine)
         self.generation = 0
         """Bumped by every `record` of this process: readers' caches compare it."""
+        self._current: dict[tuple[str, str], str | None] | None = None
 
     def current(self, site_id: str) -> list[PathInfo]:
         # Core rather than ORM objects: this is the hottest read of the API.
@@ -75,33 +80,51 @@ class Paths:
         self, decisions: Iterable[tuple[Decision, PolicyRef]], at: datetime
     ) -> list[PathChange]:
         """Store where each decision puts its app; journal those that differ from what was
-        stored. One transaction: the current paths and the journal never disagree."""
-        changes = []
-        with Session(self._writer) as session, session.begin():
-            for decision, policy in decisions:
-                row = session.get(SitePathRow, (decision.site, decision.app), with_for_update=True)
-                reason = decision.explain()
-                if row is not None and row.link == decision.link:
-                    continue
-                journal = PathChangeRow(
-                    at=at, site_id=decision.site, app=decision.app,
-                    from_link=row.link if row else None, to_link=decision.link,
-                    rule=decision.reason.rule.value, reason=reason,
-                    policy_scope=policy.scope, policy_version=policy.version,
-                )  # fmt: skip
-                session.add(journal)
-                if row is None:
-                    row = SitePathRow(site_id=decision.site, app=decision.app)
-                    session.add(row)
-                row.link, row.since, row.rule, row.reason = (
-                    decision.link, at, decision.reason.rule.value, reason
-                )  # fmt: skip
-                row.policy_scope, row.policy_version = policy.scope, policy.version
-                session.flush()
-                changes.append(_change(journal))
-        if changes:
-            self.generation += 1
-        return changes
+        stored. One transaction: the current paths and the journal never disagree.
+
+        Only the moves are written: the current path of every (site, app) is kept in memory
+        (read once, then maintained by this method), so a steady tick costs no statement at
+        all, and a tick that moves thousands of applications costs two bulk statements."""
+        current = self._known()
+        moves = [
+            (decision, policy)
+            for decision, policy in decisions
+            if current.get((decision.site, decision.app), _UNPLACED) != decision.link
+        ]
+        if not moves:
+            return []
+        # Reasons are rendered only for the moves: most decisions of a tick move nothing.
+        made = [
+            PathChange(
+                0, at, d.site, d.app, current.get((d.site, d.app)), d.link,
+                d.reason.rule.value, d.explain(), p,
+            )
+            for d, p in moves
+        ]  # fmt: skip
+        journal_table = _table(PathChangeRow)
+        with self._writer.begin() as conn:
+            ids = conn.scalars(
+                insert(journal_table).returning(journal_table.c.id, sort_by_parameter_order=True),
+                [_journal_row(c) for c in made],
+            ).all()
+            conn.execute(_upsert(conn, _table(SitePathRow)), [_path_row(c) for c in made])
+        for change in made:
+            current[(change.site, change.app)] = change.to_link
+        self.generation += 1
+        return [replace(change, id=id_) for change, id_ in zip(made, ids, strict=True)]
+
+    def forget(self) -> None:
+        """Drop the in-memory copy of the current paths: the next `record` reads them again.
+        Called when the inventory changes (removing a site removes its paths with it)."""
+        self._current = None
+
+    def _known(self) -> dict[tuple[str, str], str | None]:
+        if self._current is None:
+            table = SitePathRow.__table__
+            with self._engine.connect() as conn:
+                rows = conn.execute(select(table.c.site_id, table.c.app, table.c.link))
+                self._current = {(r.site_id, r.app): r.link for r in rows}
+        return self._current
 
     def as_of(self, at: datetime) -> dict[tuple[str, str], str | None]:
         """{(site, app): link} as the journal had them just before `at` (every app it had
@@ -136,6 +159,36 @@ class Paths:
                 select_rows.order_by(PathChangeRow.id.desc()).limit(limit).offset(offset)
             )
             return int(total), [_change(r) for r in rows]
+
+
+def _table(row: type[Base]) -> Table:
+    table = row.__table__
+    assert isinstance(table, Table)  # declarative classes map tables, not other selectables
+    return table
+
+
+def _journal_row(c: PathChange) -> dict[str, object]:
+    return {
+        "at": c.at, "site_id": c.site, "app": c.app, "from_link": c.from_link,
+        "to_link": c.to_link, "rule": c.rule, "reason": c.reason,
+        "policy_scope": c.policy.scope, "policy_version": c.policy.version,
+    }  # fmt: skip
+
+
+def _path_row(c: PathChange) -> dict[str, object]:
+    return {
+        "site_id": c.site, "app": c.app, "link": c.to_link, "since": c.at, "rule": c.rule,
+        "reason": c.reason, "policy_scope": c.policy.scope, "policy_version": c.policy.version,
+    }  # fmt: skip
+
+
+def _upsert(conn: Connection, table: Table) -> Executable:
+    """INSERT … ON CONFLICT (site_id, app) DO UPDATE, in the dialect of `conn`."""
+    dialect = conn.dialect.name
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    keys = ("site_id", "app")
+    columns = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_=columns)
 
 
 def _change(row: PathChangeRow) -> PathChange:

@@ -1,0 +1,71 @@
+"""The current paths and their journal (`Paths.record`), on SQLite and PostgreSQL: only what
+moved is written, in one transaction, and the in-memory copy follows inventory changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from controller.store.inventory_store import Store
+from controller.store.path_store import JournalQuery, PolicyRef
+from policies.reasons import Decision, Reason, Rule
+from sites.inventory import Inventory
+from tests.controller.db_traffic import traffic
+
+POLICY = PolicyRef("default", 1)
+T0 = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
+def _decision(site: str, app: str, link: str | None) -> tuple[Decision, PolicyRef]:
+    return Decision(site, app, link, None, Reason(Rule.PLACED)), POLICY
+
+
+def test_only_moves_are_written_and_journaled(store: Store, small_inventory: Inventory) -> None:
+    store.replace_inventory(small_inventory, "test")
+    site = small_inventory.sites[1].id
+    first = [_decision(site, "o32-trading", "mpls-1"), _decision(site, "office-web", "inet-1")]
+    placed = store.paths.record(first, T0)
+    assert [(c.app, c.from_link, c.to_link) for c in placed] == [
+        ("o32-trading", None, "mpls-1"),
+        ("office-web", None, "inet-1"),
+    ]
+    generation = store.paths.generation
+
+    with traffic(store.engine) as steady:
+        assert store.paths.record(first, T0 + timedelta(seconds=5)) == []
+    assert (steady.transactions, steady.statements) == (0, 0)
+    assert store.paths.generation == generation
+
+    moved = [_decision(site, "o32-trading", "inet-1"), _decision(site, "office-web", "inet-1")]
+    with traffic(store.engine) as one_move:
+        changes = store.paths.record(moved, T0 + timedelta(seconds=10))
+    assert one_move.transactions == 1
+    assert [(c.app, c.from_link, c.to_link) for c in changes] == [
+        ("o32-trading", "mpls-1", "inet-1")
+    ]
+    assert store.paths.generation == generation + 1
+    current = {p.app: (p.link, p.since) for p in store.paths.current(site)}
+    assert current == {
+        "o32-trading": ("inet-1", T0 + timedelta(seconds=10)),
+        "office-web": ("inet-1", T0),
+    }
+    total, journal = store.paths.journal(JournalQuery(site=site), 10, 0)
+    assert total == 3
+    assert journal[0].id == changes[0].id  # the ids handed back are the journal's own
+
+
+def test_a_site_removed_and_added_again_is_placed_again(
+    store: Store, small_inventory: Inventory
+) -> None:
+    store.replace_inventory(small_inventory, "test")
+    site = small_inventory.sites[1].id
+    decisions = [_decision(site, "o32-trading", "mpls-1")]
+    assert len(store.paths.record(decisions, T0)) == 1
+    # A new import removes the site's stored paths (the rows cascade with the site).
+    without = tuple(s for s in small_inventory.sites if s.id != site)
+    store.replace_inventory(small_inventory.model_copy(update={"sites": without}), "test")
+    assert store.paths.current(site) == []
+    store.replace_inventory(small_inventory, "test")
+    store.paths.forget()  # what the reconciler does when the inventory's generation moves
+    again = store.paths.record(decisions, T0 + timedelta(seconds=5))
+    assert [(c.from_link, c.to_link) for c in again] == [(None, "mpls-1")]
+    assert [p.link for p in store.paths.current(site)] == ["mpls-1"]
