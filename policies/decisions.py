@@ -8,7 +8,7 @@ import numpy as np
 
 from policies.compiled import BoolArray, Compiled, IntArray
 from policies.reasons import Decision
-from policies.state import BatchState, decode_reason
+from policies.state import BatchState, decode_reason, decode_reasons
 
 
 class BatchDecisions:
@@ -46,6 +46,28 @@ class BatchDecisions:
             previous=link_id(int(self.previous[s, a])),
             reason=decode_reason(self._cx, self.state, s, a),
         )
+
+    def decisions(self, rows: IntArray, apps: IntArray) -> list[Decision]:
+        """The decisions of many (site index, app index) pairs, as `decision` gives each, with
+        the arrays read once for all of them."""
+        reasons = decode_reasons(self._cx, self.state, rows, apps)
+        sites, names = self._cx.network.sites, [a.name for a in self._cx.network.apps]
+        links, previous = self.state.link[rows, apps].tolist(), self.previous[rows, apps].tolist()
+        out = []
+        for s, a, link, before, reason in zip(
+            rows.tolist(), apps.tolist(), links, previous, reasons, strict=True
+        ):
+            spec = sites[s].links
+            out.append(
+                Decision(
+                    sites[s].id,
+                    names[a],
+                    spec[link].id if link >= 0 else None,
+                    spec[before].id if before >= 0 else None,
+                    reason,
+                )
+            )
+        return out
 
     def changed(self) -> list[Decision]:
         """Every decision that moves or places an app, in (site, app) order."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from policies.compiled import BoolArray, FloatArray
+from policies.compiled import BoolArray, FloatArray, IntArray
 from policies.errors import ObservationError
 from policies.network import Network, SiteSpec
 
@@ -113,6 +113,19 @@ class BatchObservations:
             for app, mbps in obs.demand_mbps.items():
                 demand[s, network.app_index[app]] = mbps
         return cls(up, arrays["lat"], arrays["jit"], arrays["loss"], arrays["util"], cap, demand)
+
+    def subset(self, rows: IntArray, max_links: int) -> BatchObservations:
+        """The observations of some sites (rows of this batch), in that order, with `max_links`
+        link slots (at least as many as any of those sites has)."""
+        return BatchObservations(
+            up=self.up[rows, :max_links],
+            latency_ms=self.latency_ms[rows, :max_links],
+            jitter_ms=self.jitter_ms[rows, :max_links],
+            loss_pct=self.loss_pct[rows, :max_links],
+            utilization=self.utilization[rows, :max_links],
+            capacity_mbps=self.capacity_mbps[rows, :max_links],
+            demand_mbps=self.demand_mbps[rows],
+        )
 
     def site(self, network: Network, index: int) -> SiteObservation:
         """The per-site form of one site (the inverse of `from_sites`)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Rule(StrEnum):
@@ -84,6 +85,9 @@ class Reason:
 
     def describe(self) -> str:
         """The reason as an operator reads it, without the application and the move."""
+        return _described(self)
+
+    def _describe(self) -> str:
         if self.rule is Rule.BEST_EFFORT and self.sla is None:
             return f"no link is out of hold-down; {self.link} is up (best effort)"
         if self.rule is Rule.RECOVERED and self.value is None:
@@ -103,6 +107,12 @@ class Reason:
             return f"{self.metric.value} {_fmt(self.metric, self.value)}"
         value, threshold = _distinct(self.metric, self.value, self.threshold)
         return f"{self.metric.value} {value} {_compare(self.value, self.threshold)} {threshold}"
+
+
+@lru_cache(maxsize=4096)
+def _described(reason: Reason) -> str:
+    # Equal reasons are common: a placement tick describes 160,000, few of them distinct.
+    return reason._describe()
 
 
 _TEMPLATES: dict[Rule, str] = {

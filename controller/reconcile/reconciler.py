@@ -1,27 +1,29 @@
 """One reconcile step: observations -> engine -> current paths and journal.
 
-The engine is pure; this shell owns its state between steps: one engine per policy version in
-force and one `SiteState` per site. Any write to the inventory or the policies (each is audited,
-so the audit log's newest id is a generation number) rebuilds the engines; a site whose own
-definition or governing policy changed starts again from the engine's initial state (its
-dampening counters restart; its stored path stays the baseline the journal compares with).
+The engine is pure and its state lives in the shell every caller shares
+(`policies.shell.EngineShell`): one engine per policy version in force, stepped on the batch
+path over the whole network. Any write to the inventory or the policies (each is audited, so the
+audit log's newest id is a generation number) hands the shell the new network and who governs
+each site; a site whose own definition or governing policy changed starts again from the
+engine's initial state (its dampening counters restart; its stored path stays the baseline the
+journal compares with).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from controller.reconcile.effective import Governing, governing_policies
 from controller.store.inventory_store import Store
 from controller.store.path_store import PathChange, PolicyRef
-from policies.engine import PolicyEngine
+from policies.compiled import BoolArray
+from policies.governance import InForce, version_label
 from policies.network import Network
-from policies.observations import SiteObservation
-from policies.reasons import Decision
-from policies.state import SiteState
+from policies.observations import BatchObservations
+from policies.shell import EngineShell
 from sites.inventory import Inventory
-from telemetry.observations import site_observations
+from telemetry.observations import ObservationPacker
 from telemetry.store.base import DEFAULT_LOOKBACK, TelemetryStore
 
 
@@ -35,20 +37,24 @@ class StepReport:
 
 @dataclass(frozen=True, slots=True)
 class View:
+    """What the next step would start from: the network, who governs each site, the newest
+    observations, and the shell holding every site's state (for previews)."""
+
     inventory: Inventory
     governing: dict[str, Governing]
-    observed: dict[str, SiteObservation]
-    states: dict[str, SiteState]
+    shell: EngineShell
+    observations: BatchObservations
+    observed: BoolArray
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _World:
-    """What the engines were built from, and the engines."""
+    """What the shell was last given."""
 
-    generation: int = -1
-    inventory: Inventory | None = None
-    governing: dict[str, Governing] = field(default_factory=dict)
-    engines: dict[PolicyRef, PolicyEngine] = field(default_factory=dict)
+    generation: int
+    inventory: Inventory
+    governing: dict[str, Governing]
+    packer: ObservationPacker
 
 
 class Reconciler:
@@ -58,57 +64,55 @@ class Reconciler:
         self._store = store
         self._telemetry = telemetry
         self._lookback = lookback
-        self._world = _World()
-        self._states: dict[str, tuple[PolicyRef, SiteState]] = {}
+        self._world: _World | None = None
+        self._shell = EngineShell()
 
     def look(self, now: datetime) -> View:
         """What the next step would start from, without taking it (for previews)."""
         world = self._refresh()
-        assert world.inventory is not None
-        latest = self._telemetry.latest(now=now, lookback=self._lookback)
-        observed = site_observations(latest, world.inventory)
-        states = {site: state for site, (_, state) in self._states.items()}
-        return View(world.inventory, world.governing, observed, states)
+        observations, observed = world.packer.pack(
+            self._telemetry.latest(now=now, lookback=self._lookback)
+        )
+        return View(world.inventory, world.governing, self._shell, observations, observed)
 
     def step(self, now: datetime) -> StepReport:
         """Evaluate every site that has fresh observations; record what moved."""
         world = self._refresh()
-        assert world.inventory is not None
-        latest = self._telemetry.latest(now=now, lookback=self._lookback)
-        observed = site_observations(latest, world.inventory)
-        decisions: list[tuple[Decision, PolicyRef]] = []
-        for site_id, observation in observed.items():
-            ref = world.governing[site_id].ref
-            engine = world.engines[ref]
-            previous = self._states.get(site_id)
-            state = previous[1] if previous and previous[0] == ref else None
-            if state is None:
-                state = engine.initial_site_state(site_id)
-            state, site_decisions = engine.step(state, observation, now.timestamp())
-            self._states[site_id] = (ref, state)
-            decisions += [(d, ref) for d in site_decisions]
-        changes = self._store.paths.record(decisions, now)
-        unobserved = len(world.inventory.sites) - len(observed)
-        return StepReport(now, len(observed), unobserved, tuple(changes))
+        observations, observed = world.packer.pack(
+            self._telemetry.latest(now=now, lookback=self._lookback)
+        )
+        found = self._shell.step(observations, observed, now.timestamp())
+        decisions = [
+            (decision, ref)
+            for policy, made in found
+            for ref in (PolicyRef(policy.scope, policy.version),)
+            for decision in made
+        ]
+        try:
+            changes = self._store.paths.record(decisions, now)
+        except Exception:
+            # The engine moved on and the database did not: compare everything next time.
+            self._shell.resync()
+            raise
+        evaluated = int(observed.sum())
+        return StepReport(now, evaluated, len(world.inventory.sites) - evaluated, tuple(changes))
 
     def _refresh(self) -> _World:
         generation = self._store.audit.newest_id()
-        if generation == self._world.generation and self._world.inventory is not None:
+        if self._world is not None and self._world.generation == generation:
             return self._world
         inventory = self._store.export_inventory()
         self._store.paths.forget()  # an edit may have removed sites, and their paths with them
         governing = governing_policies(self._store.policies, inventory)
-        old = self._world.inventory.site_by_id if self._world.inventory else {}
-        for site in inventory.sites:  # a redefined site's old state no longer fits its links
-            if old.get(site.id) != site:
-                self._states.pop(site.id, None)
-        members: dict[PolicyRef, list[str]] = {}
-        for site in inventory.sites:
-            members.setdefault(governing[site.id].ref, []).append(site.id)
-        policies = {gov.ref: gov.policy for gov in governing.values()}
-        engines = {
-            ref: PolicyEngine(policies[ref], Network.from_inventory(inventory, site_ids=ids))
-            for ref, ids in members.items()
-        }
-        self._world = _World(generation, inventory, governing, engines)
+        network = Network.from_inventory(inventory)
+        self._shell.govern(network, {site: _in_force(g) for site, g in governing.items()})
+        self._shell.resync()  # the stored paths may have lost sites: compare every app again
+        self._world = _World(
+            generation, inventory, governing, ObservationPacker(inventory, network)
+        )
         return self._world
+
+
+def _in_force(governing: Governing) -> InForce:
+    ref = governing.ref
+    return InForce(ref.scope, ref.version, governing.policy, version_label(ref.scope, ref.version))

@@ -14,18 +14,19 @@ from controller.db.tables import AuditRow
 
 def record(
     session: Session, actor: str, action: str, resource: str, *, before: Any, after: Any
-) -> None:
-    """Add an audit entry to the caller's transaction: it commits or rolls back with the write."""
-    session.add(
-        AuditRow(
-            at=datetime.now(UTC),
-            actor=actor,
-            action=action,
-            resource=resource,
-            before=before,
-            after=after,
-        )
+) -> AuditRow:
+    """Add an audit entry to the caller's transaction: it commits or rolls back with the write.
+    Its id (after a flush) is the generation the write makes."""
+    row = AuditRow(
+        at=datetime.now(UTC),
+        actor=actor,
+        action=action,
+        resource=resource,
+        before=before,
+        after=after,
     )
+    session.add(row)
+    return row
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,7 +111,12 @@ class Store:
             _insert_sites(session, inventory.sites)
             summary = {"sites": len(inventory.sites), "applications": len(inventory.applications),
                        "sla_classes": len(inventory.sla_classes)}  # fmt: skip
-            record(session, actor, "import", "inventory", before=None, after=summary)
+            entry = record(session, actor, "import", "inventory", before=None, after=summary)
+            session.flush()
+            generation = entry.id
+        # What was just stored is what an export would read back: readers after this write
+        # (the reconciler's placement tick first) need not read 10,000 sites again.
+        self._exported = (generation, inventory)
 
     def export_inventory(self) -> Inventory:
         """Everything stored, as one Inventory (validated again: what is stored is consistent).
