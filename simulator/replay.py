@@ -2,13 +2,14 @@
 
 The controller's reconcile step, rebuilt from what it recorded: at every tick t, the newest
 sample of each series within (t - lookback, t] (the semantics of `TelemetryStore.latest`)
-becomes the sites' observations (`telemetry.observations.site_observations`), and the engine of
-the policy that governed each observed site at t (a `PolicyHistory`: overrides by class and
-site, versions as they were made; or one policy for every site) steps it with `now = t`, the
-per-site path the controller takes. As in the controller, a site whose governing policy
-version changes starts again from the engine's initial state. A decision is recorded, as the
-controller's journal does, when it puts an application somewhere other than where its previous
-decision had put it (the first decision for an application is always recorded: its placement).
+becomes the sites' observations (`telemetry.observations.ObservationPacker`), and the
+controller's own engine shell (`policies.shell.EngineShell`) steps every observed site on the
+batch path, under the policy that governed it at t (a `PolicyHistory`: overrides by class and
+site, versions as they were made; or one policy for every site), with `now = t`. As in the
+controller, a site whose governing policy version changes starts again from the engine's
+initial state. A decision is recorded, as the controller's journal does, when it puts an
+application somewhere other than where its previous decision had put it (the first decision
+for an application is always recorded: its placement).
 
 Pure apart from reading the `TelemetryStore` it may be handed; it never imports `controller`.
 """
@@ -22,15 +23,14 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from policies.engine import PolicyEngine
-from policies.governance import InForce, PolicyHistory
+from policies.governance import PolicyHistory
 from policies.network import Network
 from policies.policy import Policy
-from policies.state import SiteState
+from policies.shell import EngineShell
 from simulator.replay_series import SeriesIndex
 from sites.inventory import Inventory
 from telemetry.batch import SampleBatch
-from telemetry.observations import site_observations
+from telemetry.observations import ObservationPacker
 from telemetry.samples import to_ms
 from telemetry.store.base import ALL, TelemetryStore
 
@@ -125,54 +125,33 @@ def replay(
     index = SeriesIndex(samples)
     ticks_ms = np.array([to_ms(t) for t in ordered], dtype=np.int64)
     per_tick = index.latest_rows(ticks_ms, int(lookback.total_seconds() * 1000))
-    engines = _Engines(Network.from_inventory(inventory))
-    states: dict[str, tuple[tuple[str, int], SiteState]] = {}
+    network = Network.from_inventory(inventory)
+    packer = ObservationPacker(inventory, network)
+    shell = EngineShell()  # the controller's own shell: the same states, resets and decisions
     links: dict[tuple[str, str], str | None] = dict(baseline or {})
     decisions: list[ReplayDecision] = []
     evaluated = unobserved = 0
-    epoch, governing = -1, {}
+    epoch = -1
     for at, rows in zip(ordered, per_tick, strict=True):
         if policies.epoch(at) != epoch:
-            epoch, governing = policies.epoch(at), policies.governing(inventory, at)
-        observed = site_observations(index.take(rows), inventory)
-        unobserved += len(inventory.sites) - len(observed)
-        for site_id, observation in observed.items():
-            gov = governing[site_id]
-            engine = engines.of(gov)
-            previous = states.get(site_id)
-            state = (
-                previous[1]
-                if previous and previous[0] == gov.key
-                else engine.initial_site_state(site_id)
-            )
-            state, site_decisions = engine.step(state, observation, at.timestamp())
-            states[site_id] = (gov.key, state)
-            evaluated += 1
-            for d in site_decisions:
+            epoch = policies.epoch(at)
+            shell.govern(network, policies.governing(inventory, at))
+        observations, observed = packer.pack(index.take(rows))
+        seen = int(observed.sum())
+        evaluated += seen
+        unobserved += len(inventory.sites) - seen
+        for policy, made in shell.step(observations, observed, at.timestamp()):
+            for d in made:
                 key = (d.site, d.app)
                 if key in links and links[key] == d.link:
                     continue
-                rule_name, why = d.reason.rule.value, d.explain()
                 decisions.append(
                     ReplayDecision(
-                        at, d.site, d.app, links.get(key), d.link, rule_name, why, gov.label
+                        at, d.site, d.app, links.get(key), d.link, d.reason.rule.value,
+                        d.explain(), policy.label,
                     )
-                )
+                )  # fmt: skip
                 links[key] = d.link
     return ReplayResult(
         tuple(ordered), tuple(decisions), evaluated, unobserved, dict(baseline or {})
     )
-
-
-class _Engines:
-    """One engine per policy version met, built on first use."""
-
-    def __init__(self, network: Network) -> None:
-        self._network = network
-        self._engines: dict[tuple[str, int], PolicyEngine] = {}
-
-    def of(self, gov: InForce) -> PolicyEngine:
-        engine = self._engines.get(gov.key)
-        if engine is None:
-            engine = self._engines[gov.key] = PolicyEngine(gov.policy, self._network)
-        return engine
