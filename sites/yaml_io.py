@@ -31,8 +31,17 @@ class YamlSyntaxError(ValueError):
 _LINE = re.compile(r"at line (\d+)")
 
 
+MAX_EXPANDED_CHARS = 64 * 2**20
+"""Characters of scalar text a document may hold once its aliases are expanded."""
+MAX_EXPANDED_NODES = 5_000_000
+"""Values a document may hold once its aliases are expanded (a 10,000-site inventory: ~1 M)."""
+
+
 def parse(text: str) -> Any:
-    """Parse one YAML document. Raises YamlSyntaxError with the line of the mistake."""
+    """Parse one YAML document. Raises YamlSyntaxError with the line of the mistake, or when
+    its aliases would expand it beyond `MAX_EXPANDED_CHARS` or `MAX_EXPANDED_NODES`."""
+    if "&" in text and "*" in text:  # only a document with anchors and aliases can expand
+        _check_expansion(text)
     try:
         return yaml_rs.loads(text, parse_datetime=False)
     except yaml_rs.YAMLDecodeError as exc:
@@ -40,6 +49,54 @@ def parse(text: str) -> Any:
         match = _LINE.search(message)
         reason = message.strip().splitlines()[-1].strip() if message.strip() else "syntax error"
         raise YamlSyntaxError(reason, int(match.group(1)) if match else None) from exc
+
+
+def _check_expansion(text: str) -> None:
+    """Measure what the aliases expand to, on libyaml's node graph (an alias is the anchored
+    node itself there, so composing costs what the text costs): the parser's own alias limit
+    counts uses, not their size, and one 500 KB string used 16,000 times would ask for 8 GB."""
+    try:
+        root = yaml.compose(text, Loader=SafeLoader)
+    except yaml.YAMLError:
+        return  # the parser reports the syntax error itself, with its line
+    if root is None:
+        return
+    sizes: dict[int, tuple[int, int]] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = (len(node.value), 1)
+            continue
+        children = _children(node)
+        if children_done:
+            open_nodes.discard(key)
+            chars = sum(sizes[id(c)][0] for c in children)
+            nodes = 1 + sum(sizes[id(c)][1] for c in children)
+            if chars > MAX_EXPANDED_CHARS or nodes > MAX_EXPANDED_NODES:
+                raise YamlSyntaxError(
+                    f"aliases expand this document to more than {MAX_EXPANDED_NODES:,} values "
+                    f"or {MAX_EXPANDED_CHARS // 2**20} MiB of text; write the values out or "
+                    "use fewer aliases",
+                    node.start_mark.line + 1,
+                )
+            sizes[key] = (chars, nodes)
+            continue
+        if key in open_nodes:
+            raise YamlSyntaxError("an alias refers to a value that contains it", None)
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return list(node.value)
 
 
 def dump(data: Any) -> str:

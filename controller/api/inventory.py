@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from controller.api.auth import Admin, NetworkViewer
 from controller.api.deps import StoreDep
+from controller.store.inventory_store import Store
+from sites.inventory import Inventory
 from sites.loader import dump_inventory, load_inventory_text
 from sites.overlay import build_overlay, overlay_problems
 
@@ -74,8 +77,9 @@ async def import_inventory(store: StoreDep, who: Admin, request: Request) -> Imp
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise HTTPException(400, f"the body is not UTF-8 text: {exc}") from None
-    inventory = load_inventory_text(text, source="request body")
-    store.replace_inventory(inventory, who.name)
+    # Parsing and storing 10,000 sites takes seconds: in a worker thread, so that the event
+    # loop goes on answering every other request meanwhile.
+    inventory = await run_in_threadpool(_import, store, text, who.name)
     return ImportSummary(
         sites=len(inventory.sites),
         applications=len(inventory.applications),
@@ -93,3 +97,9 @@ def overlay(store: StoreDep, _: NetworkViewer) -> OverlaySummary:
         hubs=[site.id for site in inventory.hubs],
         problems=[p.render() for p in overlay_problems(inventory, graph)],
     )
+
+
+def _import(store: Store, text: str, actor: str) -> Inventory:
+    inventory = load_inventory_text(text, source="request body")
+    store.replace_inventory(inventory, actor)
+    return inventory

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class _TooLargeError(Exception):
-    pass
+class _TooLargeError(HTTPException):
+    """Raised while a body without Content-Length is read. An HTTPException, so that FastAPI's
+    body parsing passes it on (it turns any other exception into 400) and the app's problem
+    handler answers 413; if it reaches this middleware, the middleware answers."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, _detail(limit))
 
 
 class BodyLimit:
@@ -37,7 +43,7 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise _TooLargeError
+                raise _TooLargeError(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -58,8 +64,12 @@ class BodyLimit:
         return next((limit for prefix, limit in self.limits if path.startswith(prefix)), None)
 
 
+def _detail(limit: int) -> str:
+    return f"the body may be at most {limit} bytes"
+
+
 async def _refuse(send: Send, limit: int) -> None:
-    detail = f"the body may be at most {limit} bytes"
+    detail = _detail(limit)
     problem = {"type": "about:blank", "title": "Content Too Large", "status": 413, "detail": detail}
     body = json.dumps(problem).encode()
     await send(

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from controller.api.auth import NetworkOperator, Viewer
 from controller.api.deps import running
@@ -62,7 +63,9 @@ async def submit(request: Request, who: NetworkOperator) -> JobRead:
     """Queue a scenario (YAML body). It is validated first: every problem comes back at once
     with its field and line (422), and nothing is queued."""
     text = (await request.body()).decode("utf-8", errors="replace")
-    return _read(_jobs(request).submit(text, who.name))
+    # Validating a scenario parses it and may read the inventory it names: off the event loop.
+    job = await run_in_threadpool(_jobs(request).submit, text, who.name)
+    return _read(job)
 
 
 @router.get("")
