@@ -127,11 +127,14 @@ def path_changes(
 
 @router.post("/policies/{scope}/preview")
 def preview_policy(
-    request: Request, store: StoreDep, _: Viewer, scope: str, body: PreviewRequest
+    request: Request, store: StoreDep, who: Viewer, scope: str, body: PreviewRequest
 ) -> PreviewResult:
     """What would move, and why, if `scope` had this policy: the engine runs on the latest
-    observations of the sites the scope would govern. Nothing is changed."""
-    result = preview(store, running(request, "reconciler"), scope, body.policy)
+    observations of the sites the scope would govern. Nothing is changed. A site-scoped caller
+    sees only its own sites, in the counts as in the moves."""
+    if scope.startswith("site:"):
+        check_site(who, scope.removeprefix("site:"))
+    result = preview(store, running(request, "reconciler"), scope, body.policy, within=who.sites)
     return PreviewResult(
         scope=scope,
         sites=result.sites,

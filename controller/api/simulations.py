@@ -1,4 +1,7 @@
-"""/api/v1/simulations: run a scenario as a background job; fetch status, results and report."""
+"""/api/v1/simulations: run a scenario as a background job; fetch status, results and report.
+
+A simulation runs over a whole network, so its results are network-wide: a site-scoped token
+may neither submit nor read them."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from controller.api.auth import NetworkOperator, Viewer
+from controller.api.auth import NetworkOperator, NetworkViewer
 from controller.api.deps import running
 from controller.simulations.jobs import Job, Jobs, JobStatus
 
@@ -69,18 +72,18 @@ async def submit(request: Request, who: NetworkOperator) -> JobRead:
 
 
 @router.get("")
-def list_jobs(request: Request, _: Viewer) -> list[JobRead]:
+def list_jobs(request: Request, _: NetworkViewer) -> list[JobRead]:
     return [_read(job) for job in _jobs(request).all()]
 
 
 @router.get("/{job_id}")
-def get_job(request: Request, _: Viewer, job_id: str) -> JobRead:
+def get_job(request: Request, _: NetworkViewer, job_id: str) -> JobRead:
     """Status; once done, the results document and where the HTML report is."""
     return _read(_job(request, job_id), with_results=True)
 
 
 @router.get("/{job_id}/files/{name}", response_class=FileResponse)
-def get_file(request: Request, _: Viewer, job_id: str, name: str) -> FileResponse:
+def get_file(request: Request, _: NetworkViewer, job_id: str, name: str) -> FileResponse:
     """The report (report.html), its plots (*.png) and results.json of a finished run."""
     job = _job(request, job_id)
     if job.outdir is None or job.status is not JobStatus.DONE:

@@ -37,15 +37,27 @@ class Preview:
 
 
 def preview(
-    store: Store, reconciler: Reconciler, scope: str, policy: Policy, now: datetime | None = None
+    store: Store,
+    reconciler: Reconciler,
+    scope: str,
+    policy: Policy,
+    now: datetime | None = None,
+    *,
+    within: frozenset[str] | None = None,
 ) -> Preview:
+    """The moves `policy` would make at the sites `scope` would govern (of those, only the
+    sites in `within`, if given: what a site-scoped caller may see)."""
     check_scope(scope)
     at = now or datetime.now(UTC)
     view = reconciler.look(at)
     if scope.startswith("site:") and scope[5:] not in view.inventory.site_by_id:
         raise UnknownReferenceError(f"no site with id {scope[5:]!r}", "scope")
     overrides = {gov.ref.scope for gov in view.governing.values()} | {scope}
-    members = [s.id for s in view.inventory.sites if scope_of(s, overrides) == scope]
+    members = [
+        s.id
+        for s in view.inventory.sites
+        if scope_of(s, overrides) == scope and (within is None or s.id in within)
+    ]
     decisions = view.shell.what_if(
         policy, members, view.observations, view.observed, at.timestamp()
     )

@@ -225,3 +225,23 @@ def test_the_loop_runs_with_the_app(
             paths = api.get("/api/v1/sites/br-hangzhou-001/paths").json()
         assert {p["link"] for p in paths} == {"mpls-1"}
     assert (tmp_path / "loop" / "telemetry.db").exists()
+
+
+def test_a_scoped_preview_shows_only_the_callers_sites(
+    app: FastAPI, api: TestClient, store: Store
+) -> None:
+    now = datetime.now(UTC)
+    report(api, hangzhou(now - timedelta(seconds=2), mpls=0.60))
+    step(app, now - timedelta(seconds=1))
+    stricter = Policy().model_dump(mode="json")
+    stricter["utilization"]["primary"] = {"upper": 0.55, "lower": 0.3}
+    everyone = api.post("/api/v1/policies/class:B/preview", json={"policy": stricter}).json()
+    assert [m["site"] for m in everyone["moves"]] == ["br-hangzhou-001"]
+
+    lhasa = TestClient(app, headers=bearer(store, "ls", Role.VIEWER, ["br-lhasa-001"]))
+    scoped = lhasa.post("/api/v1/policies/class:B/preview", json={"policy": stricter})
+    assert scoped.status_code == 200
+    assert (scoped.json()["sites"], scoped.json()["moves"]) == (0, [])
+    other = lhasa.post("/api/v1/policies/site:br-hangzhou-001/preview", json={"policy": stricter})
+    assert other.status_code == 403
+    assert lhasa.get("/api/v1/simulations").status_code == 403  # results are network-wide

@@ -1,0 +1,74 @@
+"""No credential reaches the controller's log: `branchline serve` at INFO writes one line per
+request, and the map's documented `?token=` must not appear in it, whether the token is good,
+bad, or sent to a route that does not exist."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from controller.app import open_store
+from controller.auth.principal import Role
+from controller.settings import Settings
+from sites.inventory import Inventory
+from tests.components import free_port
+
+BRANCHLINE = Path(sys.executable).parent / "branchline"
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _up(url: str) -> bool:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if _get(url) == 200:
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def test_tokens_in_urls_are_redacted_in_the_access_log(
+    tmp_path: Path, small_inventory: Inventory
+) -> None:
+    store = open_store(Settings(data_dir=tmp_path))
+    store.replace_inventory(small_inventory, "test-setup")
+    store.users.add("watcher", Role.VIEWER, None, actor="test-setup")
+    token = store.users.create_token("watcher", "map", actor="test-setup").text
+    store.engine.dispose()
+    port = free_port()
+    env = {
+        **os.environ,
+        "BRANCHLINE_DATA_DIR": str(tmp_path),
+        "BRANCHLINE_RECONCILE_INTERVAL_S": "0",
+    }
+    proc = subprocess.Popen(
+        [str(BRANCHLINE), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert _up(f"{base}/api/v1/health"), "the controller did not start"
+        assert _get(f"{base}/map?token={token}") == 200
+        assert _get(f"{base}/map/status.json?token={token}&x=1") == 200
+        assert _get(f"{base}/map?token=bl_not_a_real_token") == 401
+        assert _get(f"{base}/nowhere?token={token}") == 404
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=30)
+    assert "GET /map?token=[redacted] HTTP/1.1" in output  # the request is logged, the token not
+    assert token not in output
+    assert "bl_not_a_real_token" not in output
