@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     reconcile_interval_s: float = Field(
         default=5.0, ge=0, description="how often the engine re-evaluates every site; 0: never"
     )
+    monitor_interval_s: float = Field(
+        default=0,
+        ge=0,
+        description="how often health and alarms are refreshed; 0: as often as reconcile",
+    )
     observation_lookback_s: float = Field(
         default=30.0, gt=0, description="a link silent for longer is not observed"
     )

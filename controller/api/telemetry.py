@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from controller.api.auth import Operator, check_site
 from controller.api.deps import running
+from controller.metrics import Metrics
 from telemetry.batch import SampleBatch
 from telemetry.samples import Sample, to_ms
 from telemetry.store.base import TelemetryStore
@@ -57,4 +58,7 @@ def ingest(request: Request, who: Operator, upload: SampleUpload) -> Accepted:
     if len(fresh):
         store.write(fresh)
     too_old = len(batch) - len(fresh)
+    counted: Metrics = request.app.state.metrics
+    counted.samples.labels("stored").inc(len(fresh))
+    counted.samples.labels("too_old").inc(too_old)
     return Accepted(accepted=len(fresh), too_old=too_old, kept_from=horizon if too_old else None)
