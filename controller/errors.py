@@ -26,6 +26,17 @@ class ConflictError(StoreError):
     status = 409
 
 
+class NoInventoryError(ConflictError):
+    """The controller holds no network yet (nothing imported, or every site deleted): what
+    needs the network cannot answer."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the controller holds no network yet: import an inventory (PUT /api/v1/inventory, "
+            "or `branchline inventory import FILE` on the controller's machine)"
+        )
+
+
 class StaleWriteError(StoreError):
     """If-Match named a revision that is no longer current: someone else wrote first."""
 

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
+from controller.errors import NoInventoryError
 from controller.store.inventory_store import Store
 from telemetry.alarms import (
     Alarm,
@@ -64,7 +65,10 @@ class Monitor:
             self.outbox.submit(self._unqueued_clears())
             self._recovered = True
         with self._lock:
-            layout, engine, manager = self._refresh()
+            try:
+                layout, engine, manager = self._refresh()
+            except NoInventoryError:  # nothing imported yet: nothing to watch
+                return []
             latest = self._telemetry.latest(now=now, lookback=self._rules.stale_after)
             snapshot = score(layout, latest, now, self._rules)
             events = manager.apply(engine.evaluate(snapshot, now), now)

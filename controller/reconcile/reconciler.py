@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from controller.errors import NoInventoryError
 from controller.reconcile.effective import Governing, governing_policies
 from controller.store.inventory_store import Store
 from controller.store.path_store import PathChange, PolicyRef
@@ -76,8 +77,12 @@ class Reconciler:
         return View(world.inventory, world.governing, self._shell, observations, observed)
 
     def step(self, now: datetime) -> StepReport:
-        """Evaluate every site that has fresh observations; record what moved."""
-        world = self._refresh()
+        """Evaluate every site that has fresh observations; record what moved. Before the
+        first import there is nothing to evaluate, and nothing to complain about."""
+        try:
+            world = self._refresh()
+        except NoInventoryError:
+            return StepReport(now, 0, 0, ())
         observations, observed = world.packer.pack(
             self._telemetry.latest(now=now, lookback=self._lookback)
         )

@@ -20,6 +20,7 @@ from controller.db.tables import (
     SiteRow,
     SlaClassRow,
 )
+from controller.errors import NoInventoryError
 from controller.store.alarm_store import DatabaseAlarmStore
 from controller.store.audit import AuditLog, record
 from controller.store.catalogue_store import Applications, SlaClasses
@@ -120,6 +121,7 @@ class Store:
 
     def export_inventory(self) -> Inventory:
         """Everything stored, as one Inventory (validated again: what is stored is consistent).
+        Raises NoInventoryError before the first import.
 
         The reconciler, the monitor, the map and the linter all ask for it: the result is kept
         until the next write of this process (its audit entry moves the generation) and shared.
@@ -140,6 +142,8 @@ class Store:
             classes = _docs(conn, SlaClassRow)
             apps = _docs(conn, ApplicationRow)
             sites = _docs(conn, SiteRow)
+        if sites == "[]" or classes == "[]":  # never imported, or every site deleted since
+            raise NoInventoryError
         return Inventory(
             organisation=meta.get("organisation", {}).get("name", "Branchline"),
             overlay=OverlayPolicy.model_validate(meta.get("overlay", {})),
