@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from controller.api.auth import Viewer, check_site
-from controller.api.deps import MAX_OFFSET, StoreDep, running
+from controller.api.deps import MAX_OFFSET, Instant, StoreDep, running
 from controller.api.read_cache import ReadCache
 from controller.errors import NotFoundError
 from controller.reconcile.preview import preview
@@ -112,8 +112,8 @@ def path_changes(
     who: Viewer,
     site: str | None = None,
     app: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JournalPage:

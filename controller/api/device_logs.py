@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
 from controller.api.auth import Viewer, check_site
-from controller.api.deps import running
+from controller.api.deps import Instant, running
 from telemetry.syslog import LogQuery, LogSeverity, LogStore
 
 router = APIRouter(prefix="/api/v1/logs", tags=["device logs"])
@@ -37,8 +37,8 @@ def search_logs(
         str | None, Query(pattern="^(" + "|".join(SEVERITIES) + ")$", description="and worse")
     ] = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[LogRead]:
     """Newest first. A site-scoped user names one of their sites."""

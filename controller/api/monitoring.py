@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
 from controller.api.auth import Operator, Viewer, check_site
-from controller.api.deps import running
+from controller.api.deps import RowId, running
 from controller.auth.principal import Principal
 from controller.monitor.service import Monitor
 from telemetry.alarms import Alarm, AlarmKind, AlarmNotFoundError, AlarmStateError
@@ -150,7 +150,7 @@ def list_alarms(
 
 
 @router.post("/alarms/{alarm_id}/acknowledge")
-def acknowledge(request: Request, who: Operator, alarm_id: int) -> AlarmRead:
+def acknowledge(request: Request, who: Operator, alarm_id: RowId) -> AlarmRead:
     monitor = _monitor(request)
     try:
         alarm = monitor.alarms.get(alarm_id)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from controller.api.auth import Operator, Viewer, check_site
-from controller.api.deps import IfMatch, StoreDep
+from controller.api.deps import IfMatch, RowId, StoreDep
 from controller.auth.principal import Principal
 from controller.errors import UnknownReferenceError
 from controller.store.inventory_store import Store
@@ -170,7 +170,7 @@ def list_versions(store: StoreDep, _: Viewer, scope: str) -> list[VersionRead]:
 
 
 @router.get("/{scope}/versions/{version}")
-def get_version(store: StoreDep, _: Viewer, scope: str, version: int) -> VersionDetail:
+def get_version(store: StoreDep, _: Viewer, scope: str, version: RowId) -> VersionDetail:
     v = store.policies.version(scope, version)
     return VersionDetail(**_read(v).model_dump(), policy=v.policy)
 
