@@ -32,7 +32,7 @@ from controller.api import metrics as metrics_api
 from controller.api.limits import BodyLimit
 from controller.api.read_cache import ReadCache
 from controller.auth.cache import TokenCache
-from controller.auth.ratelimit import FailureLimiter
+from controller.auth.ratelimit import AuthLimiter
 from controller.db.engine import make_engine
 from controller.db.migrate import upgrade
 from controller.demo_feed import feed_forever
@@ -96,7 +96,7 @@ def create_app(
         config.data_dir / "simulations", lookup_in(lambda: app.state.store)
     )
     app.state.metrics = Metrics()
-    app.state.auth_failures = FailureLimiter()
+    app.state.auth_failures = AuthLimiter()
     app.state.token_cache = TokenCache()
     app.state.read_cache = ReadCache()
     limits = {

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated addresses of reverse proxies whose X-Forwarded-For names "
+        "the client; empty: none is believed (see docs/security.md)",
+    )
     influxdb_url: str | None = Field(
         default=None, description="store telemetry in InfluxDB (v2 write API) instead of SQLite"
     )

@@ -1,7 +1,8 @@
 """Bearer-token authentication and role checks for the routes.
 
 401: no token or a bad one (with WWW-Authenticate); 403: a good token without the right;
-429: too many bad tokens from one client (with Retry-After).
+429: a bad token tried too often, or too many bad tokens from one address (with Retry-After;
+see `controller.auth.ratelimit.AuthLimiter`). A token that verifies is never refused.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from controller.api.deps import StoreDep
 from controller.auth.cache import TokenCache
 from controller.auth.principal import Principal, Role
-from controller.auth.ratelimit import FailureLimiter
+from controller.auth.ratelimit import AuthLimiter
 
 bearer = HTTPBearer(auto_error=False, description="an API token: `branchline token create USER`")
 
@@ -27,34 +28,41 @@ async def authenticate(
     store: StoreDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    limiter: FailureLimiter = request.app.state.auth_failures
+    limiter: AuthLimiter = request.app.state.auth_failures
     client = request.client.host if request.client else "unknown"
     now = time.monotonic()
-    wait = limiter.retry_after(client, now)
-    if wait > 0:
-        raise HTTPException(
-            429,
-            "too many failed authentications from this address; try again later",
-            headers={"Retry-After": str(math.ceil(wait))},
-        )
     if credentials is None:
         raise HTTPException(
             401, "send Authorization: Bearer <token>", headers={"WWW-Authenticate": "Bearer"}
         )
+    secret = credentials.credentials
+    wait = limiter.retry_after(client, secret, now)
+    if wait > 0:  # this very credential failed again and again from here: not looked up
+        raise _too_many(wait)
     cache: TokenCache = request.app.state.token_cache
-    principal = cache.get(credentials.credentials, now)
+    principal = cache.get(secret, now)
     if principal is None:
-        principal = store.users.authenticate(credentials.credentials)
+        principal = store.users.authenticate(secret)
         if principal is not None:
-            cache.put(credentials.credentials, principal, now)
+            cache.put(secret, principal, now)
     if principal is None:
-        limiter.failed(client, now)
+        wait = limiter.failed(client, secret, now)
+        if wait > 0:
+            raise _too_many(wait)
         raise HTTPException(
             401,
             "the token is not valid (unknown, revoked or mistyped)",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
     return principal
+
+
+def _too_many(wait: float) -> HTTPException:
+    return HTTPException(
+        429,
+        "too many failed authentications from this address; try again later",
+        headers={"Retry-After": str(math.ceil(wait))},
+    )
 
 
 def require(

@@ -114,6 +114,7 @@ def _run(
         f"  sites: {base}/api/v1/sites   API docs: {base}/docs   Ctrl-C stops"
     )
     try:
-        run_server(create_app(settings, store=store), host, port, log_level.value)
+        app = create_app(settings, store=store)
+        run_server(app, host, port, log_level.value, settings.trusted_proxies)
     finally:
         store.engine.dispose()

@@ -19,7 +19,7 @@ from schemathesis.checks import negative_data_rejection, positive_data_acceptanc
 
 from controller.app import create_app, open_store
 from controller.auth.principal import Role
-from controller.auth.ratelimit import FailureLimiter
+from controller.auth.ratelimit import AuthLimiter
 from controller.settings import Settings
 from sites.loader import load_inventory_text
 from telemetry.store.registry import open_store as open_telemetry
@@ -36,7 +36,7 @@ _TELEMETRY = open_telemetry("embedded", path=_DATA_DIR / "telemetry.db")
 _APP = create_app(Settings(data_dir=_DATA_DIR, reconcile_interval_s=0), store=_STORE,
                   telemetry_store=_TELEMETRY)  # fmt: skip
 # Schemathesis sends many bad tokens on purpose; the per-address limit would answer 429 to all.
-_APP.state.auth_failures = FailureLimiter(limit=1_000_000)
+_APP.state.auth_failures = AuthLimiter(limit=1_000_000, address_limit=1_000_000)
 schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
 
 

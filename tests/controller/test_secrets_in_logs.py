@@ -1,6 +1,6 @@
 """No credential reaches the controller's log: `branchline serve` at INFO writes one line per
 request, and the map's documented `?token=` must not appear in it, whether the token is good,
-bad, or sent to a route that does not exist."""
+bad, or sent to a route that does not exist. Nor does a forged client address."""
 
 from __future__ import annotations
 
@@ -66,9 +66,17 @@ def test_tokens_in_urls_are_redacted_in_the_access_log(
         assert _get(f"{base}/map/status.json?token={token}&x=1") == 200
         assert _get(f"{base}/map?token=bl_not_a_real_token") == 401
         assert _get(f"{base}/nowhere?token={token}") == 404
+        forged = urllib.request.Request(
+            f"{base}/api/v1/health?forged=1", headers={"X-Forwarded-For": "203.0.113.9"}
+        )
+        with urllib.request.urlopen(forged, timeout=10) as response:
+            assert response.status == 200
     finally:
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=30)
     assert "GET /map?token=[redacted] HTTP/1.1" in output  # the request is logged, the token not
     assert token not in output
     assert "bl_not_a_real_token" not in output
+    # No proxy is trusted unless a setting names it: a local client cannot pose as another.
+    assert "127.0.0.1:" in next(line for line in output.splitlines() if "forged=1" in line)
+    assert "203.0.113.9" not in output
