@@ -95,6 +95,7 @@ def create_app(
     app.state.simulations = Jobs(
         config.data_dir / "simulations", lookup_in(lambda: app.state.store)
     )
+    app.state.settings = config
     app.state.metrics = Metrics()
     app.state.auth_failures = AuthLimiter()
     app.state.token_cache = TokenCache()

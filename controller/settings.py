@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     reconcile_interval_s: float = Field(
         default=5.0, ge=0, description="how often the engine re-evaluates every site; 0: never"
     )
+    max_clock_ahead_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="how far ahead of the controller's clock a sample may be stamped (a CPE's "
+        "clock drifting); further ahead is refused, less is taken at its time of arrival",
+    )
     monitor_interval_s: float = Field(
         default=0,
         ge=0,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -140,6 +140,10 @@ class SampleBatch:
                 throughput_bps=float(self.throughput_bps[i]),
                 up=bool(self.up[i]),
             )
+
+    def with_timestamps(self, ts_ms: IntArray) -> SampleBatch:
+        """The same rows, stamped `ts_ms` instead."""
+        return replace(self, ts_ms=ts_ms)
 
     def take(self, index: npt.NDArray[np.intp] | slice) -> SampleBatch:
         """The rows at `index` (an index array or a slice), as a new batch."""

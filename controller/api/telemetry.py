@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import numpy as np
@@ -11,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from controller.api.auth import Operator, check_site
 from controller.api.deps import running
 from controller.metrics import Metrics
+from controller.settings import Settings
+from sites.inventory import Inventory
+from telemetry.admission import Series, admit
 from telemetry.batch import SampleBatch
 from telemetry.samples import Sample, to_ms
 from telemetry.store.base import TelemetryStore
@@ -33,6 +37,19 @@ class SampleUpload(BaseModel):
 
 class Accepted(BaseModel):
     accepted: int = Field(description="samples stored")
+    refused: dict[str, int] = Field(
+        default_factory=dict,
+        description="samples not stored, by why: unknown_site, unknown_link, unknown_app, "
+        "ahead_of_clock (stamped further ahead than BRANCHLINE_MAX_CLOCK_AHEAD_S)",
+    )
+    examples: list[str] = Field(
+        default_factory=list, description="a few refused samples, as `samples[i]: why`"
+    )
+    ahead_s: float = Field(
+        default=0.0,
+        description="how far ahead of the controller's clock the furthest sample taken was; "
+        "such samples are stored at their time of arrival",
+    )
     too_old: int = Field(
         default=0, description="samples older than the store keeps (see `kept_from`): not stored"
     )
@@ -52,7 +69,14 @@ def ingest(request: Request, who: Operator, upload: SampleUpload) -> Accepted:
     for site in sorted({s.site for s in upload.samples}):
         check_site(who, site)
     store: TelemetryStore = running(request, "telemetry")
-    batch = SampleBatch.from_samples(upload.samples)
+    settings: Settings = request.app.state.settings
+    admitted = admit(
+        SampleBatch.from_samples(upload.samples),
+        _series(request),
+        int(time.time() * 1000),
+        int(settings.max_clock_ahead_s * 1000),
+    )
+    batch = admitted.batch
     horizon = store.horizon()
     fresh = batch if horizon is None else batch.take(np.flatnonzero(batch.ts_ms >= to_ms(horizon)))
     if len(fresh):
@@ -61,4 +85,24 @@ def ingest(request: Request, who: Operator, upload: SampleUpload) -> Accepted:
     counted: Metrics = request.app.state.metrics
     counted.samples.labels("stored").inc(len(fresh))
     counted.samples.labels("too_old").inc(too_old)
-    return Accepted(accepted=len(fresh), too_old=too_old, kept_from=horizon if too_old else None)
+    for kind, n in admitted.refused.items():
+        counted.samples.labels(kind).inc(n)
+    return Accepted(
+        accepted=len(fresh),
+        refused=admitted.refused,
+        examples=list(admitted.examples),
+        ahead_s=admitted.ahead_ms / 1000,
+        too_old=too_old,
+        kept_from=horizon if too_old else None,
+    )
+
+
+def _series(request: Request) -> Series:
+    """The inventory's series, rebuilt only when the inventory is (the export is shared and
+    kept until the next write)."""
+    inventory = request.app.state.store.export_inventory()
+    cached: tuple[Inventory, Series] | None = getattr(request.app.state, "series", None)
+    if cached is None or cached[0] is not inventory:
+        cached = (inventory, Series(inventory))
+        request.app.state.series = cached
+    return cached[1]

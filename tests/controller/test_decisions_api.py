@@ -72,7 +72,8 @@ def hangzhou(at: datetime, mpls: float, **extra: Any) -> list[dict[str, Any]]:
 def report(api: TestClient, samples: list[dict[str, Any]]) -> None:
     response = api.post("/api/v1/telemetry", json={"samples": samples})
     assert response.status_code == 202, response.text
-    assert response.json() == {"accepted": len(samples), "too_old": 0, "kept_from": None}
+    assert response.json() == {"accepted": len(samples), "too_old": 0, "kept_from": None,
+                               "refused": {}, "examples": [], "ahead_s": 0.0}  # fmt: skip
 
 
 def step(app: FastAPI, at: datetime) -> Any:
@@ -245,3 +246,41 @@ def test_a_scoped_preview_shows_only_the_callers_sites(
     other = lhasa.post("/api/v1/policies/site:br-hangzhou-001/preview", json={"policy": stricter})
     assert other.status_code == 403
     assert lhasa.get("/api/v1/simulations").status_code == 403  # results are network-wide
+
+
+def test_samples_of_unknown_series_or_far_ahead_are_refused_one_by_one(
+    app: FastAPI, api: TestClient, telemetry: TelemetryStore
+) -> None:
+    now = datetime.now(UTC)
+    good = link_sample("br-hangzhou-001", "mpls-1", now, 0.3)
+    samples = [
+        good,
+        link_sample("br-nowhere-001", "mpls-1", now, 0.3),
+        link_sample("br-hangzhou-001", "lte-9", now, 0.3),
+        link_sample("br-hangzhou-001", "mpls-1", now, 0.0, app="no-such-app"),
+        link_sample("br-hangzhou-001", "inet-1", now + timedelta(days=365), 0.3),
+    ]
+    answer = api.post("/api/v1/telemetry", json={"samples": samples})
+    assert answer.status_code == 202, answer.text
+    body = answer.json()
+    assert body["accepted"] == 1
+    assert body["refused"] == {"unknown_site": 1, "unknown_link": 1, "unknown_app": 1,
+                               "ahead_of_clock": 1}  # fmt: skip
+    assert body["examples"][0] == "samples[1]: no site 'br-nowhere-001' in the inventory"
+    stored = telemetry.query(ALL, now - timedelta(minutes=1), now + timedelta(days=400))
+    assert set(zip(stored.site, stored.link, stored.app, strict=True)) == {
+        ("br-hangzhou-001", "mpls-1", "")
+    }
+
+
+def test_a_cpe_whose_clock_runs_fast_is_seen_now(app: FastAPI, api: TestClient) -> None:
+    """Two minutes ahead is within the bound: taken at its arrival, so the site is observed
+    (not grey) by the next step instead of when the controller's clock catches up."""
+    now = datetime.now(UTC)
+    answer = api.post(
+        "/api/v1/telemetry", json={"samples": hangzhou(now + timedelta(minutes=2), mpls=0.3)}
+    )
+    assert answer.status_code == 202
+    assert 0 < answer.json()["ahead_s"] <= 120
+    report = step(app, datetime.now(UTC) + timedelta(seconds=1))
+    assert report.evaluated == 1
