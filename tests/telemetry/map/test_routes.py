@@ -149,3 +149,26 @@ def test_large_answers_are_compressed_for_clients_that_accept_gzip(
     assert "<title>Branchline map</title>" in plain.text
     small = api.get("/map/status.json", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in small.headers  # under 4 KB: not worth it
+
+
+def test_status_is_served_from_the_monitors_snapshot(
+    app: FastAPI, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every open map polls status.json: it must not read and score the whole network again."""
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    now = datetime.now(UTC)
+    post(api, app, [sample("mpls-1", now), sample("inet-1", now, up=False, loss_pct=100.0)])
+    app.state.monitor.tick(now)
+    reads: list[object] = []
+    telemetry = app.state.telemetry
+    original = telemetry.latest
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(telemetry, "latest", counted)
+    body = api.get("/map/status.json").json()
+    assert reads == []
+    assert body["at_ms"] == app.state.monitor.snapshot.now_ms
+    assert body["status"][SITE] == 2  # amber: one of its two links is down
