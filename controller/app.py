@@ -47,6 +47,7 @@ from controller.simulations.stored import lookup_in
 from controller.store.inventory_store import Store
 from telemetry.alarms.notify import EmailNotifier, EmailSettings, WebhookNotifier, WebhookSettings
 from telemetry.alarms.notify.base import Notifier
+from telemetry.private_files import private_dir
 from telemetry.store.base import TelemetryStore
 from telemetry.store.registry import open_store as open_telemetry
 from telemetry.syslog import LogStore, SyslogReceiver
@@ -61,7 +62,7 @@ def open_store(settings: Settings) -> Store:
 
 def open_telemetry_store(settings: Settings) -> TelemetryStore:
     backend, options = settings.telemetry_options()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     return open_telemetry(backend, **options)
 
 
@@ -169,7 +170,7 @@ async def _lifespan(
 
 
 def _device_logs(config: Settings) -> LogStore:
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(config.data_dir)
     return LogStore(
         config.data_dir / "device-log.db",
         max_age=timedelta(days=config.device_log_days),

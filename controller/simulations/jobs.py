@@ -26,6 +26,7 @@ from policies.policy import Policy
 from simulator.load import Setup, load_scenario_text, parse_scenario
 from simulator.model import simulate
 from simulator.run import write_outputs
+from telemetry.private_files import private_dir
 
 
 class JobStatus(StrEnum):
@@ -87,7 +88,7 @@ class Jobs:
         setup = check_scenario(text, self._stored)
         policy = setup.policy.model_dump_json()
         job = Job(secrets.token_hex(6), JobStatus.QUEUED, actor, datetime.now(UTC))
-        outdir = self._root / job.id
+        outdir = private_dir(self._root / job.id)  # results may name every site
         with self._lock:
             self._jobs[job.id] = replace(job, outdir=outdir)
             self._futures[job.id] = self._executor().submit(

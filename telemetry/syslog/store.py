@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from telemetry.private_files import private_file
 from telemetry.samples import from_ms, to_ms
 from telemetry.syslog.model import LogFormat, LogRecord, LogSeverity, SyslogError
 
@@ -69,6 +70,7 @@ class LogStore:
         self.max_rows = max_rows
         self._lock = threading.Lock()
         try:
+            private_file(Path(path))
             self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")  # logs are not worth an fsync each

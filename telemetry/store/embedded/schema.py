@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from telemetry.errors import StoreError
+from telemetry.private_files import private_file
 
 SCHEMA_VERSION = 1
 
@@ -50,7 +51,7 @@ CREATE INDEX IF NOT EXISTS {table}_by_series ON {table} (series, ts);'''
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) the database at `path` in WAL mode and check its version."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         # The store serialises access with its own lock, so one connection may serve threads.
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")

@@ -12,6 +12,7 @@ from collections import deque
 from pathlib import Path
 
 from telemetry.errors import StoreError
+from telemetry.private_files import private_dir
 
 SUFFIX = ".lp"
 
@@ -23,7 +24,7 @@ class Spool:
         self.directory = directory
         self._fsync = fsync
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            private_dir(directory)
             for partial in directory.glob("*.tmp"):
                 partial.unlink()  # a write interrupted before its rename: never acknowledged
             found = sorted(int(path.stem) for path in directory.glob(f"*{SUFFIX}"))
