@@ -94,7 +94,9 @@ def create_app(
         app.state.device_logs = _device_logs(config)
     # The store may open later, in the lifespan: fetched when a job asks for a stored policy.
     app.state.simulations = Jobs(
-        config.data_dir / "simulations", lookup_in(lambda: app.state.store)
+        config.data_dir / "simulations",
+        lookup_in(lambda: app.state.store),
+        config.max_simulation_site_ticks,
     )
     app.state.settings = config
     app.state.metrics = Metrics()

@@ -37,6 +37,12 @@ class NoInventoryError(ConflictError):
         )
 
 
+class OverLimitError(StoreError):
+    """The request is well-formed but asks for more work than the controller's settings allow."""
+
+    status = 422
+
+
 class StaleWriteError(StoreError):
     """If-Match named a revision that is no longer current: someone else wrote first."""
 

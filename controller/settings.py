@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         description="how far ahead of the controller's clock a sample may be stamped (a CPE's "
         "clock drifting); further ahead is refused, less is taken at its time of arrival",
     )
+    max_simulation_site_ticks: int = Field(
+        default=100_000_000,
+        ge=1,
+        description="sites x ticks a simulation submitted to the API may take (340 branches x "
+        "24 h at 1 s: 29 M)",
+    )
     monitor_interval_s: float = Field(
         default=0,
         ge=0,

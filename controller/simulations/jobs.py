@@ -10,6 +10,7 @@ live in memory: after a restart the files remain but the list starts empty.
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import secrets
 import threading
@@ -20,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from controller.errors import UnknownReferenceError
+from controller.errors import OverLimitError, UnknownReferenceError
 from policies.governance import PolicyLookup
 from policies.policy import Policy
 from simulator.load import Setup, load_scenario_text, parse_scenario
@@ -53,7 +54,14 @@ class Job:
         return loaded
 
 
-def check_scenario(text: str, stored: PolicyLookup) -> Setup:
+DEFAULT_MAX_SITE_TICKS = 100_000_000
+"""Sites × ticks a simulation may take: 340 branches × 24 h at 1 s is 29 M (about 20 s of work),
+10,000 × 1 h at 1 s 36 M; a 1 ms tick over 24 h would be 29 G and gigabytes of memory."""
+
+
+def check_scenario(
+    text: str, stored: PolicyLookup, max_site_ticks: int = DEFAULT_MAX_SITE_TICKS
+) -> Setup:
     """Refuse, before queueing, what would fail: every problem with its field and line.
 
     Through the API a scenario names the reference network; it may not name an inventory file
@@ -64,6 +72,16 @@ def check_scenario(text: str, stored: PolicyLookup) -> Setup:
         raise UnknownReferenceError(
             "scenarios sent to the API use network.reference, not an inventory file",
             "network.inventory",
+        )
+    reference = scenario.network.reference
+    sites = reference.branches + 1 if reference is not None else 1  # the hub too
+    ticks = math.ceil(scenario.duration / scenario.tick)
+    if sites * ticks > max_site_ticks:
+        raise OverLimitError(
+            f"{sites:,} sites × {ticks:,} ticks is {sites * ticks:,} site-ticks; this controller "
+            f"runs at most {max_site_ticks:,} (BRANCHLINE_MAX_SIMULATION_SITE_TICKS): shorten "
+            "the duration, lengthen the tick or simulate fewer branches",
+            "duration",
         )
     return load_scenario_text(text, source="request body", stored=stored)
 
@@ -76,16 +94,19 @@ def _run(text: str, outdir: str, policy: str, label: str) -> None:
 
 
 class Jobs:
-    def __init__(self, root: Path, stored: PolicyLookup) -> None:
+    def __init__(
+        self, root: Path, stored: PolicyLookup, max_site_ticks: int = DEFAULT_MAX_SITE_TICKS
+    ) -> None:
         self._root = root
         self._stored = stored
+        self._max_site_ticks = max_site_ticks
         self._jobs: dict[str, Job] = {}
         self._futures: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
 
     def submit(self, text: str, actor: str) -> Job:
-        setup = check_scenario(text, self._stored)
+        setup = check_scenario(text, self._stored, self._max_site_ticks)
         policy = setup.policy.model_dump_json()
         job = Job(secrets.token_hex(6), JobStatus.QUEUED, actor, datetime.now(UTC))
         outdir = private_dir(self._root / job.id)  # results may name every site

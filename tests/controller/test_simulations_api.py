@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
+from controller.simulations.jobs import check_scenario
 from controller.store.inventory_store import Store
 from policies.policy import Policy
 from tests.conftest import bearer
@@ -113,3 +114,31 @@ def wait(api: TestClient, job_id: str) -> dict[str, Any]:
             break
         time.sleep(0.2)
     return job
+
+
+def test_a_simulation_too_large_for_the_settings_is_refused_before_it_is_queued(
+    store: Store, tmp_path: Path
+) -> None:
+    """340 branches x 24 h at a 1 ms tick would ask the worker for gigabytes: 422 naming the
+    limit, nothing queued; the reference 340 x 24 h at 1 s stays allowed by default."""
+    app = create_app(Settings(data_dir=tmp_path, reconcile_interval_s=0), store=store)
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    huge = (
+        SCENARIO.replace("branches: 3", "branches: 340")
+        .replace("duration: 2m", "duration: 24h")
+        .replace("tick: 1s", "tick: 1ms")
+    )
+    refused = api.post("/api/v1/simulations", content=huge,
+                       headers={"Content-Type": "application/yaml"})  # fmt: skip
+    assert refused.status_code == 422, refused.text
+    assert "BRANCHLINE_MAX_SIMULATION_SITE_TICKS" in refused.json()["detail"]
+    assert api.get("/api/v1/simulations").json() == []
+    reference = SCENARIO.replace("branches: 3", "branches: 340").replace(
+        "duration: 2m", "duration: 24h"
+    )
+    reference = reference.split("faults:")[0]  # the 340-branch network names its links otherwise
+    assert check_scenario(reference, _no_stored_policy).scenario.duration == 86_400
+
+
+def _no_stored_policy(scope: str, version: int | None) -> tuple[Policy, str]:
+    raise LookupError(f"{scope} v{version}: not used by this scenario")
