@@ -21,10 +21,10 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from controller.app import open_store, open_telemetry_store
 from controller.auth.principal import Role
 from controller.reconcile.reconciler import Reconciler
 from controller.settings import Settings
+from controller.stores import open_store, open_telemetry_store
 from policies.policy import Policy
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory

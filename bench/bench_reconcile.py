@@ -30,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from controller.app import open_store, open_telemetry_store
 from controller.reconcile.reconciler import Reconciler
 from controller.settings import Settings
+from controller.stores import open_store, open_telemetry_store
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory
 from telemetry.batch import SampleBatch

@@ -33,8 +33,6 @@ from controller.api.limits import BodyLimit
 from controller.api.read_cache import ReadCache
 from controller.auth.cache import TokenCache
 from controller.auth.ratelimit import AuthLimiter
-from controller.db.engine import make_engine
-from controller.db.migrate import upgrade
 from controller.demo_feed import feed_forever
 from controller.metrics import Metrics, RequestTimer
 from controller.monitor.device_logs import LiveLookup
@@ -45,25 +43,12 @@ from controller.settings import Settings
 from controller.simulations.jobs import Jobs
 from controller.simulations.stored import lookup_in
 from controller.store.inventory_store import Store
+from controller.stores import open_store, open_telemetry_store
 from telemetry.alarms.notify import EmailNotifier, EmailSettings, WebhookNotifier, WebhookSettings
 from telemetry.alarms.notify.base import Notifier
 from telemetry.private_files import private_dir
 from telemetry.store.base import TelemetryStore
-from telemetry.store.registry import open_store as open_telemetry
 from telemetry.syslog import LogStore, SyslogReceiver
-
-
-def open_store(settings: Settings) -> Store:
-    """The database of `settings`, migrated to the current schema."""
-    engine = make_engine(settings.resolved_database_url())
-    upgrade(engine)
-    return Store(engine)
-
-
-def open_telemetry_store(settings: Settings) -> TelemetryStore:
-    backend, options = settings.telemetry_options()
-    private_dir(settings.data_dir)
-    return open_telemetry(backend, **options)
 
 
 def create_app(

@@ -10,10 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 
-from controller.app import create_app, open_store
+from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
 from controller.store.inventory_store import Store
+from controller.stores import open_store
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory
 from sites.loader import load_inventory_text

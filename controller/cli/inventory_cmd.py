@@ -14,10 +14,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from controller.app import open_store
 from controller.cli.actor import cli_actor
 from controller.cli.console import err, out, print_problems, progress_bar
 from controller.settings import Settings
+from controller.stores import open_store
 from sites.errors import InventoryError
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory

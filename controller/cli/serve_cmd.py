@@ -9,13 +9,12 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import make_url
 
-from controller.app import create_app, open_store
 from controller.auth.principal import Role
 from controller.cli.actor import cli_actor
 from controller.cli.console import err, print_problems, progress_bar
-from controller.server import serve as run_server
 from controller.settings import Settings
 from controller.store.inventory_store import Store
+from controller.stores import open_store
 from sites.errors import InventoryError
 from sites.generator import generate_reference_network
 from sites.loader import load_inventory
@@ -114,6 +113,10 @@ def _run(
         f"  sites: {base}/api/v1/sites   API docs: {base}/docs   Ctrl-C stops"
     )
     try:
+        # The web stack is imported by the commands that serve, not by `branchline --help`.
+        from controller.app import create_app  # noqa: PLC0415
+        from controller.server import serve as run_server  # noqa: PLC0415
+
         app = create_app(settings, store=store)
         run_server(app, host, port, log_level.value, settings.trusted_proxies)
     finally:

@@ -14,18 +14,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from controller.app import open_store
 from controller.cli.console import err, out, progress_bar
 from controller.settings import Settings
 from controller.simulations.stored import lookup_in
 from controller.store.inventory_store import Store
+from controller.stores import open_store
 from policies.governance import PolicyLookup
 from simulator.errors import ScenarioError, SimulatorError
 from simulator.load import load_scenario
-from simulator.model import simulate
-from simulator.run import write_outputs
-from simulator.sweep import document, run_sweep
-from simulator.sweep_cluster import default_workers, open_client
 from simulator.sweep_inputs import DEFAULT_POLICY, read_grid
 
 app = typer.Typer(help="Simulator: replay link failures and traffic against a policy, offline.")
@@ -43,6 +39,10 @@ def run(
 
     Exit status 1 if the scenario is invalid.
     """
+    # simpy, matplotlib and the report only for this command, not for `branchline --help`.
+    from simulator.model import simulate  # noqa: PLC0415
+    from simulator.run import write_outputs  # noqa: PLC0415
+
     try:
         with lookup_on_demand(Settings()) as stored:
             setup = load_scenario(scenario, stored)
@@ -148,6 +148,10 @@ def sweep(
 
     Exit status 1 if a file is invalid (nothing is run then).
     """
+    # Dask only for this command.
+    from simulator.sweep import document, run_sweep  # noqa: PLC0415
+    from simulator.sweep_cluster import default_workers, open_client  # noqa: PLC0415
+
     try:
         with lookup_on_demand(Settings()) as stored:
             tasks = read_grid(scenarios, policies or [DEFAULT_POLICY], stored)

@@ -13,13 +13,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from controller.app import open_store, open_telemetry_store
 from controller.cli.console import err, out, print_problems
 from controller.cli.policy_cmd import PolicyFileError, read_policy
 from controller.reconcile.effective import policy_history
 from controller.settings import Settings
 from controller.store.inventory_store import Store
 from controller.store.path_store import JournalQuery, PathChange
+from controller.stores import open_store, open_telemetry_store
 from policies.governance import PolicyHistory, version_label
 from policies.policy import Policy
 from simulator.replay import ReplayResult, tick_instants

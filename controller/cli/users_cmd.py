@@ -10,13 +10,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from controller.app import open_store
 from controller.auth.principal import Role
 from controller.cli.actor import cli_actor
 from controller.cli.console import err, out
 from controller.errors import StoreError
 from controller.settings import Settings
 from controller.store.inventory_store import Store
+from controller.stores import open_store
 
 user_app = typer.Typer(help="Users: who may use the API, with which role and sites.")
 token_app = typer.Typer(help="API tokens: created once, shown once, stored hashed.")

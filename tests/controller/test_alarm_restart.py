@@ -9,11 +9,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from controller.app import create_app, open_store
+from controller.app import create_app
 from controller.auth.principal import Role
 from controller.monitor.service import Monitor
 from controller.settings import Settings
 from controller.store.inventory_store import Store
+from controller.stores import open_store
 from sites.inventory import Inventory
 from telemetry.alarms import AlarmEvent
 from telemetry.store.base import TelemetryStore

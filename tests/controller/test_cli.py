@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from controller.app import open_store
 from controller.auth.principal import Role
 from controller.settings import Settings
+from controller.stores import open_store
 from sites.loader import load_inventory_text
 from tests.conftest import BRANCHLINE
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from controller.app import open_store
 from controller.auth.principal import Role
 from controller.settings import Settings
+from controller.stores import open_store
 from policies.policy import Policy
 from tests.components import free_port
 

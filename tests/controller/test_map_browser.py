@@ -25,10 +25,11 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from bench.bench_map import mixed_batch
-from controller.app import create_app, open_store, open_telemetry_store
+from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
 from controller.store.inventory_store import Store
+from controller.stores import open_store, open_telemetry_store
 from sites.inventory import Inventory
 from telemetry.samples import to_ms
 from tests.components import free_port, missing

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 
-from controller.app import open_store
 from controller.settings import Settings
 from controller.store.inventory_store import Store
 from controller.store.outbox_store import (
@@ -18,6 +17,7 @@ from controller.store.outbox_store import (
     alarm_document,
     alarm_from_document,
 )
+from controller.stores import open_store
 from telemetry.alarms import (
     Alarm,
     AlarmEvent,

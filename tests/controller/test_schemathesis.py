@@ -17,10 +17,11 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
-from controller.app import create_app, open_store
+from controller.app import create_app
 from controller.auth.principal import Role
 from controller.auth.ratelimit import AuthLimiter
 from controller.settings import Settings
+from controller.stores import open_store
 from sites.loader import load_inventory_text
 from telemetry.store.registry import open_store as open_telemetry
 from tests.conftest import DATA, bearer

@@ -13,9 +13,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from controller.app import open_store
 from controller.auth.principal import Role
 from controller.settings import Settings
+from controller.stores import open_store
 from sites.inventory import Inventory
 from tests.components import free_port
 

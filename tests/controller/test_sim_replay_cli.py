@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from controller.app import open_telemetry_store
 from controller.reconcile.reconciler import Reconciler
 from controller.settings import Settings
 from controller.store.inventory_store import Store
 from controller.store.path_store import JournalQuery
+from controller.stores import open_telemetry_store
 from policies.policy import Policy
 from simulator.replay import tick_instants
 from sites.inventory import Inventory
