@@ -32,7 +32,11 @@ import numpy as np
 
 from controller.reconcile.reconciler import Reconciler
 from controller.settings import Settings
-from controller.stores import open_store, open_telemetry_store
+
+try:
+    from controller.stores import open_store, open_telemetry_store
+except ImportError:  # --checkout of a tree from before controller/stores.py
+    from controller.app import open_store, open_telemetry_store  # type: ignore[attr-defined]
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory
 from telemetry.batch import SampleBatch

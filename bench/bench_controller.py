@@ -1,0 +1,252 @@
+"""The controller end to end: `branchline serve` over N sites, with telemetry POSTed from
+another process at the reference rate (every link of every site once a second) while the
+reconcile and monitor loops run at their default 5 s interval.
+
+    .venv/bin/python -m bench.bench_controller --sites 10000 --duration 60
+    .venv/bin/python -m bench.bench_controller --sites 10000 --checkout ../before   # and before
+    .venv/bin/python -m bench.bench_controller --sites 10000 --postgres postgresql+psycopg://…
+
+Reported: ingest (samples offered, acknowledged, the rate achieved, p50/p99 per request of up
+to 10,000 samples, measured from the request's scheduled time), `/map/status.json` and
+`/api/v1/health/sites` latency (one request a second each, during the load), how stale health
+was (now minus `evaluated_at`, max), and, from `/metrics` where the checkout has it, tick
+durations and overruns. `--checkout DIR` serves DIR's code with DIR's `.venv` (the load and the
+measurements stay this checkout's), for a before/after of the same work in one run.
+
+Targets (issue "The controller at 10,000 sites"): ingest sustained at 40,000 samples/s with p99
+under 0.5 s per 10,000-sample request and no sample lost; status.json and health/sites under
+100 ms; every tick within its interval; health never staler than two intervals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from http.client import HTTPConnection
+from pathlib import Path
+from typing import Any
+
+from sites.generator import generate_reference_network
+from sites.inventory import Inventory
+from sites.loader import dump_inventory
+
+BATCH = 10_000
+HERE = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, default=10_000)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
+    parser.add_argument("--port", type=int, default=18090)
+    parser.add_argument("--per-site", type=int, default=4, help="series a site reports a second")
+    parser.add_argument("--postgres", help="a PostgreSQL server's SQLAlchemy URL (a database "
+                        "that may be emptied); each run gets a fresh database")  # fmt: skip
+    parser.add_argument("--checkout", type=Path, help="serve another checkout's code")
+    args = parser.parse_args()
+    print("command:", " ".join(["python -m bench.bench_controller", *sys.argv[1:]]), flush=True)
+    result = run(args, args.checkout or HERE)
+    print(json.dumps(result, indent=1))
+
+
+def run(args: argparse.Namespace, checkout: Path) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-controller-") as tmp:
+        env = {**os.environ, "BRANCHLINE_DATA_DIR": tmp, "PYTHONPATH": str(checkout)}
+        if args.postgres:
+            from bench.bench_reconcile import fresh_postgres
+
+            env["BRANCHLINE_DATABASE_URL"] = fresh_postgres(args.postgres)
+        inventory = generate_reference_network(args.sites - 1, seed=7)
+        path = Path(tmp) / "wan.yaml"
+        path.write_text(dump_inventory(inventory), encoding="utf-8")
+        cli = [str(checkout / ".venv" / "bin" / "branchline")]
+        _call([*cli, "inventory", "import", str(path)], env, checkout)
+        _call([*cli, "user", "add", "bench", "--role", "admin"], env, checkout)
+        token = _call([*cli, "token", "create", "bench"], env, checkout).strip().split()[-1]
+        server = subprocess.Popen(
+            [*cli, "serve", "--port", str(args.port), "--log-level", "warning"],
+            env=env, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{args.port}"
+            _wait_up(base)
+            series = _series(inventory, args.per_site)
+            ingest, reads = _load(base, token, series, args.duration)
+            metrics = _metrics(base)
+        finally:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    return {"code": str(checkout), "sites": len(inventory.sites),
+            "database": "postgresql" if args.postgres else "sqlite",
+            "series": len(series), **ingest, **reads, **metrics}  # fmt: skip
+
+
+def _series(inventory: Inventory, per_site: int) -> list[tuple[str, str, str]]:
+    """`per_site` series a site: each of its links, then the busiest applications on its first
+    link (a CPE reports both), as the reference load counts 4 a site."""
+    apps = [a.name for a in inventory.applications]
+    found = []
+    for site in inventory.sites:
+        mine = [(site.id, k.id, "") for k in site.links][:per_site]
+        mine += [(site.id, site.links[0].id, app) for app in apps[: per_site - len(mine)]]
+        found += mine
+    return found
+
+
+def _call(argv: list[str], env: dict[str, str], cwd: Path) -> str:
+    done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def _wait_up(base: str) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit("the controller did not start")
+
+
+class _Poster:
+    """POSTs batches of samples over one keep-alive connection per thread, counting answers."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.host = base.removeprefix("http://")
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.latencies: list[float] = []
+        self.acknowledged = self.offered = self.failed = 0
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def post(self, scheduled: float, batch: list[tuple[str, str, str]]) -> None:
+        stamp = datetime.fromtimestamp(scheduled).astimezone().isoformat()
+        body = json.dumps({"samples": [
+            {"site": s, "link": k, "app": a or None, "timestamp": stamp, "latency_ms": 30.0,
+             "jitter_ms": 2.0, "loss_pct": 0.0, "utilization": 0.3, "throughput_bps": 1e6,
+             "up": True}
+            for s, k, a in batch
+        ]})  # fmt: skip
+        if not hasattr(self._local, "conn"):
+            self._local.conn = HTTPConnection(self.host, timeout=30)
+        try:
+            self._local.conn.request("POST", "/api/v1/telemetry", body, self.headers)
+            answer = self._local.conn.getresponse()
+            payload = json.loads(answer.read())
+            ok = answer.status == 202
+        except (OSError, ValueError):
+            self._local.conn = HTTPConnection(self.host, timeout=30)
+            ok, payload = False, {}
+        with self._lock:
+            self.offered += len(batch)
+            self.latencies.append(time.time() - scheduled)
+            if ok:
+                self.acknowledged += int(payload.get("accepted", 0))
+            else:
+                self.failed += len(batch)
+
+
+class _Reads(threading.Thread):
+    """Once a second: status.json and health/sites, timed; how stale health was."""
+
+    def __init__(self, base: str, token: str) -> None:
+        super().__init__(daemon=True)
+        self.base, self.token = base, token
+        self.times: dict[str, list[float]] = {"status_json": [], "health_sites": []}
+        self.stale: list[float] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        paths = {"status_json": "/map/status.json", "health_sites": "/api/v1/health/sites"}
+        while not self.stop.wait(1.0):
+            for name, path in paths.items():
+                request = urllib.request.Request(
+                    self.base + path, headers={"Authorization": f"Bearer {self.token}"}
+                )
+                began = time.perf_counter()
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:
+                        data = json.loads(answer.read())
+                except (OSError, ValueError):
+                    continue
+                self.times[name].append(time.perf_counter() - began)
+                if name == "health_sites":
+                    at = datetime.fromisoformat(data["evaluated_at"]).timestamp()
+                    self.stale.append(time.time() - at)
+
+
+def _load(
+    base: str, token: str, series: list[tuple[str, str, str]], duration: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every series once a second in batches of BATCH, open loop, while reads are sampled."""
+    batches = [series[i : i + BATCH] for i in range(0, len(series), BATCH)]
+    poster, reads = _Poster(base, token), _Reads(base, token)
+    reads.start()
+    start = time.time() + 1.0
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for second in range(int(duration)):
+            scheduled = start + second
+            time.sleep(max(0.0, scheduled - time.time()))
+            for batch in batches:
+                pool.submit(poster.post, scheduled, batch)
+    reads.stop.set()
+    reads.join()
+    took = time.time() - start
+    ingest = {
+        "samples_offered": poster.offered, "samples_acknowledged": poster.acknowledged,
+        "samples_failed": poster.failed, "ingest_rate": round(poster.acknowledged / took),
+        "post_p50_s": _pct(poster.latencies, 0.5), "post_p99_s": _pct(poster.latencies, 0.99),
+    }  # fmt: skip
+    summary: dict[str, Any] = {f"{k}_p50_s": _pct(v, 0.5) for k, v in reads.times.items()}
+    summary |= {f"{k}_p99_s": _pct(v, 0.99) for k, v in reads.times.items()}
+    summary["health_stale_max_s"] = round(max(reads.stale), 1) if reads.stale else None
+    return ingest, summary
+
+
+def _metrics(base: str) -> dict[str, Any]:
+    try:
+        with urllib.request.urlopen(f"{base}/metrics", timeout=10) as answer:
+            text = answer.read().decode()
+    except urllib.error.HTTPError:
+        return {"metrics": "none (this checkout has no /metrics)"}
+    found: dict[str, Any] = {}
+    for line in text.splitlines():
+        for loop in ("reconcile", "monitor"):
+            label = f'{{loop="{loop}"}}'
+            for name, key in (("branchline_tick_seconds_sum", "tick_s_sum"),
+                              ("branchline_tick_seconds_count", "ticks"),
+                              ("branchline_tick_overruns_total", "overruns"),
+                              ("branchline_ticks_skipped_total", "skipped")):  # fmt: skip
+                if line.startswith(name + label):
+                    found[f"{loop}_{key}"] = float(line.split()[-1])
+    for loop in ("reconcile", "monitor"):
+        if found.get(f"{loop}_ticks"):
+            mean = found[f"{loop}_tick_s_sum"] / found[f"{loop}_ticks"]
+            found[f"{loop}_tick_mean_s"] = round(mean, 3)
+    return found
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+
+if __name__ == "__main__":
+    main()
