@@ -7,7 +7,6 @@ sample, which is what makes the literal 70/50 rule flap and the predictive one n
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +18,9 @@ from policies.policy import Policy
 from policies.reasons import Decision
 from sites.enums import LinkRole, Priority
 from sites.reference_data import catalogue
+from tests import golden
 
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE_ENV = "BRANCHLINE_UPDATE_GOLDEN"
 
 
 @dataclass(frozen=True)
@@ -147,8 +146,4 @@ def check_golden(name: str, header: str, lines: list[str]) -> None:
     """Compare a decision log with tests/policies/golden/<name>.log (regenerate with
     BRANCHLINE_UPDATE_GOLDEN=1, then review the diff before committing)."""
     text = "\n".join([f"# {header}", *lines]) + "\n"
-    path = GOLDEN / f"{name}.log"
-    if os.environ.get(UPDATE_ENV):
-        path.write_text(text, encoding="utf-8")
-    expected = path.read_text(encoding="utf-8")
-    assert text == expected, f"decision log differs from {path} (set {UPDATE_ENV}=1 to rewrite)"
+    golden.check_golden(GOLDEN / f"{name}.log", text)
