@@ -82,6 +82,16 @@ def get_job(request: Request, _: NetworkViewer, job_id: str) -> JobRead:
     return _read(_job(request, job_id), with_results=True)
 
 
+@router.post("/{job_id}/cancel")
+def cancel_job(request: Request, _: NetworkOperator, job_id: str) -> JobRead:
+    """Cancel a queued or running simulation (its worker process is stopped); a finished one
+    is answered as it is."""
+    try:
+        return _read(_jobs(request).cancel(job_id))
+    except KeyError:
+        raise HTTPException(404, f"no simulation with id {job_id!r}") from None
+
+
 @router.get("/{job_id}/files/{name}", response_class=FileResponse)
 def get_file(request: Request, _: NetworkViewer, job_id: str, name: str) -> FileResponse:
     """The report (report.html), its plots (*.png) and results.json of a finished run."""

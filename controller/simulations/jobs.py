@@ -1,10 +1,12 @@
 """Run simulations in a separate worker process and keep their status and outputs.
 
 A simulation is seconds to minutes of numpy work; in a thread of the API process it would take
-the interpreter lock from every request. One worker process (started with `spawn`, never
-`fork` from a threaded server) runs one simulation at a time; the others queue. Outputs
-(results.json, report.html and its PNGs) go under `<data dir>/simulations/<id>/`. Job records
-live in memory: after a restart the files remain but the list starts empty.
+the interpreter lock from every request. Each job runs in a process of its own (started with
+`spawn`, never `fork` from a threaded server), one at a time; the others queue. A job can be
+cancelled, queued or running (its process is terminated), and a worker whose controller dies
+exits by itself rather than live on as an orphan. Outputs (results.json, report.html and its
+PNGs) go under `<data dir>/simulations/<id>/`. Job records live in memory: after a restart the
+files remain but the list starts empty.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
+import os
 import secrets
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
+import time
+from collections import deque
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +40,7 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +92,26 @@ def check_scenario(
     return load_scenario_text(text, source="request body", stored=stored)
 
 
-def _run(text: str, outdir: str, policy: str, label: str) -> None:
+ERROR_FILE = "error.txt"
+
+
+def _run(text: str, outdir: str, policy: str, label: str, parent: int) -> None:
     """In the worker process. A stored policy version is the one resolved at submission."""
-    resolved = Policy.model_validate_json(policy)
-    setup = load_scenario_text(text, source="request body", stored=lambda *_: (resolved, label))
-    write_outputs(simulate(setup), outdir)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    try:
+        resolved = Policy.model_validate_json(policy)
+        setup = load_scenario_text(text, source="request body", stored=lambda *_: (resolved, label))
+        write_outputs(simulate(setup), outdir)
+    except Exception as exc:  # reported as the job's error, by the controller
+        (Path(outdir) / ERROR_FILE).write_text(f"{type(exc).__name__}: {exc}", "utf-8")
+        raise SystemExit(1) from None
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker when the controller that started it is gone (killed, say)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(3)
 
 
 class Jobs:
@@ -101,53 +122,100 @@ class Jobs:
         self._stored = stored
         self._max_site_ticks = max_site_ticks
         self._jobs: dict[str, Job] = {}
-        self._futures: dict[str, Future[None]] = {}
+        self._work: dict[str, tuple[str, str, str]] = {}  # queued: (scenario, policy, label)
+        self._queue: deque[str] = deque()
+        self._running: tuple[str, BaseProcess] | None = None
+        self._cancelled: set[str] = set()
         self._lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
+        self._wake = threading.Condition(self._lock)
+        self._runner: threading.Thread | None = None
+        self._closed = False
 
     def submit(self, text: str, actor: str) -> Job:
         setup = check_scenario(text, self._stored, self._max_site_ticks)
-        policy = setup.policy.model_dump_json()
         job = Job(secrets.token_hex(6), JobStatus.QUEUED, actor, datetime.now(UTC))
         outdir = private_dir(self._root / job.id)  # results may name every site
         with self._lock:
             self._jobs[job.id] = replace(job, outdir=outdir)
-            self._futures[job.id] = self._executor().submit(
-                _run, text, str(outdir), policy, setup.policy_label
-            )
-        self._futures[job.id].add_done_callback(lambda done: self._finish(job.id, done))
+            self._work[job.id] = (text, setup.policy.model_dump_json(), setup.policy_label)
+            self._queue.append(job.id)
+            if self._runner is None:
+                self._runner = threading.Thread(target=self._run_jobs, daemon=True)
+                self._runner.start()
+            self._wake.notify()
         return self.get(job.id)
 
     def get(self, job_id: str) -> Job:
         """The job; raises KeyError for an unknown id."""
         with self._lock:
-            job = self._jobs[job_id]
-            if job.status is JobStatus.QUEUED and self._futures[job_id].running():
-                job = replace(job, status=JobStatus.RUNNING)
-            return job
+            return self._jobs[job_id]
 
     def all(self) -> list[Job]:
         ids = sorted(self._jobs, key=lambda i: self._jobs[i].submitted_at, reverse=True)
         return [self.get(i) for i in ids]
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        return self._pool
-
-    def _finish(self, job_id: str, future: Future[None]) -> None:
-        error = future.exception()
-        self._set(
-            job_id,
-            status=JobStatus.FAILED if error else JobStatus.DONE,
-            finished_at=datetime.now(UTC),
-            error=f"{type(error).__name__}: {error}" if error else None,
-        )
-
-    def _set(self, job_id: str, **changes: Any) -> None:
+    def cancel(self, job_id: str) -> Job:
+        """Cancel a queued or running job (its worker is terminated); a finished job is
+        returned as it is. Raises KeyError for an unknown id."""
         with self._lock:
-            self._jobs[job_id] = replace(self._jobs[job_id], **changes)
+            job = self._jobs[job_id]
+            if job.status is JobStatus.QUEUED:
+                self._queue.remove(job_id)
+                self._work.pop(job_id, None)
+                self._jobs[job_id] = replace(
+                    job, status=JobStatus.CANCELLED, finished_at=datetime.now(UTC)
+                )
+            elif self._running is not None and self._running[0] == job_id:
+                self._cancelled.add(job_id)
+                self._running[1].terminate()
+            return self._jobs[job_id]
+
+    def close(self) -> None:
+        """Stop: queued jobs are dropped, a running worker is terminated."""
+        with self._lock:
+            self._closed = True
+            self._queue.clear()
+            if self._running is not None:
+                self._running[1].terminate()
+            self._wake.notify()
+        if self._runner is not None:
+            self._runner.join(timeout=10)
+
+    def _run_jobs(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        while True:
+            with self._lock:
+                while not self._queue and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                job_id = self._queue.popleft()
+                text, policy, label = self._work.pop(job_id)
+                outdir = self._jobs[job_id].outdir
+                worker = context.Process(
+                    target=_run, args=(text, str(outdir), policy, label, os.getpid()), daemon=True
+                )
+                worker.start()
+                self._running = (job_id, worker)
+                self._jobs[job_id] = replace(self._jobs[job_id], status=JobStatus.RUNNING)
+            worker.join()
+            with self._lock:
+                self._running = None
+                self._finish(job_id, worker.exitcode)
+
+    def _finish(self, job_id: str, exitcode: int | None) -> None:
+        job = self._jobs[job_id]
+        error = None
+        if job_id in self._cancelled:
+            status = JobStatus.CANCELLED
+        elif exitcode == 0:
+            status = JobStatus.DONE
+        else:
+            status = JobStatus.FAILED
+            report = job.outdir / ERROR_FILE if job.outdir is not None else None
+            error = (
+                report.read_text("utf-8")
+                if report is not None and report.is_file()
+                else f"the worker ended with exit code {exitcode}"
+            )
+        self._jobs[job_id] = replace(job, status=status, finished_at=datetime.now(UTC), error=error)

@@ -142,3 +142,36 @@ def test_a_simulation_too_large_for_the_settings_is_refused_before_it_is_queued(
 
 def _no_stored_policy(scope: str, version: int | None) -> tuple[Policy, str]:
     raise LookupError(f"{scope} v{version}: not used by this scenario")
+
+
+LONG = SCENARIO.replace("duration: 2m", "duration: 24h").replace("branches: 3", "branches: 50")
+LONG = LONG.split("faults:")[0]  # minutes of work: it is still running when cancelled
+
+
+def test_a_running_simulation_can_be_cancelled_and_its_worker_ends(
+    store: Store, tmp_path: Path
+) -> None:
+    app = create_app(Settings(data_dir=tmp_path, reconcile_interval_s=0), store=store)
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    yaml = {"Content-Type": "application/yaml"}
+    try:
+        first = api.post("/api/v1/simulations", content=LONG, headers=yaml).json()["id"]
+        second = api.post("/api/v1/simulations", content=LONG, headers=yaml).json()["id"]
+        deadline = time.monotonic() + 60
+        while api.get(f"/api/v1/simulations/{first}").json()["status"] != "running":
+            assert time.monotonic() < deadline, "the first job never started"
+            time.sleep(0.1)
+        worker = app.state.simulations._running[1]
+        queued = api.post(f"/api/v1/simulations/{second}/cancel").json()
+        assert queued["status"] == "cancelled"  # never started
+        running = api.post(f"/api/v1/simulations/{first}/cancel")
+        assert running.status_code == 200
+        while api.get(f"/api/v1/simulations/{first}").json()["status"] == "running":
+            assert time.monotonic() < deadline, "the cancelled job kept running"
+            time.sleep(0.1)
+        assert api.get(f"/api/v1/simulations/{first}").json()["status"] == "cancelled"
+        worker.join(timeout=30)
+        assert not worker.is_alive()
+        assert api.post("/api/v1/simulations/nope/cancel").status_code == 404
+    finally:
+        app.state.simulations.close()
