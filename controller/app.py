@@ -33,6 +33,7 @@ from controller.api.limits import BodyLimit
 from controller.api.read_cache import ReadCache
 from controller.auth.cache import TokenCache
 from controller.auth.ratelimit import AuthLimiter
+from controller.auth.sessions import BrowserSessions
 from controller.demo_feed import feed_forever
 from controller.metrics import Metrics, RequestTimer
 from controller.monitor.device_logs import LiveLookup
@@ -87,6 +88,7 @@ def create_app(
     app.state.metrics = Metrics()
     app.state.auth_failures = AuthLimiter()
     app.state.token_cache = TokenCache()
+    app.state.browser_sessions = BrowserSessions()
     app.state.read_cache = ReadCache()
     limits = {
         "/api/v1/telemetry": telemetry.MAX_BYTES,

@@ -2,9 +2,10 @@
 loads (`/map/static/...`).
 
 The page embeds what a viewer may see, so it needs a viewer token: `Authorization: Bearer`,
-or `?token=` for a browser's address bar (see docs/telemetry.md, "The map"). The JSON routes
-(`/map/status.json`, `/map/history.json`, `/map/sites/<id>.json`) take the same token and show
-a site-scoped token only its sites. The static files are public: Leaflet, its cluster plugin
+or `?token=` for a browser's address bar, which is exchanged at once for a session cookie and
+dropped from the address (see docs/security.md). The JSON routes (`/map/status.json`,
+`/map/history.json`, `/map/sites/<id>.json`) take the same credentials and show a site-scoped
+token only its sites. The static files are public: Leaflet, its cluster plugin
 and the borderless land outline.
 """
 
@@ -12,22 +13,26 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import xstatic.pkg.leaflet as xs_leaflet  # type: ignore[import-untyped]  # no types shipped
 import xstatic.pkg.leaflet_markercluster as xs_cluster  # type: ignore[import-untyped]  # same
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from controller.api.auth import authenticate, bearer
 from controller.api.deps import StoreDep, running
 from controller.auth.principal import Principal, Role
+from controller.auth.sessions import COOKIE, BrowserSessions
 from controller.db.tables import AuditRow
 from controller.store.inventory_store import Store
 from sites.inventory import Inventory
@@ -71,8 +76,15 @@ def visible(inventory: Inventory, principal: Principal) -> Inventory:
 
 
 async def viewer(request: Request, store: Store, token: str | None) -> Principal:
-    """The caller, from `Authorization: Bearer` or else `?token=`; 401/403 unless a viewer."""
+    """The caller, from `Authorization: Bearer`, else the map's session cookie, else
+    `?token=`; 401/403 unless a viewer."""
     credentials = await bearer(request)
+    session = request.cookies.get(COOKIE)
+    if credentials is None and session:
+        sessions: BrowserSessions = request.app.state.browser_sessions
+        known = sessions.token(session, time.monotonic())
+        if known is not None:
+            credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=known)
     if credentials is None and token:
         credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
     principal = await authenticate(request, store, credentials)
@@ -81,10 +93,21 @@ async def viewer(request: Request, store: Store, token: str | None) -> Principal
     return principal
 
 
-@router.get("/map", response_class=HTMLResponse)
-async def map_page(request: Request, store: StoreDep, token: TokenQuery = None) -> HTMLResponse:
-    """The map of every site the token may see, coloured by its latest health."""
+@router.get("/map", response_class=HTMLResponse, responses={303: {"description": "to the map"}})
+async def map_page(request: Request, store: StoreDep, token: TokenQuery = None) -> Response:
+    """The map of every site the token may see, coloured by its latest health. A `?token=`
+    is exchanged for a session cookie and the browser sent on to the address without it."""
     principal = await viewer(request, store, token)
+    if token and request.query_params.get("token"):
+        sessions: BrowserSessions = request.app.state.browser_sessions
+        session = sessions.open(token, time.monotonic())
+        rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
+        answer = RedirectResponse("/map" + (f"?{rest}" if rest else ""), 303, headers=PRIVATE)
+        answer.set_cookie(
+            COOKIE, session, max_age=int(sessions.ttl_s), path="/map", httponly=True,
+            samesite="strict", secure=request.url.scheme == "https",
+        )  # fmt: skip
+        return answer
     telemetry: TelemetryStore = running(request, "telemetry")
     # Reading the stores and rendering take a third of a second at 10,000 sites: off the loop.
     page = await run_in_threadpool(_render, request.app.state, telemetry, principal)

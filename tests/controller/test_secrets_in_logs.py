@@ -23,8 +23,10 @@ BRANCHLINE = Path(sys.executable).parent / "branchline"
 
 
 def _get(url: str) -> int:
+    """GET as a browser would: following redirects, keeping cookies."""
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with browser.open(url, timeout=10) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -74,7 +76,8 @@ def test_tokens_in_urls_are_redacted_in_the_access_log(
     finally:
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=30)
-    assert "GET /map?token=[redacted] HTTP/1.1" in output  # the request is logged, the token not
+    assert 'GET /map?token=[redacted] HTTP/1.1" 303' in output  # logged, the token not
+    assert 'GET /map HTTP/1.1" 200' in output  # then the map, from its session cookie
     assert token not in output
     assert "bl_not_a_real_token" not in output
     # No proxy is trusted unless a setting names it: a local client cannot pose as another.

@@ -172,3 +172,20 @@ def test_status_is_served_from_the_monitors_snapshot(
     assert reads == []
     assert body["at_ms"] == app.state.monitor.snapshot.now_ms
     assert body["status"][SITE] == 2  # amber: one of its two links is down
+
+
+def test_a_token_in_the_address_becomes_a_session_cookie(app: FastAPI, store: Store) -> None:
+    """`/map?token=` answers 303 to the same address without the token, with an HttpOnly
+    session cookie that the page and its JSON routes then go on with."""
+    browser = TestClient(app, follow_redirects=False)
+    token = bearer(store, "watcher", Role.VIEWER)["Authorization"].split()[-1]
+    answer = browser.get(f"/map?token={token}&replay=20")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/map?replay=20"
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "samesite=strict" in cookie.lower()
+    assert token not in cookie
+    assert browser.get("/map").status_code == 200  # the cookie, kept by the client
+    assert browser.get("/map/status.json").status_code == 200
+    assert TestClient(app).get("/map").status_code == 401  # no cookie, no token
