@@ -11,6 +11,7 @@ journal compares with).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -67,10 +68,14 @@ class Reconciler:
         self._lookback = lookback
         self._world: _World | None = None
         self._shell = EngineShell()
+        # The loop steps in its worker thread while a preview looks from the API's: one at a
+        # time may refresh or step the shell (a preview reads states the step replaces whole).
+        self._lock = threading.Lock()
 
     def look(self, now: datetime) -> View:
         """What the next step would start from, without taking it (for previews)."""
-        world = self._refresh()
+        with self._lock:
+            world = self._refresh()
         observations, observed = world.packer.pack(
             self._telemetry.latest(now=now, lookback=self._lookback)
         )
@@ -79,14 +84,15 @@ class Reconciler:
     def step(self, now: datetime) -> StepReport:
         """Evaluate every site that has fresh observations; record what moved. Before the
         first import there is nothing to evaluate, and nothing to complain about."""
-        try:
-            world = self._refresh()
-        except NoInventoryError:
-            return StepReport(now, 0, 0, ())
-        observations, observed = world.packer.pack(
-            self._telemetry.latest(now=now, lookback=self._lookback)
-        )
-        found = self._shell.step(observations, observed, now.timestamp())
+        with self._lock:
+            try:
+                world = self._refresh()
+            except NoInventoryError:
+                return StepReport(now, 0, 0, ())
+            observations, observed = world.packer.pack(
+                self._telemetry.latest(now=now, lookback=self._lookback)
+            )
+            found = self._shell.step(observations, observed, now.timestamp())
         decisions = [
             (decision, ref)
             for policy, made in found
