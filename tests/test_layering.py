@@ -57,6 +57,8 @@ def test_the_project_keeps_its_layers() -> None:
         ("policies/_planted.py", "import influxdb_client\n", "policies is pure"),
         ("simulator/_planted.py", "import controller.app\n", "Layers"),
         ("sites/_planted.py", "import policies\n", "Layers"),
+        ("controller/api/_planted.py", "import sqlalchemy\n", "the API reaches"),
+        ("controller/api/_planted.py", "from controller.db import tables\n", "the API reaches"),
     ],
 )
 def test_a_planted_violation_is_caught(

@@ -24,8 +24,6 @@ import xstatic.pkg.leaflet_markercluster as xs_cluster  # type: ignore[import-un
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -33,7 +31,6 @@ from controller.api.auth import authenticate, bearer
 from controller.api.deps import StoreDep, running
 from controller.auth.principal import Principal, Role
 from controller.auth.sessions import COOKIE, BrowserSessions
-from controller.db.tables import AuditRow
 from controller.store.inventory_store import Store
 from sites.inventory import Inventory
 from telemetry.health import HealthLayout, score
@@ -156,8 +153,7 @@ class _Compiled:
         self._value: tuple[Inventory, HealthLayout] | None = None
 
     def get(self, store: Store) -> tuple[Inventory, HealthLayout]:
-        with Session(store.engine) as session:
-            key = session.scalar(select(func.max(AuditRow.id))) or 0
+        key = store.audit.newest_id()
         with self._lock:
             if self._value is None or key != self._key:
                 inventory = store.export_inventory()
