@@ -1,13 +1,14 @@
 # Branchline: the two commands of the Quick start live here.
 #   make demo  - create .venv if needed, install, run the controller on the reference network
 #   make test  - install everything the tests need (Debian and Python packages), run lint, types, tests
+#   make test-fast - the tests not marked slow, for the edit-test loop
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: demo test lint types unit system-deps bench clean
+.PHONY: demo test test-fast lint types unit system-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +40,11 @@ unit: $(VENV)/.test
 	$(BIN)/pytest
 
 test: system-deps lint types unit
+
+# Everything but the tests marked slow (browser, PostgreSQL, server processes, clusters, soaks):
+# for the edit-test loop. `make test` (CI) still runs them all.
+test-fast: $(VENV)/.test
+	$(BIN)/pytest -m "not slow" -q
 
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench.bench_inventory

@@ -23,6 +23,9 @@ from controller.stores import open_store
 from policies.policy import Policy
 from tests.components import free_port
 
+# A browser, a server process, a real cluster or a soak: in `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
+
 # Runs the real CLI, with one SQLAlchemy event hook that parks the process at a chosen point of
 # the policy write so the test can kill it exactly there.
 LAUNCHER = """

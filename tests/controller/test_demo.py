@@ -13,8 +13,13 @@ import urllib.request
 from pathlib import Path
 from urllib.error import URLError
 
+import pytest
+
 from tests.components import free_port
 from tests.conftest import BRANCHLINE
+
+# A browser, a server process, a real cluster or a soak: in `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
 
 TOKEN = re.compile(r"admin token for this demo: (bl_\S+)")
 

@@ -34,6 +34,9 @@ from sites.inventory import Inventory
 from telemetry.samples import to_ms
 from tests.components import free_port, missing
 
+# A browser, a server process, a real cluster or a soak: in `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 FLAGS = [

@@ -26,6 +26,9 @@ from sites.loader import load_inventory_text
 from telemetry.store.registry import open_store as open_telemetry
 from tests.conftest import DATA, bearer
 
+# A browser, a server process, a real cluster or a soak: in `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
+
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="branchline-schemathesis-"))
 _STORE = open_store(Settings(data_dir=_DATA_DIR))
 _STORE.replace_inventory(

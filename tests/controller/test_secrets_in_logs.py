@@ -13,11 +13,16 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from controller.auth.principal import Role
 from controller.settings import Settings
 from controller.stores import open_store
 from sites.inventory import Inventory
 from tests.components import free_port
+
+# A browser, a server process, a real cluster or a soak: in `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
 
 BRANCHLINE = Path(sys.executable).parent / "branchline"
 

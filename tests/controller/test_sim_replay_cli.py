@@ -30,6 +30,9 @@ from tests.simulator.test_replay import (
     write_recording,
 )
 
+# A browser, a server process, a real cluster or a soak: in `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
+
 EVERY = timedelta(seconds=10)
 
 

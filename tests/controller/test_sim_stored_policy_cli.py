@@ -6,10 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from controller.settings import Settings
 from controller.store.inventory_store import Store
 from policies.policy import Policy
 from tests.controller.test_sim_replay_cli import branchline
+
+# A browser, a server process, a real cluster or a soak: in `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
 
 SCENARIO = """\
 name: stored

@@ -7,8 +7,13 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import BRANCHLINE
 from tests.simulator.test_sweep import write_grid
+
+# A browser, a server process, a real cluster or a soak: in `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def sweep(

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from controller.cli import app
 from tests.simulator.conftest import SCENARIOS
+
+# A browser, a server process, a real cluster or a soak: in `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def test_sim_run_writes_results_report_and_plots(tmp_path: Path) -> None:

@@ -16,6 +16,9 @@ from simulator.sweep_inputs import read_grid
 from sites.generator import generate_reference_network
 from sites.loader import dump_inventory
 
+# A browser, a server process, a real cluster or a soak: in `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
+
 # 4 reference branches; from 30 s HD video adds 31 % to a 40 %-loaded primary (as in
 # scenarios/literal-flaps.yaml): the literal 70/50 rule returns it and offloads it again.
 FLAPS = """\

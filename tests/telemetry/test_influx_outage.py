@@ -27,6 +27,9 @@ from tests.telemetry.checks import assert_same_samples
 from tests.telemetry.conftest import FAST_RETRIES, require_victoria_metrics
 from tests.telemetry.factory import make_batch, network_series
 
+# A browser, a server process, a real cluster or a soak: in `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
+
 SECONDS = 240
 
 
