@@ -93,9 +93,7 @@ def compile_policy(policy: Policy, network: Network) -> Compiled:
     for s, site in enumerate(network.sites):
         for slot, link in enumerate(site.links):
             present[s, slot] = True
-            eff = link.role
-            if link.metered and policy.metered_last_resort_only:
-                eff = LinkRole.LAST_RESORT
+            eff = policy.effective_role(link.role, link.metered)
             regular[s, slot] = eff is not LinkRole.LAST_RESORT
             effective[s, slot] = ROLE_ORDER.index(eff)
             band = policy.utilization[link.role]

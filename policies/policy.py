@@ -7,22 +7,15 @@ DESIGN §6. Validation errors name the field (pydantic's `loc`), e.g.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sites.base import Identifier
-from sites.enums import LinkRole, Priority
+from sites.enums import LinkRole, PathMode, Priority
 
-
-class Mode(StrEnum):
-    """The three path-selection modes of the case study (DESIGN §1); combinable per app."""
-
-    SLA = "sla"
-    SHARE = "share"
-    HYSTERESIS = "hysteresis"
-
+Mode = PathMode
+"""The path-selection modes; defined in `sites.enums` so the CPE configuration can carry them."""
 
 ROLE_ORDER: tuple[LinkRole, ...] = (LinkRole.PRIMARY, LinkRole.BACKUP, LinkRole.LAST_RESORT)
 
@@ -169,6 +162,10 @@ class Policy(_Frozen):
     def for_app(self, name: str) -> AppPolicy:
         """The effective policy of one application: its override, else the default."""
         return self.applications.get(name, self.default)
+
+    def effective_role(self, role: LinkRole, metered: bool) -> LinkRole:
+        """The role a link plays: its own, or last resort if metered and the policy says so."""
+        return LinkRole.LAST_RESORT if metered and self.metered_last_resort_only else role
 
     def preference_of(self, name: str) -> tuple[LinkRole, ...]:
         """The role order one application uses."""

@@ -43,6 +43,24 @@ class Platform(StrEnum):
     NETCONF = "netconf"  # NETCONF over SSH with Branchline's branch-cpe YANG model (ncclient)
 
 
+class PathMode(StrEnum):
+    """The three path-selection modes of the case study (DESIGN §1); combinable per app.
+
+    A wire value of policy files and of the CPE configuration, hence here, below `policies`.
+    """
+
+    SLA = "sla"
+    SHARE = "share"
+    HYSTERESIS = "hysteresis"
+
+
+class AddressMode(StrEnum):
+    """How a CPE's WAN interface gets its address. The inventory records no WAN addresses, so
+    every link is configured by DHCP (or the carrier's PPP/LTE equivalent) for now."""
+
+    DHCP = "dhcp"
+
+
 class IpProtocol(StrEnum):
     TCP = "tcp"
     UDP = "udp"

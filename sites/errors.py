@@ -51,3 +51,7 @@ class InventoryError(BranchlineError):
         count = len(self.problems)
         lines = "\n".join(p.render() for p in self.problems)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in inventory:\n{lines}")
+
+
+class ConfigError(BranchlineError):
+    """A CPE configuration cannot be built, rendered or parsed; the message names the field."""
