@@ -66,7 +66,7 @@ class WanLinkConfig(FrozenModel):
     traffic steered to it crosses to that CPE."""
 
     link: Identifier
-    interface: InterfaceName | None
+    interface: InterfaceName | None = None
     transport: Transport
     carrier: Name
     role: LinkRole
