@@ -8,7 +8,6 @@ from telemetry.health.apps import AppSla, AppTraffic, sla_share, top_application
 from telemetry.health.history import PERIODS, Period, app_sla_history, history, top_apps_history
 from telemetry.health.hub import HubPath, hub_quality
 from telemetry.health.layout import HealthLayout, HealthLayoutError
-from telemetry.health.live import LiveLinks
 from telemetry.health.model import HealthRules, LinkHealth, LinkState, SiteHealth, Status
 from telemetry.health.score import score
 from telemetry.health.snapshot import HealthSnapshot
@@ -24,7 +23,6 @@ __all__ = [
     "HubPath",
     "LinkHealth",
     "LinkState",
-    "LiveLinks",
     "Period",
     "SiteHealth",
     "Status",

@@ -71,8 +71,9 @@ def raw_cutoff(settings: EmbeddedSettings, now_ms: int) -> int:
 
 def maintain(
     conn: sqlite3.Connection, settings: EmbeddedSettings, marks: Watermarks, now_ms: int
-) -> None:
-    """Roll up every complete minute and hour, then expire what each table no longer keeps."""
+) -> int:
+    """Roll up every complete minute and hour, then expire what each table no longer keeps.
+    Returns the time before which raw samples are gone."""
     minute = floor(now_ms - settings.ms("late_grace"), MINUTE_MS)
     if minute > marks.minute:
         roll_minutes(conn, marks.minute, minute)
@@ -83,8 +84,10 @@ def maintain(
         marks.hour = hour
     marks.save(conn)
     # Never delete what has not been rolled up yet, whatever the clock says.
-    conn.execute("DELETE FROM raw WHERE ts < ?", (min(raw_cutoff(settings, now_ms), marks.minute),))
+    expired = min(raw_cutoff(settings, now_ms), marks.minute)
+    conn.execute("DELETE FROM raw WHERE ts < ?", (expired,))
     minute_cutoff = floor(now_ms - settings.ms("minute_retention"), HOUR_MS)
     conn.execute("DELETE FROM rollup_1m WHERE ts < ?", (min(minute_cutoff, marks.hour),))
     hour_cutoff = floor(now_ms - settings.ms("hour_retention"), HOUR_MS)
     conn.execute("DELETE FROM rollup_1h WHERE ts < ?", (hour_cutoff,))
+    return expired

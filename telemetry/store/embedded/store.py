@@ -3,6 +3,11 @@
 Writes go to the raw table (same series and timestamp: replaced, as in InfluxDB). Every
 `maintenance_interval` of the store's clock a write also rolls complete minutes and hours up
 and expires old rows (see rollup.py); `maintain(now)` does it on demand.
+
+Reads never wait for a write: they have a connection of their own (WAL lets a reader see the
+last commit while a writer works), and `latest` is answered from the newest samples kept in
+memory as they are written (`NewestSamples`), falling back to SQL only where those cannot be
+sure (samples written before this process, or by another one).
 """
 
 from __future__ import annotations
@@ -26,25 +31,31 @@ from telemetry.store.embedded import reads
 from telemetry.store.embedded.rollup import Watermarks, maintain, raw_cutoff, recompute_late
 from telemetry.store.embedded.schema import connect
 from telemetry.store.embedded.settings import EmbeddedSettings
+from telemetry.store.newest import NewestSamples
 
 Clock = Callable[[], float]
 SeriesKey = tuple[str, str, str]
 
 
 class EmbeddedStore:
-    """`TelemetryStore` on SQLite. Thread-safe (one lock); `clock` returns epoch seconds."""
+    """`TelemetryStore` on SQLite. Thread-safe (a lock for the writer, one for the reader);
+    `clock` returns epoch seconds."""
 
     def __init__(self, settings: EmbeddedSettings, clock: Clock = time.time) -> None:
         self.settings = settings
         self._clock = clock
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = connect(settings.path)
+        self._read_lock = threading.Lock()
+        self._reader: sqlite3.Connection | None = connect(settings.path)
         self._series: dict[SeriesKey, int] = {
             (site, link, app): ident
             for ident, site, link, app in self._conn.execute("SELECT * FROM series")
         }
         self._marks = Watermarks.load(self._conn)
         self._next_maintenance = 0
+        self._newest = NewestSamples(self._newest_stored(self._conn))
+        self._seen_version = self._data_version(self._conn)
         self.dropped = 0
         """Samples not stored because they were older than the raw retention when written."""
 
@@ -64,15 +75,42 @@ class EmbeddedStore:
             except sqlite3.Error as exc:
                 raise StoreError(f"telemetry database {self.settings.path}: {exc}") from exc
 
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction on the reader's connection: a consistent snapshot."""
+        with self._read_lock:
+            if self._reader is None:
+                raise StoreClosedError("the embedded telemetry store is closed")
+            try:
+                self._reader.execute("BEGIN")
+                try:
+                    yield self._reader
+                finally:
+                    self._reader.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StoreError(f"telemetry database {self.settings.path}: {exc}") from exc
+
+    @staticmethod
+    def _newest_stored(conn: sqlite3.Connection) -> int:
+        newest = conn.execute("SELECT MAX(ts) FROM raw").fetchone()[0]
+        return int(np.iinfo(np.int64).min if newest is None else newest)
+
+    @staticmethod
+    def _data_version(conn: sqlite3.Connection) -> int:
+        return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
 
     def _series_ids(self, conn: sqlite3.Connection, batch: SampleBatch) -> list[int]:
         keys = list(zip(batch.site, batch.link, batch.app, strict=True))
         for key in set(keys) - self._series.keys():
-            cursor = conn.execute("INSERT INTO series (site, link, app) VALUES (?, ?, ?)", key)
-            assert cursor.lastrowid is not None  # an INSERT into a rowid table always has one
-            self._series[key] = cursor.lastrowid
+            # Another process on the same file may have added the series since we loaded them.
+            conn.execute("INSERT OR IGNORE INTO series (site, link, app) VALUES (?, ?, ?)", key)
+            (ident,) = conn.execute(
+                "SELECT id FROM series WHERE site = ? AND link = ? AND app = ?", key
+            ).fetchone()
+            self._series[key] = int(ident)
         return [self._series[key] for key in keys]
 
     def write(self, batch: SampleBatch) -> None:
@@ -101,9 +139,23 @@ class EmbeddedStore:
                     recompute_late(conn, self._marks, late.tolist())
             if now >= self._next_maintenance:
                 self._maintain(conn, now)
+            self._note_other_writers(conn)
+        # Committed: only now may readers of the index see it.
+        self._newest.write(batch)
+
+    def _note_other_writers(self, conn: sqlite3.Connection) -> None:
+        """Another connection (another process) committed since we last looked: what it wrote
+        is not in the index, so the index answers only after the newest sample stored now."""
+        version = self._data_version(conn)
+        if version != self._seen_version:
+            self._newest.complete_after_ms = max(
+                self._newest.complete_after_ms, self._newest_stored(conn)
+            )
+            self._seen_version = version
 
     def _maintain(self, conn: sqlite3.Connection, now: int) -> None:
-        maintain(conn, self.settings, self._marks, now)
+        expired = maintain(conn, self.settings, self._marks, now)
+        self._newest.forget_before(expired)
         self._next_maintenance = now + self.settings.ms("maintenance_interval")
 
     def maintain(self, now: datetime | None = None) -> None:
@@ -126,12 +178,14 @@ class EmbeddedStore:
     ) -> SampleBatch | WindowBatch:
         """Raw samples in [start, end), or means per window (see `TelemetryStore.query`)."""
         lo, hi = to_ms(start), to_ms(end)
-        with self._transaction() as conn:
+        with self._reading() as conn:
             if window is None:
                 return reads.raw_range(conn, select, lo, hi)
             step = int(window.total_seconds() * 1000)
             lo, hi = window_bounds(lo, hi, step)
-            return reads.windows(conn, select, self._marks, window=step, start=lo, end=hi)
+            # The watermarks of this snapshot, not the writer's (it may have rolled up since).
+            marks = Watermarks.load(conn)
+            return reads.windows(conn, select, marks, window=step, start=lo, end=hi)
 
     def latest(
         self,
@@ -143,7 +197,14 @@ class EmbeddedStore:
         """The newest raw sample per selected series within (now - lookback, now]."""
         until = self._now_ms() if now is None else to_ms(now)
         after = until - int(lookback.total_seconds() * 1000)
-        with self._transaction() as conn:
+        with self._lock:  # a moment, no transaction: has another process written?
+            if self._conn is None:
+                raise StoreClosedError("the embedded telemetry store is closed")
+            self._note_other_writers(self._conn)
+        known = self._newest.latest(select, after, until)
+        if known is not None:
+            return known
+        with self._reading() as conn:
             return reads.latest(conn, select, after, until)
 
     def horizon(self) -> datetime:
@@ -156,14 +217,15 @@ class EmbeddedStore:
             pass
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        with self._lock, self._read_lock:
+            for conn in (self._conn, self._reader):
+                if conn is not None:
+                    conn.close()
+            self._conn = self._reader = None
 
     def table_counts(self) -> dict[str, int]:
         """Rows per table (for tests, the bench and operators sizing the disk)."""
-        with self._transaction() as conn:
+        with self._reading() as conn:
             return {
                 table: int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
                 for table in ("raw", "rollup_1m", "rollup_1h")
