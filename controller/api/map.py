@@ -12,7 +12,6 @@ and the borderless land outline.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -142,31 +141,9 @@ async def map_site(
     return JSONResponse(body, headers=PRIVATE)
 
 
-class _Compiled:
-    """The inventory and its health layout as of one audit-log entry: exporting 10,000 sites
-    from the database takes about 2 s, and every write records an audit entry in its own
-    transaction, so the newest entry's id says whether the copy is current."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._key: int | None = None
-        self._value: tuple[Inventory, HealthLayout] | None = None
-
-    def get(self, store: Store) -> tuple[Inventory, HealthLayout]:
-        key = store.audit.newest_id()
-        with self._lock:
-            if self._value is None or key != self._key:
-                inventory = store.export_inventory()
-                self._key, self._value = key, (inventory, HealthLayout.from_inventory(inventory))
-            return self._value
-
-
 def _compiled(app_state: Any, principal: Principal) -> tuple[Inventory, HealthLayout]:
     """The inventory and layout `principal` may see, from the shared compiled copy."""
-    compiled: _Compiled | None = getattr(app_state, "map_compiled", None)
-    if compiled is None:
-        compiled = app_state.map_compiled = _Compiled()
-    inventory, layout = compiled.get(app_state.store)
+    inventory, layout = app_state.store.current.derived(HealthLayout.from_inventory)
     if principal.scoped:
         inventory = visible(inventory, principal)
         layout = HealthLayout.from_inventory(inventory)

@@ -13,7 +13,7 @@ from controller.api.auth import Operator, check_site
 from controller.api.deps import running
 from controller.metrics import Metrics
 from controller.settings import Settings
-from sites.inventory import Inventory
+from controller.store.inventory_store import Store
 from telemetry.admission import Series, admit
 from telemetry.batch import SampleBatch
 from telemetry.samples import Sample, to_ms
@@ -98,11 +98,6 @@ def ingest(request: Request, who: Operator, upload: SampleUpload) -> Accepted:
 
 
 def _series(request: Request) -> Series:
-    """The inventory's series, rebuilt only when the inventory is (the export is shared and
-    kept until the next write)."""
-    inventory = request.app.state.store.export_inventory()
-    cached: tuple[Inventory, Series] | None = getattr(request.app.state, "series", None)
-    if cached is None or cached[0] is not inventory:
-        cached = (inventory, Series(inventory))
-        request.app.state.series = cached
-    return cached[1]
+    """The inventory's series, derived once per inventory generation."""
+    store: Store = request.app.state.store
+    return store.current.derive(Series)

@@ -1,14 +1,16 @@
 """The syslog receiver's view of the inventory: which site a sender belongs to.
 
-Rebuilt when the inventory changes (the audit log's newest id), looked at no more than every
-`check_s` seconds so that a burst of logs does not become a burst of queries.
+Derived from the current inventory (`Store.current`), looked at no more than every `check_s`
+seconds so that a burst of logs does not become a burst of queries.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
+from controller.errors import NoInventoryError
 from controller.store.inventory_store import Store
 from telemetry.syslog import inventory_lookup
 from telemetry.syslog.model import SiteLookup
@@ -19,7 +21,6 @@ class LiveLookup:
         self._store = store
         self._check_s = check_s
         self._lookup: SiteLookup = lambda _host, _source: None
-        self._generation = -1
         self._checked = float("-inf")
         self._lock = threading.Lock()
 
@@ -28,8 +29,6 @@ class LiveLookup:
         if now - self._checked >= self._check_s:
             with self._lock:
                 self._checked = now
-                generation = self._store.audit.newest_id()
-                if generation != self._generation and not self._store.is_empty():
-                    self._lookup = inventory_lookup(self._store.export_inventory())
-                    self._generation = generation
+                with contextlib.suppress(NoInventoryError):  # none yet: no sender is known
+                    self._lookup = self._store.current.derive(inventory_lookup)
         return self._lookup(hostname, source)

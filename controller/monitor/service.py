@@ -2,7 +2,7 @@
 
 The pure parts (scoring, the alarm engine) live in `telemetry`; this shell owns their state
 between ticks and rebuilds them when the inventory changes (the audit log's newest id is the
-generation, as for the reconciler). The controller keeps alarms in its database
+generation, as for the reconciler; `Store.current`). The controller keeps alarms in its database
 (`Store.alarms`): after a restart the engine adopts the active ones, so an alarm still active is
 neither raised nor notified again, and acknowledgements and history are kept. Its outbox keeps
 its records there too (`Store.outbox`): a notification not yet sent is sent after a restart, and
@@ -52,7 +52,6 @@ class Monitor:
         self.alarms = alarm_store if alarm_store is not None else MemoryAlarmStore()
         self.outbox = Outbox(list(notifiers), store=outbox_store)
         self.snapshot: HealthSnapshot | None = None
-        self._generation = -1
         self._layout: HealthLayout | None = None
         self._engine: AlarmEngine | None = None
         self._manager: AlarmManager | None = None
@@ -116,13 +115,11 @@ class Monitor:
             return self.alarms.get(alarm_id)
 
     def _refresh(self) -> tuple[HealthLayout, AlarmEngine, AlarmManager]:
-        generation = self._store.audit.newest_id()
-        if generation != self._generation or self._layout is None:
-            inventory = self._store.export_inventory()
-            self._layout = HealthLayout.from_inventory(inventory)
+        inventory, layout = self._store.current.derived(HealthLayout.from_inventory)
+        if layout is not self._layout:  # a new generation: a new layout was derived
             active = [a.key for a in self.alarms.search(active=True, limit=1_000_000)]
-            self._engine = AlarmEngine(self._layout, active=active)
+            self._engine = AlarmEngine(layout, active=active)
             self._manager = AlarmManager(self.alarms, dependency_graph(inventory))
-            self._generation = generation
+            self._layout = layout
         assert self._engine is not None and self._manager is not None
-        return self._layout, self._engine, self._manager
+        return layout, self._engine, self._manager

@@ -109,10 +109,9 @@ class Reconciler:
         return StepReport(now, evaluated, len(world.inventory.sites) - evaluated, tuple(changes))
 
     def _refresh(self) -> _World:
-        generation = self._store.audit.newest_id()
+        generation, inventory = self._store.current.get()
         if self._world is not None and self._world.generation == generation:
             return self._world
-        inventory = self._store.export_inventory()
         self._store.paths.forget()  # an edit may have removed sites, and their paths with them
         governing = governing_policies(self._store.policies, inventory)
         network = Network.from_inventory(inventory)

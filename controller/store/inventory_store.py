@@ -24,6 +24,7 @@ from controller.errors import NoInventoryError
 from controller.store.alarm_store import DatabaseAlarmStore
 from controller.store.audit import AuditLog, record
 from controller.store.catalogue_store import Applications, SlaClasses
+from controller.store.current import CurrentInventory
 from controller.store.outbox_store import DatabaseOutboxStore
 from controller.store.path_store import Paths
 from controller.store.policy_store import Policies, utc_now
@@ -64,7 +65,8 @@ class Store:
         self.users = Users(engine)
         self.audit = AuditLog(engine)
         self.policies = Policies(engine, clock)
-        self._exported: tuple[int, Inventory] | None = None
+        self.current = CurrentInventory(self.audit, self._read_inventory)
+        """The inventory as of the newest write, shared by every reader."""
         self.paths = Paths(engine)
         self.alarms = DatabaseAlarmStore(engine)
         self.outbox = DatabaseOutboxStore(engine)
@@ -117,22 +119,15 @@ class Store:
             generation = entry.id
         # What was just stored is what an export would read back: readers after this write
         # (the reconciler's placement tick first) need not read 10,000 sites again.
-        self._exported = (generation, inventory)
+        self.current.adopt(generation, inventory)
 
     def export_inventory(self) -> Inventory:
         """Everything stored, as one Inventory (validated again: what is stored is consistent).
         Raises NoInventoryError before the first import.
 
-        The reconciler, the monitor, the map and the linter all ask for it: the result is kept
-        until the next write of this process (its audit entry moves the generation) and shared.
+        Kept until the next write (see `CurrentInventory`) and shared by every reader.
         """
-        generation = self.audit.newest_id()
-        cached = self._exported
-        if cached is not None and cached[0] == generation:
-            return cached[1]
-        inventory = self._read_inventory()
-        self._exported = (generation, inventory)
-        return inventory
+        return self.current.inventory()
 
     def _read_inventory(self) -> Inventory:
         # Documents come back as JSON text and are validated in one call (pydantic's core),

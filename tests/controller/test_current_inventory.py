@@ -1,0 +1,69 @@
+"""One current inventory for every reader: after a write, the reconciler, the monitor, the
+map, telemetry admission and the syslog lookup together export the inventory once, and the
+monitor and the map share one health layout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from controller.app import create_app
+from controller.auth.principal import Role
+from controller.monitor.device_logs import LiveLookup
+from controller.settings import Settings
+from controller.store.inventory_store import Store
+from sites.inventory import Inventory
+from telemetry.health import HealthLayout
+from telemetry.store.registry import open_store as open_telemetry
+from tests.conftest import bearer
+
+
+@pytest.fixture
+def app(store: Store, small_inventory: Inventory, tmp_path: Path) -> Iterator[FastAPI]:
+    store.replace_inventory(small_inventory, actor="test-setup")
+    telemetry = open_telemetry("embedded", path=tmp_path / "t.db")
+    yield create_app(Settings(reconcile_interval_s=0), store=store, telemetry_store=telemetry)
+    telemetry.close()
+
+
+def exports(store: Store) -> list[str]:
+    """Records every read of the whole site table (what an export does)."""
+    seen: list[str] = []
+
+    def statement(_conn: object, _cursor: object, sql: str, *_rest: object) -> None:
+        if "FROM sites ORDER BY" in sql:
+            seen.append(sql)
+
+    event.listen(store.engine, "before_cursor_execute", statement)
+    return seen
+
+
+def test_every_reader_shares_one_export_per_write(app: FastAPI, store: Store) -> None:
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    site = store.sites.get("br-hangzhou-001")
+    renamed = site.value.model_copy(update={"name": "Hangzhou (new office)"})
+    seen = exports(store)
+    store.sites.replace("br-hangzhou-001", renamed, site.revision, actor="test")
+
+    now = datetime.now(UTC)
+    app.state.reconciler.step(now)
+    app.state.monitor.tick(now)
+    assert api.get("/map/status.json").status_code == 200
+    sample = {"site": "br-hangzhou-001", "link": "mpls-1", "timestamp": now.isoformat(),
+              "latency_ms": 30.0, "jitter_ms": 2.0, "loss_pct": 0.0, "utilization": 0.3,
+              "throughput_bps": 2e6, "up": True}  # fmt: skip
+    assert api.post("/api/v1/telemetry", json={"samples": [sample]}).status_code == 202
+    assert LiveLookup(store, check_s=0)("cpe-x", "192.0.2.1") is None
+    assert len(seen) == 1
+
+    current = store.current
+    names = {s.id: s.name for s in current.inventory().sites}
+    assert names["br-hangzhou-001"] == "Hangzhou (new office)"
+    monitor_layout = app.state.monitor.layout()
+    assert current.derive(HealthLayout.from_inventory) is monitor_layout
