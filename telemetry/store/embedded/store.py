@@ -28,6 +28,7 @@ from telemetry.errors import StoreClosedError, StoreError
 from telemetry.samples import from_ms, to_ms
 from telemetry.store.base import ALL, DEFAULT_LOOKBACK, Selector
 from telemetry.store.embedded import reads
+from telemetry.store.embedded.bulk import insert_rows
 from telemetry.store.embedded.rollup import Watermarks, maintain, raw_cutoff, recompute_late
 from telemetry.store.embedded.schema import connect
 from telemetry.store.embedded.settings import EmbeddedSettings
@@ -122,7 +123,7 @@ class EmbeddedStore:
             batch = batch.take(np.flatnonzero(keep))
         with self._transaction() as conn:
             if len(batch):
-                rows = zip(
+                columns = (
                     batch.ts_ms.tolist(),
                     self._series_ids(conn, batch),
                     batch.latency_ms.tolist(),
@@ -131,9 +132,8 @@ class EmbeddedStore:
                     batch.utilization.tolist(),
                     batch.throughput_bps.tolist(),
                     batch.up.astype(np.int8).tolist(),
-                    strict=True,
                 )
-                conn.executemany("INSERT OR REPLACE INTO raw VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                insert_rows(conn, "raw", columns)
                 late = batch.ts_ms[batch.ts_ms < self._marks.minute]
                 if len(late):
                     recompute_late(conn, self._marks, late.tolist())
