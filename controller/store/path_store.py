@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, Engine, Table, func, insert, select
@@ -115,9 +116,7 @@ class Paths:
                 (site, app, new, stamp, rule, why, p.scope, p.version)
                 for site, app, _, new, rule, why, p in made
             ])  # fmt: skip
-            ids = conn.scalars(
-                select(journal.c.id).where(journal.c.id > newest).order_by(journal.c.id)
-            ).all()
+            ids = _new_ids(conn, journal.c.id, int(newest or 0), len(made))
         for site, app, _, new, *_ in made:
             current[(site, app)] = new
         self.generation += 1
@@ -203,9 +202,13 @@ _PATH = ("site_id", "app", "link", "since", "rule", "reason", "policy_scope", "p
 def _executemany(
     conn: Connection, stmt: Insert, columns: tuple[str, ...], rows: list[tuple[object, ...]]
 ) -> None:
-    """One statement for many rows, handed to the driver's own executemany: SQLAlchemy's
-    per-row parameter processing costs more than the database at 160,000 rows. Values must
-    already be in the driver's form (see `_bound`), in the order of `columns`."""
+    """One statement for many rows, handed to the driver: SQLAlchemy's per-row parameter
+    processing costs more than the database at 160,000 rows. Values must already be in the
+    driver's form (see `_bound`), in the order of `columns`.
+
+    psycopg pipelines an executemany. Python's sqlite3 steps once per row and gives up the GIL
+    at each step, so beside any busy thread every row waits for it (docs/benchmarks.md, "The
+    embedded store's write beside a busy thread"): on SQLite the rows go as multi-row VALUES."""
     compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
     params: list[Any]
     if not compiled.positional:
@@ -215,7 +218,43 @@ def _executemany(
     else:
         order = [columns.index(name) for name in compiled.positiontup or ()]
         params = [tuple(row[i] for i in order) for row in rows]
-    conn.exec_driver_sql(str(compiled), params)
+    sql = str(compiled)
+    if conn.dialect.name != "sqlite" or not compiled.positional:
+        conn.exec_driver_sql(sql, params)
+        return
+    head, values, tail = _values_clause(sql, len(columns))
+    per = _SQLITE_PARAMETERS // len(columns)
+    for start in range(0, len(params), per):
+        part = params[start : start + per]
+        conn.exec_driver_sql(
+            head + ",".join([values] * len(part)) + tail, tuple(chain.from_iterable(part))
+        )
+
+
+_SQLITE_PARAMETERS = 32_766
+"""SQLite's default bound on the parameters of one statement (since 3.32)."""
+
+
+def _values_clause(sql: str, width: int) -> tuple[str, str, str]:
+    """A compiled single-row INSERT split around its row of placeholders."""
+    row = "(" + ", ".join(["?"] * width) + ")"
+    head, found, tail = sql.partition(" VALUES " + row)
+    if not found:
+        raise ValueError(f"not a single-row INSERT of {width} placeholders: {sql}")
+    return head + " VALUES ", row, tail
+
+
+def _new_ids(conn: Connection, column: ColumnElement[int], newest: int, count: int) -> list[int]:
+    """The ids of the `count` rows this transaction added above `newest`, in order. As the only
+    writer of the table for the transaction, they are usually newest+1 … newest+count: checked
+    with one aggregate row, and read one by one only if not (reading 160,000 rows on SQLite
+    waits for the GIL at every row, like writing them)."""
+    low, high, n = conn.execute(
+        select(func.min(column), func.max(column), func.count()).where(column > newest)
+    ).one()
+    if n == count and n and high - low + 1 == n:
+        return list(range(low, high + 1))
+    return list(conn.scalars(select(column).where(column > newest).order_by(column)))
 
 
 def _upsert(conn: Connection, table: Table) -> Insert:
