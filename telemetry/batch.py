@@ -24,7 +24,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 # The rule of sites.base.Identifier. fullmatch, not match with "$": "$" also matches before a
 # trailing newline, which would let "br-x\n" through and break a line-protocol line.
-_IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
+IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 LINK_LEVEL = ""
 """The `app` column value of a sample about the whole link rather than one application."""
 
@@ -48,7 +48,7 @@ def _frozen(values: object, dtype: type[np.generic]) -> npt.NDArray[Any]:
 def _check_ids(name: str, values: Sequence[str], allow_empty: bool) -> None:
     for value in set(values):  # ~40k rows have a few thousand distinct ids: check each once
         if (allow_empty and value == LINK_LEVEL) or (
-            isinstance(value, str) and _IDENTIFIER.fullmatch(value)
+            isinstance(value, str) and IDENTIFIER.fullmatch(value)
         ):
             continue
         row = list(values).index(value)

@@ -13,6 +13,15 @@ class SampleError(TelemetryError, ValueError):
     """A sample or a batch of samples is invalid. The message names the field (and row)."""
 
 
+class UploadError(SampleError):
+    """An upload is not JSON or not valid: `errors` as pydantic reports them (`loc` within the
+    body, `msg`), every bad field of it."""
+
+    def __init__(self, errors: list[dict[str, object]]) -> None:
+        super().__init__(f"{len(errors)} invalid field{'s' if len(errors) != 1 else ''}")
+        self.errors = errors
+
+
 class QueryError(TelemetryError, ValueError):
     """A read asks for something meaningless, such as a window shorter than a millisecond."""
 

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
 
 from controller.api.auth import Operator, check_site
 from controller.api.deps import running
+from controller.auth.principal import Principal
 from controller.metrics import Metrics
 from controller.settings import Settings
 from controller.store.inventory_store import Store
 from telemetry.admission import Series, admit
-from telemetry.batch import SampleBatch
-from telemetry.samples import Sample, to_ms
+from telemetry.errors import UploadError
+from telemetry.samples import to_ms
 from telemetry.store.base import TelemetryStore
+from telemetry.upload import SampleUpload, parse_upload
 
 router = APIRouter(prefix="/api/v1/telemetry", tags=["telemetry"])
 
@@ -27,12 +33,6 @@ small batches from many CPEs, never as one."""
 MAX_BYTES = MAX_SAMPLES * 400  # a sample is about 200 bytes of JSON
 
 """Enforced by controller.api.limits.BodyLimit before the body is parsed."""
-
-
-class SampleUpload(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    samples: list[Sample] = Field(min_length=1)
 
 
 class Accepted(BaseModel):
@@ -58,20 +58,41 @@ class Accepted(BaseModel):
     )
 
 
-@router.post("", status_code=202)
-def ingest(request: Request, who: Operator, upload: SampleUpload) -> Accepted:
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SampleUpload"}}},
+    }
+}
+
+
+@router.post("", status_code=202, openapi_extra=_BODY)
+async def ingest(request: Request, who: Operator) -> Accepted:
     """Store a batch of samples (413 beyond 10,000). A site-scoped token may report only its
     own sites. The batch is validated whole: one bad sample refuses all of it (422). Samples
     older than the store keeps (the embedded store: 6 h of raw samples) are counted in
     `too_old` and not stored, so a CPE replaying a long outage knows what did not land."""
-    if len(upload.samples) > MAX_SAMPLES:
+    body = await request.body()
+    # Parsing and storing 10,000 samples takes tens of milliseconds: not on the event loop,
+    # where every other request (the map's poll, health) would wait for it.
+    return await run_in_threadpool(_ingest, request, who, body)
+
+
+def _ingest(request: Request, who: Principal, body: bytes) -> Accepted:
+    try:
+        batch = parse_upload(body)
+    except UploadError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors]  # type: ignore[misc]
+        ) from None
+    if len(batch) > MAX_SAMPLES:
         raise HTTPException(413, f"at most {MAX_SAMPLES} samples per request")
-    for site in sorted({s.site for s in upload.samples}):
+    for site in sorted(set(batch.site)):
         check_site(who, site)
     store: TelemetryStore = running(request, "telemetry")
     settings: Settings = request.app.state.settings
     admitted = admit(
-        SampleBatch.from_samples(upload.samples),
+        batch,
         _series(request),
         int(time.time() * 1000),
         int(settings.max_clock_ahead_s * 1000),
@@ -95,6 +116,15 @@ def ingest(request: Request, who: Operator, upload: SampleUpload) -> Accepted:
         too_old=too_old,
         kept_from=horizon if too_old else None,
     )
+
+
+def document_body(openapi: dict[str, Any]) -> None:
+    """Put the upload's schema (read by `parse_upload`, not by FastAPI) in the OpenAPI
+    document's components, where the route's request body refers to it."""
+    _, schemas = models_json_schema(
+        [(SampleUpload, "validation")], ref_template="#/components/schemas/{model}"
+    )
+    openapi.setdefault("components", {}).setdefault("schemas", {}).update(schemas["$defs"])
 
 
 def _series(request: Request) -> Series:
