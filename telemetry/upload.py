@@ -1,23 +1,25 @@
 """A CPE's upload (`{"samples": [...]}` as JSON) straight into a `SampleBatch`.
 
 The reference load is 40,000 samples a second. Validating each sample as a pydantic model took
-about 2.5 µs of held GIL per sample, plus its rule checks, on the API's event loop. Here an upload
-is decoded once and checked column by column: types with one pass over each column, numbers
-with vectorised bounds, identifiers and timestamps once per distinct value (a CPE's batch has a
-handful of each). The answer is the model's, not an approximation of it: anything the columns
-do not settle at once (a wrong type, a value out of bounds, an unknown field, a timestamp the
-model has to interpret) goes through `SampleUpload`, which accepts what it accepts and names
-every bad field as it always has.
+about 2.5 µs of held GIL per sample, plus its rule checks, on the API's event loop. Here an
+upload is decoded once (orjson, about 3 times faster than the standard library) and checked
+column by column: types with one pass over each column, numbers with vectorised bounds,
+identifiers and timestamps once per distinct value (a CPE's batch has a handful of each).
+
+The answer is the model's, not an approximation of it: anything the columns do not settle at
+once (a wrong type, a value out of bounds, an unknown field, a timestamp the model has to
+interpret) goes through `SampleUpload`, which accepts what it accepts and names every bad field
+as it always has.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import numpy as np
+import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from telemetry.batch import BOUNDS, IDENTIFIER, LINK_LEVEL, FloatArray, IntArray, SampleBatch
@@ -42,9 +44,10 @@ def parse_upload(body: bytes) -> SampleBatch:
     """The upload's samples, in order. Raises `UploadError` with pydantic-style errors
     (`loc` within the body, `msg`) for a body that is not JSON or not a valid upload."""
     try:
-        document = json.loads(body)
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        position = exc.pos if isinstance(exc, json.JSONDecodeError) else 0
+        # Strict JSON (no NaN), at most 1,024 levels deep, UTF-8 checked.
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        position = exc.pos
         raise UploadError(
             [{"type": "json_invalid", "loc": (position,), "msg": "JSON decode error"}]
         ) from None

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -66,8 +67,8 @@ ODD: dict[str, list[Any]] = {
 def by_model(body: bytes) -> SampleBatch | list[tuple[Any, str]]:
     """The plain path: the model validates the document, errors as (loc, msg)."""
     try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
         return [(("json",), "JSON decode error")]
     try:
         upload = SampleUpload.model_validate(document)
