@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -32,7 +32,9 @@ from controller.api import map as map_page
 from controller.api import metrics as metrics_api
 from controller.api.limits import BodyLimit
 from controller.api.read_cache import ReadCache
+from controller.api.snapshot_views import SnapshotViews
 from controller.auth.cache import TokenCache
+from controller.auth.principal import Principal, Role
 from controller.auth.ratelimit import AuthLimiter
 from controller.auth.sessions import BrowserSessions
 from controller.demo_feed import feed_forever
@@ -91,6 +93,7 @@ def create_app(
     app.state.token_cache = TokenCache()
     app.state.browser_sessions = BrowserSessions()
     app.state.read_cache = ReadCache()
+    app.state.snapshot_views = SnapshotViews()
     limits = {
         "/api/v1/telemetry": telemetry.MAX_BYTES,
         "/api/v1/inventory": inventory.MAX_INVENTORY_BYTES,
@@ -152,7 +155,7 @@ async def _lifespan(
         loops.append(run_forever(reconcile, config.reconcile_interval_s, app.state.metrics))
         # The monitor on its own: health stays fresh while a reconcile tick is slow.
         monitor_interval = config.monitor_interval_s or config.reconcile_interval_s
-        monitor = [("monitor", app.state.monitor.tick)]
+        monitor = [("monitor", partial(monitor_tick, app.state))]
         loops.append(run_forever(monitor, monitor_interval, app.state.metrics))
     tasks = [asyncio.create_task(loop) for loop in loops]
     try:
@@ -170,6 +173,19 @@ async def _lifespan(
             app.state.telemetry.close()
         if store is None:
             app.state.store.engine.dispose()
+
+
+NETWORK = Principal("monitor", Role.ADMIN)
+"""Who the answers rendered after each monitor tick are for: the whole network."""
+
+
+def monitor_tick(state: Any, at: datetime) -> None:
+    """A monitor tick, then the network-wide answers of its snapshot rendered at once, on the
+    loop's thread, so that no request waits for them."""
+    state.monitor.tick(at)
+    if state.monitor.snapshot is not None:  # None: nothing imported yet, nothing to show
+        map_page.status_body(state, NETWORK)
+        monitoring.summary_body(state, NETWORK)
 
 
 def _device_logs(config: Settings) -> LogStore:

@@ -11,6 +11,7 @@ and the borderless land outline.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from starlette.responses import Response
 
 from controller.api.auth import authenticate, bearer
 from controller.api.deps import StoreDep, running
+from controller.api.snapshot_views import SnapshotViews
 from controller.auth.principal import Principal, Role
 from controller.auth.sessions import COOKIE, BrowserSessions
 from controller.store.inventory_store import Store
@@ -111,14 +113,14 @@ async def map_page(request: Request, store: StoreDep, token: TokenQuery = None) 
     return HTMLResponse(page, headers=PRIVATE)
 
 
-@router.get("/map/status.json")
-async def map_status(request: Request, store: StoreDep, token: TokenQuery = None) -> JSONResponse:
+@router.get("/map/status.json", response_class=JSONResponse)
+async def map_status(request: Request, store: StoreDep, token: TokenQuery = None) -> Response:
     """`{"at_ms", "status": {site: code}, "lines": {spoke: code}}` for every visible site (the
     colours of markers and of spoke-hub lines); codes index
     `["green", "grey", "amber", "red"]` (worse is higher). The page polls it to recolour."""
     principal = await viewer(request, store, token)
-    body = await run_in_threadpool(_status, request.app.state, principal)
-    return JSONResponse(body, headers=PRIVATE)
+    body = await run_in_threadpool(status_body, request.app.state, principal)
+    return Response(body, media_type="application/json", headers=PRIVATE)
 
 
 @router.get("/map/history.json")
@@ -157,16 +159,23 @@ def _render(app_state: Any, telemetry: TelemetryStore, principal: Principal) -> 
     return build_map_page(inventory, snapshot, options=map_options())
 
 
-def _status(app_state: Any, principal: Principal) -> dict[str, Any]:
-    """From the monitor's latest snapshot (refreshed every monitor interval): every browser
-    polls this, and scoring 10,000 sites per request took seconds."""
-    inventory, _ = _compiled(app_state, principal)
+def status_body(app_state: Any, principal: Principal) -> bytes:
+    """From the monitor's latest snapshot (refreshed every monitor interval), rendered once
+    per snapshot and scope: every browser polls this."""
     snapshot = app_state.monitor.current(datetime.now(UTC))
-    status = status_codes(inventory, snapshot)
-    lines = line_codes(snapshot)
-    if principal.scoped:
-        lines = {site: code for site, code in lines.items() if principal.sees(site)}
-    return {"at_ms": snapshot.now_ms, "status": status, "lines": lines}
+
+    def render() -> bytes:
+        inventory, _ = _compiled(app_state, principal)
+        status = status_codes(inventory, snapshot)
+        lines = line_codes(snapshot)
+        if principal.scoped:
+            lines = {site: code for site, code in lines.items() if principal.sees(site)}
+        return json.dumps(
+            {"at_ms": snapshot.now_ms, "status": status, "lines": lines}, separators=(",", ":")
+        ).encode()
+
+    views: SnapshotViews = app_state.snapshot_views
+    return views.get(snapshot, ("map/status", principal.sites), render)
 
 
 def _history(app_state: Any, principal: Principal) -> dict[str, Any]:

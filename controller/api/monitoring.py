@@ -4,13 +4,14 @@ at its last tick, and acknowledging alarms."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 
 from controller.api.auth import Operator, Viewer, check_site
 from controller.api.deps import RowId, running
+from controller.api.snapshot_views import SnapshotViews
 from controller.auth.principal import Principal
 from controller.monitor.service import Monitor
 from telemetry.alarms import Alarm, AlarmKind, AlarmNotFoundError, AlarmStateError
@@ -94,14 +95,27 @@ def _visible(who: Principal, site: str) -> bool:
     return who.sees(site)
 
 
-@router.get("/health/sites")
-def health_summary(request: Request, who: Viewer, status: Status | None = None) -> HealthSummary:
+@router.get("/health/sites", response_model=HealthSummary)
+def health_summary(request: Request, who: Viewer, status: Status | None = None) -> Response:
     """Every site's colour at the monitor's last tick (green, amber, red, grey: no data)."""
-    snapshot = _snapshot(request)
-    statuses = {s: v for s, v in snapshot.statuses().items() if _visible(who, s)}
-    counts = {st: sum(1 for v in statuses.values() if v is st) for st in Status}
-    items = [SiteStatus(site=s, status=v) for s, v in statuses.items() if status in (None, v)]
-    return HealthSummary(evaluated_at=from_ms(snapshot.now_ms), counts=counts, items=items)
+    body = summary_body(request.app.state, who, status)
+    return Response(body, media_type="application/json")
+
+
+def summary_body(app_state: Any, who: Principal, status: Status | None = None) -> bytes:
+    """`HealthSummary` as JSON, rendered once per snapshot, scope and filter."""
+    monitor: Monitor = app_state.monitor
+    snapshot = monitor.current(datetime.now(UTC))
+
+    def render() -> bytes:
+        statuses = {s: v for s, v in snapshot.statuses().items() if who.sees(s)}
+        counts = {st: sum(1 for v in statuses.values() if v is st) for st in Status}
+        items = [SiteStatus(site=s, status=v) for s, v in statuses.items() if status in (None, v)]
+        summary = HealthSummary(evaluated_at=from_ms(snapshot.now_ms), counts=counts, items=items)
+        return summary.model_dump_json().encode()
+
+    views: SnapshotViews = app_state.snapshot_views
+    return views.get(snapshot, ("health/sites", who.sites, status), render)
 
 
 @router.get("/sites/{site_id}/health")

@@ -1,0 +1,41 @@
+"""Answers rendered from the monitor's snapshot once per snapshot and scope, not per request.
+
+Every browser on the map polls `status.json` and NOC tools poll `/api/v1/health/sites`; at
+10,000 sites each answer is a few hundred kilobytes of JSON that took 0.1-0.3 s to build while
+the controller ingested 40,000 samples a second. The snapshot changes once per monitor tick, so
+the answer does too: it is rendered once (for the whole network, right after the tick, on the
+monitor's thread; for a site-scoped token, on its first request) and served as bytes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+
+MAX_VIEWS = 1_000
+"""Distinct answers kept per snapshot (scopes × routes × filters); beyond it, start again."""
+
+
+class SnapshotViews:
+    """Rendered answers of the newest snapshot only. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snapshot: object | None = None
+        self._bodies: dict[Hashable, bytes] = {}
+
+    def get(self, snapshot: object, key: Hashable, render: Callable[[], bytes]) -> bytes:
+        """The answer `key` for `snapshot`, rendered by `render` if nobody has yet."""
+        with self._lock:
+            if snapshot is self._snapshot:
+                body = self._bodies.get(key)
+                if body is not None:
+                    return body
+        body = render()  # outside the lock: other answers are served meanwhile
+        with self._lock:
+            if snapshot is not self._snapshot:
+                self._snapshot, self._bodies = snapshot, {}
+            if len(self._bodies) >= MAX_VIEWS:
+                self._bodies.clear()
+            self._bodies[key] = body
+        return body

@@ -1,0 +1,90 @@
+"""status.json and /api/v1/health/sites are rendered once per monitor snapshot (the
+network-wide answer right after the tick, on the loop's thread) and stay true to it: a new
+tick's answer replaces the old, and a scoped token gets its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from controller.api.snapshot_views import SnapshotViews
+from controller.app import create_app, monitor_tick
+from controller.auth.principal import Role
+from controller.settings import Settings
+from controller.store.inventory_store import Store
+from sites.inventory import Inventory
+from telemetry.store.registry import open_store as open_telemetry
+from tests.conftest import bearer
+
+SITE = "br-hangzhou-001"
+
+
+@pytest.fixture
+def app(store: Store, small_inventory: Inventory, tmp_path: Path) -> Iterator[FastAPI]:
+    store.replace_inventory(small_inventory, actor="test-setup")
+    telemetry = open_telemetry("embedded", path=tmp_path / "t.db")
+    yield create_app(Settings(reconcile_interval_s=0), store=store, telemetry_store=telemetry)
+    telemetry.close()
+
+
+def report(api: TestClient, at: datetime, up: bool) -> None:
+    samples = [
+        {"site": SITE, "link": link, "timestamp": at.isoformat(), "latency_ms": 30.0,
+         "jitter_ms": 2.0, "loss_pct": 0.0 if up else 100.0, "utilization": 0.2,
+         "throughput_bps": 1e6, "up": up}
+        for link in ("mpls-1", "inet-1")
+    ]  # fmt: skip
+    assert api.post("/api/v1/telemetry", json={"samples": samples}).status_code == 202
+
+
+def colours(api: TestClient) -> tuple[Any, Any]:
+    status = api.get("/map/status.json").json()
+    summary = api.get("/api/v1/health/sites").json()
+    by_site = {i["site"]: i["status"] for i in summary["items"]}
+    return status["status"][SITE], by_site[SITE]
+
+
+def test_answers_follow_each_tick_and_are_rendered_by_the_tick(app: FastAPI, store: Store) -> None:
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    now = datetime.now(UTC)
+    report(api, now - timedelta(seconds=2), up=True)
+    monitor_tick(app.state, now)
+    up = colours(api)
+    assert up[1] == "green"
+
+    # Rendered by the tick: the next request finds the answer without rendering it again.
+    views: SnapshotViews = app.state.snapshot_views
+    snapshot = app.state.monitor.snapshot
+
+    def must_not_render() -> bytes:
+        raise AssertionError("rendered on request")
+
+    assert views.get(snapshot, ("map/status", None), must_not_render)
+    assert views.get(snapshot, ("health/sites", None, None), must_not_render)
+
+    report(api, now + timedelta(seconds=1), up=False)
+    assert colours(api) == up  # until the next tick, the last tick's answer
+    monitor_tick(app.state, now + timedelta(seconds=2))
+    down = colours(api)
+    assert down[1] == "red" and down[0] != up[0]
+
+
+def test_a_scoped_token_gets_its_own_answer(app: FastAPI, store: Store) -> None:
+    admin = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    now = datetime.now(UTC)
+    report(admin, now - timedelta(seconds=2), up=True)
+    monitor_tick(app.state, now)
+    everyone = admin.get("/api/v1/health/sites").json()
+    lhasa = TestClient(app, headers=bearer(store, "ls", Role.VIEWER, ["br-lhasa-001"]))
+    mine = lhasa.get("/api/v1/health/sites").json()
+    assert [i["site"] for i in mine["items"]] == ["br-lhasa-001"]
+    assert len(everyone["items"]) > 1
+    assert set(lhasa.get("/map/status.json").json()["status"]) == {"br-lhasa-001"}
+    green = admin.get("/api/v1/health/sites", params={"status": "green"}).json()
+    assert [i["site"] for i in green["items"]] == [SITE]
