@@ -130,6 +130,7 @@ class _Poster:
         self.host = base.removeprefix("http://")
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.latencies: list[float] = []
+        self.when: list[float] = []
         self.acknowledged = self.offered = self.failed = 0
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -155,6 +156,7 @@ class _Poster:
         with self._lock:
             self.offered += len(batch)
             self.latencies.append(time.time() - scheduled)
+            self.when.append(scheduled)
             if ok:
                 self.acknowledged += int(payload.get("accepted", 0))
             else:
@@ -168,6 +170,7 @@ class _Reads(threading.Thread):
         super().__init__(daemon=True)
         self.base, self.token = base, token
         self.times: dict[str, list[float]] = {"status_json": [], "health_sites": []}
+        self.when: dict[str, list[float]] = {"status_json": [], "health_sites": []}
         self.stale: list[float] = []
         self.stop = threading.Event()
 
@@ -185,6 +188,7 @@ class _Reads(threading.Thread):
                 except (OSError, ValueError):
                     continue
                 self.times[name].append(time.perf_counter() - began)
+                self.when[name].append(time.time())
                 if name == "health_sites":
                     at = datetime.fromisoformat(data["evaluated_at"]).timestamp()
                     self.stale.append(time.time() - at)
@@ -211,9 +215,11 @@ def _load(
         "samples_offered": poster.offered, "samples_acknowledged": poster.acknowledged,
         "samples_failed": poster.failed, "ingest_rate": round(poster.acknowledged / took),
         "post_p50_s": _pct(poster.latencies, 0.5), "post_p99_s": _pct(poster.latencies, 0.99),
+        "post_slowest": _slowest(poster.when, poster.latencies, start),
     }  # fmt: skip
     summary: dict[str, Any] = {f"{k}_p50_s": _pct(v, 0.5) for k, v in reads.times.items()}
     summary |= {f"{k}_p99_s": _pct(v, 0.99) for k, v in reads.times.items()}
+    summary |= {f"{k}_slowest": _slowest(reads.when[k], v, start) for k, v in reads.times.items()}
     summary["health_stale_max_s"] = round(max(reads.stale), 1) if reads.stale else None
     return ingest, summary
 
@@ -239,6 +245,12 @@ def _metrics(base: str) -> dict[str, Any]:
             mean = found[f"{loop}_tick_s_sum"] / found[f"{loop}_ticks"]
             found[f"{loop}_tick_mean_s"] = round(mean, 3)
     return found
+
+
+def _slowest(when: list[float], took: list[float], start: float, n: int = 5) -> list[str]:
+    """The n slowest, as "at +T s: D s" (T from the start of the load): when the stalls were."""
+    worst = sorted(zip(took, when, strict=True), reverse=True)[:n]
+    return [f"at +{at - start:.0f} s: {d:.2f} s" for d, at in worst]
 
 
 def _pct(values: list[float], q: float) -> float | None:

@@ -28,7 +28,7 @@ from telemetry.errors import StoreClosedError, StoreError
 from telemetry.samples import from_ms, to_ms
 from telemetry.store.base import ALL, DEFAULT_LOOKBACK, Selector
 from telemetry.store.embedded import reads
-from telemetry.store.embedded.bulk import insert_rows
+from telemetry.store.embedded.bulk import insert_rows, select_rows
 from telemetry.store.embedded.rollup import Watermarks, maintain, raw_cutoff, recompute_late
 from telemetry.store.embedded.schema import connect
 from telemetry.store.embedded.settings import EmbeddedSettings
@@ -105,13 +105,17 @@ class EmbeddedStore:
 
     def _series_ids(self, conn: sqlite3.Connection, batch: SampleBatch) -> list[int]:
         keys = list(zip(batch.site, batch.link, batch.app, strict=True))
-        for key in set(keys) - self._series.keys():
-            # Another process on the same file may have added the series since we loaded them.
-            conn.execute("INSERT OR IGNORE INTO series (site, link, app) VALUES (?, ?, ?)", key)
-            (ident,) = conn.execute(
-                "SELECT id FROM series WHERE site = ? AND link = ? AND app = ?", key
-            ).fetchone()
-            self._series[key] = int(ident)
+        new = set(keys) - self._series.keys()
+        if new:
+            # In bulk (a new network's first second brings 40,000), and whatever another
+            # process on the same file has added since is read back with ours.
+            insert_rows(conn, "series (site, link, app)", list(zip(*new, strict=True)),
+                        verb="INSERT OR IGNORE")  # fmt: skip
+            newest = max(self._series.values(), default=0)
+            for ident, site, link, app in select_rows(
+                conn, "SELECT id, site, link, app FROM series WHERE id > ?", (newest,)
+            ):
+                self._series[(site, link, app)] = ident
         return [self._series[key] for key in keys]
 
     def write(self, batch: SampleBatch) -> None:
