@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import chain
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
 
 from controller.db.engine import for_writing
 from controller.db.tables import Base, PathChangeRow, SitePathRow
+from controller.store.bulk import bound, insert_many, new_ids, select_all
 from policies.reasons import Decision
 
 _UNPLACED = object()  # "no stored path": differs from every link, None included
@@ -107,16 +105,21 @@ class Paths:
             # One writer holds the journal's lock for the transaction: the rows above the
             # newest id when it began are this call's, in the order they were sent.
             newest = conn.scalar(select(func.coalesce(func.max(journal.c.id), 0)))
-            stamp = _bound(conn, journal.c.at, at)
-            _executemany(conn, insert(journal), _JOURNAL, [
+            stamp = bound(conn, journal.c.at, at)
+            insert_many(conn, journal, _JOURNAL, [
                 (stamp, site, app, old, new, rule, why, p.scope, p.version)
                 for site, app, old, new, rule, why, p in made
             ])  # fmt: skip
-            _executemany(conn, _upsert(conn, _table(SitePathRow)), _PATH, [
-                (site, app, new, stamp, rule, why, p.scope, p.version)
+            # A (site, app) with no stored row is inserted (every one, the first tick after
+            # an import): a plain bulk insert, COPY on PostgreSQL; the others are upserted.
+            paths = [
+                ((site, app) in current, (site, app, new, stamp, rule, why, p.scope, p.version))
                 for site, app, _, new, rule, why, p in made
-            ])  # fmt: skip
-            ids = _new_ids(conn, journal.c.id, int(newest or 0), len(made))
+            ]
+            insert_many(conn, _table(SitePathRow), _PATH, [r for stored, r in paths if not stored])
+            insert_many(conn, _table(SitePathRow), _PATH, [r for stored, r in paths if stored],
+                        upsert_on=("site_id", "app"))  # fmt: skip
+            ids = new_ids(conn, journal.c.id, int(newest or 0), len(made))
         for site, app, _, new, *_ in made:
             current[(site, app)] = new
         self.generation += 1
@@ -139,8 +142,8 @@ class Paths:
         if self._current is None:
             table = SitePathRow.__table__
             with self._engine.connect() as conn:
-                rows = conn.execute(select(table.c.site_id, table.c.app, table.c.link))
-                self._current = {(r.site_id, r.app): r.link for r in rows}
+                rows = select_all(conn, select(table.c.site_id, table.c.app, table.c.link))
+                self._current = {(site, app): link for site, app, link in rows}
         return self._current
 
     def as_of(self, at: datetime) -> dict[tuple[str, str], str | None]:
@@ -184,86 +187,9 @@ def _table(row: type[Base]) -> Table:
     return table
 
 
-def _bound(conn: Connection, column: ColumnElement[datetime], value: datetime) -> object:
-    """`value` as the database driver takes it for `column` (its type's own conversion)."""
-    process = column.type.bind_processor(conn.dialect)
-    bound = process(value) if process is not None else value
-    if conn.dialect.name == "sqlite" and isinstance(bound, datetime):
-        # What sqlite3's default adapter makes of it, once instead of once per row.
-        return bound.isoformat(" ")
-    return bound
-
-
 _JOURNAL = ("at", "site_id", "app", "from_link", "to_link", "rule", "reason", "policy_scope",
             "policy_version")  # fmt: skip
 _PATH = ("site_id", "app", "link", "since", "rule", "reason", "policy_scope", "policy_version")
-
-
-def _executemany(
-    conn: Connection, stmt: Insert, columns: tuple[str, ...], rows: list[tuple[object, ...]]
-) -> None:
-    """One statement for many rows, handed to the driver: SQLAlchemy's per-row parameter
-    processing costs more than the database at 160,000 rows. Values must already be in the
-    driver's form (see `_bound`), in the order of `columns`.
-
-    psycopg pipelines an executemany. Python's sqlite3 steps once per row and gives up the GIL
-    at each step, so beside any busy thread every row waits for it (docs/benchmarks.md, "The
-    embedded store's write beside a busy thread"): on SQLite the rows go as multi-row VALUES."""
-    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
-    params: list[Any]
-    if not compiled.positional:
-        params = [dict(zip(columns, row, strict=True)) for row in rows]
-    elif tuple(compiled.positiontup or ()) == columns:
-        params = rows
-    else:
-        order = [columns.index(name) for name in compiled.positiontup or ()]
-        params = [tuple(row[i] for i in order) for row in rows]
-    sql = str(compiled)
-    if conn.dialect.name != "sqlite" or not compiled.positional:
-        conn.exec_driver_sql(sql, params)
-        return
-    head, values, tail = _values_clause(sql, len(columns))
-    per = _SQLITE_PARAMETERS // len(columns)
-    for start in range(0, len(params), per):
-        part = params[start : start + per]
-        conn.exec_driver_sql(
-            head + ",".join([values] * len(part)) + tail, tuple(chain.from_iterable(part))
-        )
-
-
-_SQLITE_PARAMETERS = 32_766
-"""SQLite's default bound on the parameters of one statement (since 3.32)."""
-
-
-def _values_clause(sql: str, width: int) -> tuple[str, str, str]:
-    """A compiled single-row INSERT split around its row of placeholders."""
-    row = "(" + ", ".join(["?"] * width) + ")"
-    head, found, tail = sql.partition(" VALUES " + row)
-    if not found:
-        raise ValueError(f"not a single-row INSERT of {width} placeholders: {sql}")
-    return head + " VALUES ", row, tail
-
-
-def _new_ids(conn: Connection, column: ColumnElement[int], newest: int, count: int) -> list[int]:
-    """The ids of the `count` rows this transaction added above `newest`, in order. As the only
-    writer of the table for the transaction, they are usually newest+1 … newest+count: checked
-    with one aggregate row, and read one by one only if not (reading 160,000 rows on SQLite
-    waits for the GIL at every row, like writing them)."""
-    low, high, n = conn.execute(
-        select(func.min(column), func.max(column), func.count()).where(column > newest)
-    ).one()
-    if n == count and n and high - low + 1 == n:
-        return list(range(low, high + 1))
-    return list(conn.scalars(select(column).where(column > newest).order_by(column)))
-
-
-def _upsert(conn: Connection, table: Table) -> Insert:
-    """INSERT … ON CONFLICT (site_id, app) DO UPDATE, in the dialect of `conn`."""
-    dialect = conn.dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    keys = ("site_id", "app")
-    columns = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-    return stmt.on_conflict_do_update(index_elements=list(keys), set_=columns)
 
 
 def _change(row: PathChangeRow) -> PathChange:
