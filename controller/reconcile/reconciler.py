@@ -93,12 +93,12 @@ class Reconciler:
                 self._telemetry.latest(now=now, lookback=self._lookback)
             )
             found = self._shell.step(observations, observed, now.timestamp())
-        decisions = [
+        decisions = (
             (decision, ref)
             for policy, made in found
             for ref in (PolicyRef(policy.scope, policy.version),)
             for decision in made
-        ]
+        )
         try:
             changes = self._store.paths.record(decisions, now)
         except Exception:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.orm import Session
@@ -87,19 +87,17 @@ class Paths:
         (read once, then maintained by this method), so a steady tick costs no statement at
         all, and a tick that moves thousands of applications costs two bulk statements."""
         current = self._known()
-        moves = [
-            (decision, policy)
-            for decision, policy in decisions
-            if current.get((decision.site, decision.app), _UNPLACED) != decision.link
-        ]
-        if not moves:
+        # One pass, and reasons rendered only for the moves: most decisions of a tick move
+        # nothing, and the first tick after an import places 160,000 at 10,000 sites.
+        made = []
+        for d, p in decisions:
+            old = current.get((d.site, d.app), _UNPLACED)
+            if old != d.link:
+                stored = old is not _UNPLACED
+                made.append((d.site, d.app, cast(str | None, old) if stored else None, d.link,
+                             d.reason.rule.value, d.explain(), p, stored))  # fmt: skip
+        if not made:
             return []
-        # Reasons are rendered only for the moves: most decisions of a tick move nothing.
-        made = [
-            (d.site, d.app, current.get((d.site, d.app)), d.link, d.reason.rule.value,
-             d.explain(), p)
-            for d, p in moves
-        ]  # fmt: skip
         journal = _table(PathChangeRow)
         with self._writer.begin() as conn:
             # One writer holds the journal's lock for the transaction: the rows above the
@@ -108,24 +106,22 @@ class Paths:
             stamp = bound(conn, journal.c.at, at)
             insert_many(conn, journal, _JOURNAL, [
                 (stamp, site, app, old, new, rule, why, p.scope, p.version)
-                for site, app, old, new, rule, why, p in made
+                for site, app, old, new, rule, why, p, _ in made
             ])  # fmt: skip
             # A (site, app) with no stored row is inserted (every one, the first tick after
             # an import): a plain bulk insert, COPY on PostgreSQL; the others are upserted.
-            paths = [
-                ((site, app) in current, (site, app, new, stamp, rule, why, p.scope, p.version))
-                for site, app, _, new, rule, why, p in made
-            ]
-            insert_many(conn, _table(SitePathRow), _PATH, [r for stored, r in paths if not stored])
-            insert_many(conn, _table(SitePathRow), _PATH, [r for stored, r in paths if stored],
-                        upsert_on=("site_id", "app"))  # fmt: skip
+            for stored in (False, True):
+                insert_many(conn, _table(SitePathRow), _PATH, [
+                    (site, app, new, stamp, rule, why, p.scope, p.version)
+                    for site, app, _, new, rule, why, p, was in made if was is stored
+                ], upsert_on=("site_id", "app") if stored else ())  # fmt: skip
             ids = new_ids(conn, journal.c.id, int(newest or 0), len(made))
         for site, app, _, new, *_ in made:
             current[(site, app)] = new
         self.generation += 1
         return [
             PathChange(id_, at, site, app, old, new, rule, why, p)
-            for id_, (site, app, old, new, rule, why, p) in zip(ids, made, strict=True)
+            for id_, (site, app, old, new, rule, why, p, _) in zip(ids, made, strict=True)
         ]
 
     def links(self) -> dict[tuple[str, str], str | None]:
