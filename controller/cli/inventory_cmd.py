@@ -9,19 +9,17 @@ import tempfile
 from collections import Counter
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from controller.cli.actor import cli_actor
 from controller.cli.console import err, out, print_problems, progress_bar
-from controller.settings import Settings
-from controller.stores import open_store
 from sites.errors import InventoryError
-from sites.generator import generate_reference_network
-from sites.inventory import Inventory
-from sites.loader import dump_inventory, load_inventory
+
+if TYPE_CHECKING:
+    from sites.inventory import Inventory
 
 app = typer.Typer(
     help="Inventory files: generate, validate, import into and export from the controller."
@@ -37,6 +35,9 @@ def generate(
     ] = None,
 ) -> None:
     """Write the reference securities-firm WAN (one DC hub, N branches) as inventory YAML."""
+    from sites.generator import generate_reference_network
+    from sites.loader import dump_inventory
+
     with progress_bar("Generating branches", branches) as advance:
         inventory = generate_reference_network(branches, seed, progress=advance)
     text = dump_inventory(inventory)
@@ -53,6 +54,8 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Check an inventory file; report every problem with file, line and field."""
+    from sites.loader import load_inventory
+
     try:
         with err.status("Validating…") if err.is_terminal else nullcontext():
             inventory = load_inventory(file)
@@ -127,6 +130,10 @@ def import_(
     file: Annotated[str, typer.Argument(help="inventory YAML file, or - for standard input")],
 ) -> None:
     """Replace the controller's stored inventory with FILE: all or nothing."""
+    from controller.settings import Settings
+    from controller.stores import open_store
+    from sites.loader import load_inventory
+
     try:
         inventory = load_inventory(file)
     except InventoryError as exc:
@@ -147,6 +154,10 @@ def export(
     ] = None,
 ) -> None:
     """Write the controller's stored inventory as YAML."""
+    from controller.settings import Settings
+    from controller.stores import open_store
+    from sites.loader import dump_inventory
+
     store = open_store(Settings())
     try:
         text = dump_inventory(store.export_inventory())

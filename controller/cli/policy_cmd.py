@@ -6,19 +6,19 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from controller.cli.console import err, out, print_problems
-from policies.document import PolicyDocumentError, parse_policy
-from policies.lint import ANCHORS, LintReport, Severity, lint_policy
-from policies.policy import Policy
 from sites.errors import InventoryError, Problem
-from sites.inventory import Inventory
-from sites.loader import load_inventory
+
+if TYPE_CHECKING:
+    from policies.lint import LintReport
+    from policies.policy import Policy
+    from sites.inventory import Inventory
 
 app = typer.Typer(help="Policies: lint a policy file before it moves traffic.")
 
@@ -54,6 +54,13 @@ def lint(
 
     Exit status 1 if the file is invalid or the linter finds an error, else 0.
     """
+    from policies.lint import (
+        ANCHORS,
+        lint_policy,
+    )
+    from policies.policy import Policy
+    from sites.loader import load_inventory
+
     if not (math.isfinite(probe_interval) and 0 < probe_interval <= 3600):
         raise typer.BadParameter("must be > 0 and <= 3600 seconds", param_hint="--probe-interval")
     if policy_file == "-" and inventory_file == "-":
@@ -80,6 +87,11 @@ def lint(
 
 def read_policy(source: str) -> Policy:
     """Read and validate a policy file ('-': standard input). YAML, or JSON (a subset of it)."""
+    from policies.document import (
+        PolicyDocumentError,
+        parse_policy,
+    )
+
     name = "<stdin>" if source == "-" else source
     if source == "-":
         text = sys.stdin.read()
@@ -117,6 +129,8 @@ def _fail(problems: list[Problem], what: str, as_json: bool) -> NoReturn:
 def _print_report(
     report: LintReport, policy_file: str | None, inventory_file: str | None, inv: Inventory | None
 ) -> None:
+    from policies.lint import Severity
+
     policy = "built-in defaults" if policy_file is None else _name(policy_file)
     against = (
         f", against {_name(inventory_file)} ({len(inv.sites)} sites, "
@@ -141,6 +155,8 @@ def _print_report(
 
 
 def _print_timing(report: LintReport) -> None:
+    from policies.lint import ANCHORS
+
     t = report.timing
     out.print(
         f"\nWorst case at one probe every {_duration(t.probe_interval_s)}; flap dampening "

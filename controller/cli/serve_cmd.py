@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.engine import make_url
 
 from controller.auth.principal import Role
 from controller.cli.actor import cli_actor
 from controller.cli.console import err, print_problems, progress_bar
-from controller.settings import Settings
-from controller.store.inventory_store import Store
-from controller.stores import open_store
 from sites.errors import InventoryError
-from sites.generator import generate_reference_network
-from sites.loader import load_inventory
+
+if TYPE_CHECKING:
+    from controller.settings import Settings
+    from controller.store.inventory_store import Store
 
 Host = Annotated[str, typer.Option(help="address to listen on (loopback by default)")]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="TCP port")]
@@ -45,6 +43,10 @@ def serve(
     log_level: Level = LogLevel.INFO,
 ) -> None:
     """Start the controller API on the database of BRANCHLINE_DATA_DIR / BRANCHLINE_DATABASE_URL."""
+    from controller.settings import Settings
+    from controller.stores import open_store
+    from sites.loader import load_inventory
+
     settings = Settings()
     store = open_store(settings)
     if inventory is not None:
@@ -70,6 +72,10 @@ def demo(
     The first run (or --reset) loads the generated network into the embedded database under
     BRANCHLINE_DATA_DIR/demo; later runs keep what you changed through the API.
     """
+    from controller.settings import Settings
+    from controller.stores import open_store
+    from sites.generator import generate_reference_network
+
     base = Settings()
     settings = base.model_copy(update={"data_dir": base.data_dir / "demo", "demo_feed": feed})
     store = open_store(settings)
@@ -100,6 +106,8 @@ def _print_demo_token(store: Store, base: str) -> None:
 
 
 def _where(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
 
 
@@ -114,8 +122,8 @@ def _run(
     )
     try:
         # The web stack is imported by the commands that serve, not by `branchline --help`.
-        from controller.app import create_app  # noqa: PLC0415
-        from controller.server import serve as run_server  # noqa: PLC0415
+        from controller.app import create_app
+        from controller.server import serve as run_server
 
         app = create_app(settings, store=store)
         run_server(app, host, port, log_level.value, settings.trusted_proxies)

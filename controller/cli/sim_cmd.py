@@ -8,21 +8,19 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from controller.cli.console import err, out, progress_bar
-from controller.settings import Settings
-from controller.simulations.stored import lookup_in
-from controller.store.inventory_store import Store
-from controller.stores import open_store
-from policies.governance import PolicyLookup
-from simulator.errors import ScenarioError, SimulatorError
-from simulator.load import load_scenario
-from simulator.sweep_inputs import DEFAULT_POLICY, read_grid
+
+if TYPE_CHECKING:
+    from controller.settings import Settings
+    from controller.store.inventory_store import Store
+    from policies.governance import PolicyLookup
+    from simulator.errors import ScenarioError
 
 app = typer.Typer(help="Simulator: replay link failures and traffic against a policy, offline.")
 
@@ -39,9 +37,13 @@ def run(
 
     Exit status 1 if the scenario is invalid.
     """
+    from controller.settings import Settings
+    from simulator.errors import ScenarioError
+    from simulator.load import load_scenario
+
     # simpy, matplotlib and the report only for this command, not for `branchline --help`.
-    from simulator.model import simulate  # noqa: PLC0415
-    from simulator.run import write_outputs  # noqa: PLC0415
+    from simulator.model import simulate
+    from simulator.run import write_outputs
 
     try:
         with lookup_on_demand(Settings()) as stored:
@@ -65,6 +67,9 @@ def run(
 def lookup_on_demand(settings: Settings) -> Iterator[PolicyLookup]:
     """Stored policy versions, from the controller's database opened only if a scenario asks
     for one (a scenario with an inline policy runs without a controller)."""
+    from controller.simulations.stored import lookup_in
+    from controller.stores import open_store
+
     opened: list[Store] = []
 
     def store() -> Store:
@@ -131,7 +136,7 @@ def sweep(
     ],
     policies: Annotated[
         list[str] | None,
-        typer.Option("--policy", help=f"a policy file, or '{DEFAULT_POLICY}' (repeat for more)"),
+        typer.Option("--policy", help="a policy file, or 'default' (repeat for more)"),
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="a Dask scheduler address (default: local)")
@@ -148,9 +153,19 @@ def sweep(
 
     Exit status 1 if a file is invalid (nothing is run then).
     """
+    from controller.settings import Settings
+    from simulator.errors import (
+        ScenarioError,
+        SimulatorError,
+    )
+
     # Dask only for this command.
-    from simulator.sweep import document, run_sweep  # noqa: PLC0415
-    from simulator.sweep_cluster import default_workers, open_client  # noqa: PLC0415
+    from simulator.sweep import document, run_sweep
+    from simulator.sweep_cluster import default_workers, open_client
+    from simulator.sweep_inputs import (
+        DEFAULT_POLICY,
+        read_grid,
+    )
 
     try:
         with lookup_on_demand(Settings()) as stored:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
@@ -15,21 +15,16 @@ from rich.table import Table
 
 from controller.cli.console import err, out, print_problems
 from controller.cli.policy_cmd import PolicyFileError, read_policy
-from controller.reconcile.effective import policy_history
-from controller.settings import Settings
-from controller.store.inventory_store import Store
-from controller.store.path_store import JournalQuery, PathChange
-from controller.stores import open_store, open_telemetry_store
-from policies.governance import PolicyHistory, version_label
-from policies.policy import Policy
-from simulator.replay import ReplayResult, tick_instants
-from simulator.replay import replay as run_replay
-from simulator.replay_compare import compare
 from sites.errors import InventoryError
-from sites.inventory import Inventory
-from sites.loader import load_inventory
-from telemetry.store.base import TelemetryStore
-from telemetry.store.registry import open_store as open_telemetry
+
+if TYPE_CHECKING:
+    from controller.settings import Settings
+    from controller.store.inventory_store import Store
+    from controller.store.path_store import PathChange
+    from policies.governance import PolicyHistory
+    from simulator.replay import ReplayResult
+    from sites.inventory import Inventory
+    from telemetry.store.base import TelemetryStore
 
 
 def replay(
@@ -66,6 +61,10 @@ def replay(
 
     Exit status 1 if --against-journal finds a mismatch, 2 on bad input.
     """
+    from controller.settings import Settings
+    from controller.stores import open_store
+    from simulator.replay_compare import compare
+
     window = _window(start, end, every)
     settings = Settings()
     lookback = timedelta(
@@ -83,6 +82,8 @@ def replay(
         baseline = store.paths.as_of(start_at(start)) if store is not None else {}
 
         def run(policies: PolicyHistory) -> ReplayResult:
+            from simulator.replay import replay as run_replay
+
             return run_replay(inventory, telemetry, policies, window, lookback, baseline=baseline)
 
         try:
@@ -140,6 +141,8 @@ def _bad(message: str) -> NoReturn:
 
 
 def _window(start: str, end: str, every: float) -> tuple[datetime, ...]:
+    from simulator.replay import tick_instants
+
     lo, hi = start_at(start), start_at(end)
     if every <= 0 or hi <= lo:
         _bad("need --every > 0 and --end after --start")
@@ -148,6 +151,8 @@ def _window(start: str, end: str, every: float) -> tuple[datetime, ...]:
 
 def _fixed(path: Path) -> PolicyHistory:
     """A policy file governing every site, named by its path."""
+    from policies.governance import PolicyHistory
+
     try:
         return PolicyHistory.fixed(read_policy(str(path)), str(path))
     except PolicyFileError as exc:
@@ -165,6 +170,13 @@ def _sources(
 ) -> tuple[Inventory, PolicyHistory, TelemetryStore]:
     """The inventory, policy A and the samples: exported files, else the controller's data
     (and the controller's policies as they were at each tick, unless --policy is given)."""
+    from controller.reconcile.effective import policy_history
+    from controller.stores import open_telemetry_store
+    from policies.governance import PolicyHistory
+    from policies.policy import Policy
+    from sites.loader import load_inventory
+    from telemetry.store.registry import open_store as open_telemetry
+
     if inventory_file is not None and telemetry_file is not None:
         try:
             inventory = load_inventory(inventory_file)
@@ -188,6 +200,10 @@ def _sources(
 
 
 def _journal(store: Store, start: datetime, end: datetime) -> list[PathChange]:
+    from controller.store.path_store import (
+        JournalQuery,
+    )
+
     query, page = JournalQuery(since=start, until=end), 1000
     entries: list[PathChange] = []
     while True:
@@ -200,6 +216,8 @@ def _journal(store: Store, start: datetime, end: datetime) -> list[PathChange]:
 def _against(result: ReplayResult, journal: list[PathChange], by_version: bool) -> dict[str, Any]:
     """Which journal entries the replay reproduced (tick, site, app, from, to, and the policy
     version if `by_version`), and which not."""
+    from policies.governance import version_label
+
     replayed = {(*d.key, d.policy if by_version else ""): d for d in result.decisions}
     recorded = {
         (c.at.astimezone(UTC), c.site, c.app, c.from_link, c.to_link,
@@ -220,6 +238,8 @@ def _order(key: tuple[Any, ...]) -> tuple[datetime, str, str]:
 
 
 def _journal_dict(c: PathChange) -> dict[str, str | None]:
+    from policies.governance import version_label
+
     return {
         "at": c.at.astimezone(UTC).isoformat(), "site": c.site, "app": c.app,
         "from": c.from_link, "to": c.to_link, "rule": c.rule, "reason": c.reason,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,10 +13,9 @@ from rich.table import Table
 from controller.auth.principal import Role
 from controller.cli.actor import cli_actor
 from controller.cli.console import err, out
-from controller.errors import StoreError
-from controller.settings import Settings
-from controller.store.inventory_store import Store
-from controller.stores import open_store
+
+if TYPE_CHECKING:
+    from controller.store.inventory_store import Store
 
 user_app = typer.Typer(help="Users: who may use the API, with which role and sites.")
 token_app = typer.Typer(help="API tokens: created once, shown once, stored hashed.")
@@ -24,6 +23,10 @@ token_app = typer.Typer(help="API tokens: created once, shown once, stored hashe
 
 @contextmanager
 def _store() -> Iterator[Store]:
+    from controller.errors import StoreError
+    from controller.settings import Settings
+    from controller.stores import open_store
+
     store = open_store(Settings())
     try:
         yield store
