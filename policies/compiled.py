@@ -1,7 +1,7 @@
 """A policy applied to a network, precomputed once into arrays both engine paths read.
 
 Only static facts live here (thresholds, preference ranks, which app uses which mode); all
-dynamic logic is in `reference.py` (per site) and `batch*.py` (vectorised).
+dynamic logic is in `reference.py` (per site) and `batch/` (vectorised).
 """
 
 from __future__ import annotations

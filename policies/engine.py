@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import overload
 
-from policies.batch import step_batch
+from policies.batch.step import step_batch
 from policies.compiled import Compiled, compile_policy
 from policies.decisions import BatchDecisions
 from policies.errors import StateError

@@ -1,8 +1,8 @@
 """The per-site path: the rules written plainly, one site at a time.
 
-This is the readable definition of the engine. `batch.py` computes exactly the same thing for
-many sites at once and the property tests hold the two equal, so every change to a rule is
-made here first. Phases, in order (docs/policies.md explains each):
+This is the readable definition of the engine. `policies/batch/` computes exactly the same
+thing for many sites at once and the property tests hold the two equal, so every change to a
+rule is made here first. Phases, in order (docs/policies.md explains each):
 
 1. SLA dampening per (link, class): K bad samples enter violation, M good samples plus the
    hold-down leave it; a down link is violated at once.

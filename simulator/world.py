@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from policies.batch import step_batch
+from policies.batch.step import step_batch
 from policies.compiled import BoolArray, FloatArray, IntArray
 from policies.engine import PolicyEngine
 from policies.observations import BatchObservations

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from policies.lint import Code, LintReport, Severity, lint_policy
-from policies.lint_network import great_circle_km
+from policies.lint.network import great_circle_km
 from policies.policy import AppPolicy, Mode, Policy, SlaDampening, UtilizationThresholds
 from sites.enums import LinkRole, Priority
 from sites.inventory import Inventory

@@ -1,4 +1,4 @@
-"""Working data of one vectorised step, shared by the phases in batch*.py."""
+"""Working data of one vectorised step, shared by the phases in policies/batch/."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from policies.compiled import BoolArray, Compiled, FloatArray, IntArray
 from policies.observations import BatchObservations
 
 if TYPE_CHECKING:
-    from policies.batch_reasons import ReasonWriter
+    from policies.batch.reasons import ReasonWriter
 
 ELIGIBLE, FALLBACK, NONE = 0, 1, 2
 

@@ -1,4 +1,4 @@
-"""The vectorised path: the rules of `reference.py` for every site at once.
+"""The vectorised path: the rules of `policies/reference.py` for every site at once.
 
 Phases 1-3 are plain array expressions over (sites, links, classes) and (sites, apps).
 Phases 4-5 (bandwidth share, hysteresis) are sequential within a site, because each move
@@ -14,9 +14,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from policies.batch_load import hysteresis, share
-from policies.batch_reasons import ReasonWriter, why
-from policies.batch_work import ELIGIBLE, FALLBACK, NONE, Work, quality_score
+from policies.batch.load import hysteresis, share
+from policies.batch.reasons import ReasonWriter, why
+from policies.batch.work import ELIGIBLE, FALLBACK, NONE, Work, quality_score
 from policies.compiled import NO_RANK, RUN_CAP, BoolArray, Compiled, FloatArray, IntArray
 from policies.decisions import BatchDecisions
 from policies.observations import BatchObservations

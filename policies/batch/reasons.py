@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from policies.batch_work import FALLBACK, Work, quality_score
+from policies.batch.work import FALLBACK, Work, quality_score
 from policies.compiled import FloatArray, IntArray
 from policies.reasons import Metric, Rule
 from policies.state import METRIC_CODE, RULE_CODE, BatchState

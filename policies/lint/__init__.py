@@ -17,15 +17,15 @@ so it is a parameter. See docs/policies.md, "The policy linter".
 
 from __future__ import annotations
 
-from policies.lint_checks import app_groups, check_dampening, check_modes, check_thresholds
-from policies.lint_network import (
+from policies.lint.checks import app_groups, check_dampening, check_modes, check_thresholds
+from policies.lint.network import (
     TRANSPORT_FLOORS,
     check_application_names,
     check_share,
     check_sla_physics,
 )
-from policies.lint_report import Code, Finding, LintReport, Severity, Timing
-from policies.lint_timing import ANCHORS, Anchor, timing_of
+from policies.lint.report import Code, Finding, LintReport, Severity, Timing
+from policies.lint.timing import ANCHORS, Anchor, timing_of
 from policies.policy import Policy
 from sites.inventory import Inventory
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from policies.lint_report import Code, Finding, Severity, Timing
-from policies.lint_timing import flap_dampening_engages
+from policies.lint.report import Code, Finding, Severity, Timing
+from policies.lint.timing import flap_dampening_engages
 from policies.policy import AppPolicy, Mode, Policy
 from sites.enums import LinkRole
 from sites.inventory import Inventory

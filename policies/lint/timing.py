@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from policies.lint_report import Timing
+from policies.lint.report import Timing
 from policies.policy import SlaDampening
 
 # Float slack when dividing a hold-down by the probe interval: 60 / 0.3 must be 200 probes, not 201.

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from policies.lint_checks import AppGroup, name_list
-from policies.lint_report import Code, Finding, Severity
+from policies.lint.checks import AppGroup, name_list
+from policies.lint.report import Code, Finding, Severity
 from policies.policy import Mode, Policy
 from sites.applications import SlaClass
 from sites.enums import SiteRole, Transport

@@ -1,0 +1,5 @@
+"""The vectorised path: the rules of `policies/reference.py` for every site at once.
+
+`step.step_batch` is the entry; `work` holds one step's arrays, `load` the bandwidth-share
+and hysteresis phases, `reasons` the encoded reasons.
+"""
