@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from policies.batch.reasons import Encoded, why
+from policies.batch.encoded import Encoded
+from policies.batch.reasons import why
 from policies.batch.work import ELIGIBLE, Work
 from policies.compiled import NO_RANK, BoolArray, FloatArray, IntArray
 from policies.reasons import Metric, Rule

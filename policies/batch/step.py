@@ -14,8 +14,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from policies.batch.encoded import ReasonWriter
 from policies.batch.load import hysteresis, share
-from policies.batch.reasons import ReasonWriter, why
+from policies.batch.reasons import why
 from policies.batch.work import ELIGIBLE, FALLBACK, NONE, Work, quality_score
 from policies.compiled import NO_RANK, RUN_CAP, BoolArray, Compiled, FloatArray, IntArray
 from policies.decisions import BatchDecisions

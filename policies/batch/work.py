@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from policies.batch.encoded import ReasonWriter
 from policies.compiled import BoolArray, Compiled, FloatArray, IntArray
 from policies.observations import BatchObservations
-
-if TYPE_CHECKING:
-    from policies.batch.reasons import ReasonWriter
 
 ELIGIBLE, FALLBACK, NONE = 0, 1, 2
 
