@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from policies.compiled import RUN_CAP, Compiled
 from policies.observations import SiteObservation
 from policies.reasons import Decision, Metric, Reason, Rule
+from policies.sla import meets_sla, quality_score_one
 from policies.state import SiteState
 
 ELIGIBLE, FALLBACK, NONE = 0, 1, 2  # how an app's home link was found
@@ -155,9 +156,7 @@ def _dampen(site: _Site, state: SiteState) -> tuple[tuple[tuple[int, ...], ...],
         up = site.up[slot]
         b_row, g_row, v_row, bn_row, lb_row, h_row, lc_row = [], [], [], [], [], [], []
         for c in range(cx.n_classes):
-            bad = (
-                not up or lat > cx.max_latency[c] or jit > cx.max_jitter[c] or loss > cx.max_loss[c]
-            )
+            bad = not up or not meets_sla(lat, jit, loss, _limits(cx, c))
             b = min(state.bad_run[slot][c] + 1, RUN_CAP) if bad else 0
             g = 0 if bad else min(state.good_run[slot][c] + 1, RUN_CAP)
             last = site.now if bad else state.last_bad[slot][c]
@@ -192,13 +191,6 @@ def _dampen(site: _Site, state: SiteState) -> tuple[tuple[tuple[int, ...], ...],
     return tuple(bad_runs), tuple(good_runs)
 
 
-def quality_score(cx: Compiled, c: int, metrics: tuple[float, float, float]) -> float:
-    """Worst ratio of a metric to its SLA limit: <= 1 meets the SLA, lower is better.
-    Zero for the `reach` pseudo-class (no limits)."""
-    lat, jit, loss = metrics
-    return max(lat / _limit(cx, c, 0), jit / _limit(cx, c, 1), loss / _limit(cx, c, 2))
-
-
 def _homes(site: _Site) -> None:
     cx = site.cx
     n = len(site.up)
@@ -219,7 +211,7 @@ def _homes(site: _Site) -> None:
             def key(
                 i: int, c: int = c, cur: int = cur, rank: list[int] = rank
             ) -> tuple[float, int]:
-                score = quality_score(cx, c, site.metrics[i])
+                score = quality_score_one(site.metrics[i], _limits(cx, c))
                 # The current link gets a bonus so two failing links do not trade places on noise.
                 return (score * keep if i == cur else score, rank[i])
 
@@ -236,21 +228,22 @@ def why(site: _Site, a: int, cur: int, to: int) -> Reason:
     c = int(cx.app_class[a])
     if site.kind[a] == FALLBACK:
         sla = cx.class_names[c] if cx.has_sla[a] else None
-        score = quality_score(cx, c, site.metrics[to])
+        score = quality_score_one(site.metrics[to], _limits(cx, c))
         return Reason(Rule.BEST_EFFORT, site.ids[to], Metric.QUALITY_SCORE, score, 1.0, sla=sla)
     if cur < 0:
         return Reason(Rule.PLACED, site.ids[to])
     if not site.up[cur]:
         return Reason(Rule.LINK_DOWN, site.ids[cur])
     if site.violated[cur][c] and site.bad_now[cur][c]:
-        ratios = [site.metrics[cur][i] / _limit(cx, c, i) for i in range(3)]
+        limits = _limits(cx, c)
+        ratios = [site.metrics[cur][i] / limits[i] for i in range(3)]
         worst = ratios.index(max(ratios))
         return Reason(
             Rule.SLA_VIOLATION,
             site.ids[cur],
             SLA_METRICS[worst],
             site.metrics[cur][worst],
-            _limit(cx, c, worst),
+            limits[worst],
             sla=cx.class_names[c],
         )
     clean = site.now - site.last_bad[to][c]
@@ -259,8 +252,9 @@ def why(site: _Site, a: int, cur: int, to: int) -> Reason:
     return Reason(Rule.RECOVERED, site.ids[to], Metric.CLEAN_S, clean, site.hold[to][c])
 
 
-def _limit(cx: Compiled, c: int, metric: int) -> float:
-    return float((cx.max_latency, cx.max_jitter, cx.max_loss)[metric][c])
+def _limits(cx: Compiled, c: int) -> tuple[float, float, float]:
+    """Class `c`'s SLA limits (infinite for the `reach` pseudo-class: its score is zero)."""
+    return float(cx.max_latency[c]), float(cx.max_jitter[c]), float(cx.max_loss[c])
 
 
 def _go_home(site: _Site) -> None:

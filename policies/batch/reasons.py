@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from policies.batch.encoded import Encoded
-from policies.batch.work import FALLBACK, Work, quality_score
+from policies.batch.work import FALLBACK, Work, class_scores
 from policies.compiled import FloatArray, IntArray
 from policies.reasons import Metric, Rule
 from policies.state import METRIC_CODE, RULE_CODE
@@ -34,7 +34,7 @@ def why(w: Work, rows: IntArray, apps: IntArray, cur: IntArray, to: IntArray) ->
 
     if fallback.any():
         i = np.nonzero(fallback)[0]
-        score = quality_score(cx, w.obs, rows[i], classes[i])[np.arange(len(i)), to[i]]
+        score = class_scores(cx, w.obs, rows[i], classes[i])[np.arange(len(i)), to[i]]
         _put(
             out,
             i,

@@ -17,10 +17,11 @@ import numpy as np
 from policies.batch.encoded import ReasonWriter
 from policies.batch.load import hysteresis, share
 from policies.batch.reasons import why
-from policies.batch.work import ELIGIBLE, FALLBACK, NONE, Work, quality_score
+from policies.batch.work import ELIGIBLE, FALLBACK, NONE, Work, class_scores
 from policies.compiled import NO_RANK, RUN_CAP, BoolArray, Compiled, FloatArray, IntArray
 from policies.decisions import BatchDecisions
 from policies.observations import BatchObservations
+from policies.sla import meets_sla
 from policies.state import BatchState
 
 _UNSET: IntArray = np.zeros((0, 0), dtype=np.int8)
@@ -82,17 +83,17 @@ def _dampen(cx: Compiled, state: BatchState, obs: BatchObservations, now: float)
     damp = cx.policy.sla_dampening
     up = obs.up
     # Most links meet even the strictest class: test those per link, the rest per class.
-    lat, jit, loss = cx.strictest
-    clean = up & (obs.latency_ms <= lat) & (obs.jitter_ms <= jit) & (obs.loss_pct <= loss)
+    clean = up & meets_sla(obs.latency_ms, obs.jitter_ms, obs.loss_pct, cx.strictest)
     bad = np.zeros(state.violated.shape, dtype=np.bool_)
     n = np.flatnonzero(~clean)  # flat (site, slot) indices: cheaper than a 2-D nonzero
     if n.size:
-        bad.reshape(-1, cx.n_classes)[n] = (
-            (obs.latency_ms.reshape(-1)[n, None] > cx.max_latency)
-            | (obs.jitter_ms.reshape(-1)[n, None] > cx.max_jitter)
-            | (obs.loss_pct.reshape(-1)[n, None] > cx.max_loss)
-            | ~up.reshape(-1)[n, None]
+        meets = meets_sla(
+            obs.latency_ms.reshape(-1)[n, None],
+            obs.jitter_ms.reshape(-1)[n, None],
+            obs.loss_pct.reshape(-1)[n, None],
+            (cx.max_latency, cx.max_jitter, cx.max_loss),
         )
+        bad.reshape(-1, cx.n_classes)[n] = ~meets | ~up.reshape(-1)[n, None]
     bad_run = np.minimum(state.bad_run, RUN_CAP - 1)
     bad_run += 1
     bad_run *= bad
@@ -150,7 +151,7 @@ def _homes(w: Work) -> None:
     if rows.size == 0:
         return
     # Best effort: the up link with the lowest quality score, the current link with a bonus.
-    score = quality_score(cx, obs, rows, cx.app_class[apps])
+    score = class_scores(cx, obs, rows, cx.app_class[apps])
     keep = 1.0 - cx.policy.best_effort_margin
     cur = w.link[rows, apps]
     slots = np.arange(obs.up.shape[1])

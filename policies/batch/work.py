@@ -9,6 +9,7 @@ import numpy as np
 from policies.batch.encoded import ReasonWriter
 from policies.compiled import BoolArray, Compiled, FloatArray, IntArray
 from policies.observations import BatchObservations
+from policies.sla import quality_score
 
 ELIGIBLE, FALLBACK, NONE = 0, 1, 2
 
@@ -65,12 +66,13 @@ class Work:
         self.link[rows, apps] = to
 
 
-def quality_score(
+def class_scores(
     cx: Compiled, obs: BatchObservations, rows: IntArray, classes: IntArray
 ) -> FloatArray:
-    """(n, L) worst metric/limit ratio of every link of site `rows` for SLA class `classes`."""
-    lat = obs.latency_ms[rows] / cx.max_latency[classes][:, None]
-    jit = obs.jitter_ms[rows] / cx.max_jitter[classes][:, None]
-    loss = obs.loss_pct[rows] / cx.max_loss[classes][:, None]
-    score: FloatArray = np.maximum(np.maximum(lat, jit), loss)
-    return score
+    """(n, L) quality score (policies.sla) of every link of site `rows` for SLA class `classes`."""
+    limits = (
+        cx.max_latency[classes][:, None],
+        cx.max_jitter[classes][:, None],
+        cx.max_loss[classes][:, None],
+    )
+    return quality_score(obs.latency_ms[rows], obs.jitter_ms[rows], obs.loss_pct[rows], limits)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from policies.sla import meets_sla
 from telemetry.batch import LINK_LEVEL, WindowBatch
 from telemetry.health.layout import HealthLayout
 
@@ -50,11 +51,9 @@ def sla_share(windows: WindowBatch, layout: HealthLayout) -> dict[str, AppSla]:
     )
     rows = np.flatnonzero(known >= 0)
     cls = known[rows]
-    ok = (
-        (windows.latency_ms[rows] <= layout.max_latency[cls])
-        & (windows.jitter_ms[rows] <= layout.max_jitter[cls])
-        & (windows.loss_pct[rows] <= layout.max_loss[cls])
-    )
+    limits = (layout.max_latency[cls], layout.max_jitter[cls], layout.max_loss[cls])
+    w = windows
+    ok = meets_sla(w.latency_ms[rows], w.jitter_ms[rows], w.loss_pct[rows], limits)
     counts = windows.count[rows]
     result: dict[str, AppSla] = {}
     apps = [windows.app[i] for i in rows]

@@ -2,8 +2,9 @@
 
 CPE probes measure the round trip from the branch to the data centre, so a spoke's links are
 its paths to the hub(s) it attaches to. The best path is the up link with the lowest quality
-score, `max(latency, jitter, loss as fractions of the strictest critical class's limits)`, the
-same score `policies` uses for best effort; <= 1 meets every critical class.
+score, `max(latency, jitter, loss as fractions of the strictest critical class's limits)`: the
+score `policies` uses for best effort (`policies.sla.quality_score`); <= 1 meets every
+critical class.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from policies.sla import quality_score
 from telemetry.health.model import STATUS_BY_CODE, UP, Status
 from telemetry.health.snapshot import HealthSnapshot
 
@@ -36,12 +38,12 @@ def best_scores(snapshot: HealthSnapshot) -> tuple[npt.NDArray[np.float64], npt.
     link's index."""
     layout = snapshot.layout
     limits = layout.critical if layout.critical.any() else np.ones_like(layout.critical)
-    lat = float(layout.max_latency[limits].min())
-    jit = float(layout.max_jitter[limits].min())
-    loss = float(layout.max_loss[limits].min())
-    score = np.maximum(
-        np.maximum(snapshot.latency_ms / lat, snapshot.jitter_ms / jit), snapshot.loss_pct / loss
+    strictest = (
+        float(layout.max_latency[limits].min()),
+        float(layout.max_jitter[limits].min()),
+        float(layout.max_loss[limits].min()),
     )
+    score = quality_score(snapshot.latency_ms, snapshot.jitter_ms, snapshot.loss_pct, strictest)
     score = np.where(snapshot.state == UP, score, np.inf)
     best = np.argmin(score, axis=1)
     return score[np.arange(len(best)), best], best

@@ -18,6 +18,7 @@ from datetime import datetime
 
 import numpy as np
 
+from policies.sla import meets_sla
 from telemetry.batch import LINK_LEVEL, BoolArray, FloatArray, IntArray, SampleBatch
 from telemetry.health.layout import HealthLayout, IndexArray, Int8Array
 from telemetry.health.model import AMBER, DOWN, GREEN, GREY, NO_DATA, RED, UP, HealthRules
@@ -109,12 +110,9 @@ def score_columns(
 
     latency, jitter = column(columns.latency_ms), column(columns.jitter_ms)
     loss, utilization = column(columns.loss_pct), column(columns.utilization)
-    meets = (
-        up[..., None]
-        & (latency[..., None] <= layout.max_latency)
-        & (jitter[..., None] <= layout.max_jitter)
-        & (loss[..., None] <= layout.max_loss)
-    )
+    limits = (layout.max_latency, layout.max_jitter, layout.max_loss)
+    sla = meets_sla(latency[..., None], jitter[..., None], loss[..., None], limits)
+    meets = up[..., None] & sla
     state = np.where(has, np.where(up, UP, DOWN), NO_DATA).astype(np.int8)
     return HealthSnapshot(
         layout=layout,
