@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, HTTPException, Request
@@ -36,7 +36,12 @@ MAX_BYTES = MAX_SAMPLES * 400  # a sample is about 200 bytes of JSON
 
 
 class Accepted(BaseModel):
-    accepted: int = Field(description="samples stored")
+    accepted: int = Field(description="samples taken: see `stored` for what that guarantees")
+    stored: Literal["committed", "queued"] = Field(
+        description="committed: on disk before this answer (the embedded store); queued: in "
+        "the controller's memory on their way to InfluxDB, lost if the controller dies before "
+        "they are sent or spooled (see docs/telemetry.md)"
+    )
     refused: dict[str, int] = Field(
         default_factory=dict,
         description="samples not stored, by why: unknown_site, unknown_link, unknown_app, "
@@ -110,6 +115,7 @@ def _ingest(request: Request, who: Principal, body: bytes) -> Accepted:
         counted.samples.labels(kind).inc(n)
     return Accepted(
         accepted=len(fresh),
+        stored="committed" if store.durable else "queued",
         refused=admitted.refused,
         examples=list(admitted.examples),
         ahead_s=admitted.ahead_ms / 1000,

@@ -46,6 +46,10 @@ class TelemetryStore(Protocol):
     [start, end).
     """
 
+    durable: bool
+    """True when `write` returns only once the batch is on disk (a crash then loses nothing
+    written); False when it may return with the batch still queued in memory."""
+
     def write(self, batch: SampleBatch) -> None:
         """Store a batch. May return before the data is readable; `flush` waits for that."""
         ...

@@ -72,8 +72,9 @@ def hangzhou(at: datetime, mpls: float, **extra: Any) -> list[dict[str, Any]]:
 def report(api: TestClient, samples: list[dict[str, Any]]) -> None:
     response = api.post("/api/v1/telemetry", json={"samples": samples})
     assert response.status_code == 202, response.text
-    assert response.json() == {"accepted": len(samples), "too_old": 0, "kept_from": None,
-                               "refused": {}, "examples": [], "ahead_s": 0.0}  # fmt: skip
+    assert response.json() == {"accepted": len(samples), "stored": "committed", "too_old": 0,
+                               "kept_from": None, "refused": {}, "examples": [],
+                               "ahead_s": 0.0}  # fmt: skip
 
 
 def step(app: FastAPI, at: datetime) -> Any:

@@ -42,6 +42,9 @@ class EmbeddedStore:
     """`TelemetryStore` on SQLite. Thread-safe (a lock for the writer, one for the reader);
     `clock` returns epoch seconds."""
 
+    durable = True
+    """A write returns once its transaction is committed (WAL: survives the process dying)."""
+
     def __init__(self, settings: EmbeddedSettings, clock: Clock = time.time) -> None:
         self.settings = settings
         self._clock = clock

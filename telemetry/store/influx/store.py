@@ -30,6 +30,10 @@ from telemetry.store.influx.writer import LineWriter
 class InfluxStore:
     """`TelemetryStore` on an InfluxDB v2 write endpoint (InfluxDB 2.x or VictoriaMetrics)."""
 
+    durable = False
+    """A write returns once its batch is queued in memory (up to `queue_payloads` batches); it
+    reaches the disk only in the server, or in the spool when the server cannot be reached."""
+
     def __init__(
         self,
         settings: InfluxSettings,
