@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from policies.compiled import RUN_CAP, Compiled
 from policies.observations import SiteObservation
 from policies.reasons import Decision, Metric, Reason, Rule
-from policies.sla import meets_sla, quality_score_one
+from policies.sla import meets_sla, quality_score_one, worst_metric
 from policies.state import SiteState
 
 ELIGIBLE, FALLBACK, NONE = 0, 1, 2  # how an app's home link was found
@@ -236,8 +236,7 @@ def why(site: _Site, a: int, cur: int, to: int) -> Reason:
         return Reason(Rule.LINK_DOWN, site.ids[cur])
     if site.violated[cur][c] and site.bad_now[cur][c]:
         limits = _limits(cx, c)
-        ratios = [site.metrics[cur][i] / limits[i] for i in range(3)]
-        worst = ratios.index(max(ratios))
+        worst = int(worst_metric(*site.metrics[cur], limits))
         return Reason(
             Rule.SLA_VIOLATION,
             site.ids[cur],

@@ -5,8 +5,9 @@ Both take a link's latency, jitter and loss and an SLA class's limits (`max_late
 together, so the per-site path, the vectorised path and telemetry's health read one formula:
 
 - `meets_sla`: every metric within its limit (`<=`); NaN (no sample) meets nothing.
-- `quality_score`: the worst ratio of a metric to its limit; <= 1 meets the SLA, lower is
-  better, and an infinite limit (the `reach` pseudo-class) contributes 0.
+- `quality_score`: the worst ratio of a metric to its limit (`sla_ratios`); <= 1 meets the
+  SLA, lower is better, and an infinite limit (the `reach` pseudo-class) contributes 0.
+  `worst_metric` says which metric that is (an SLA violation's reason names it).
 
 `meets_sla` works on numbers and arrays alike; `quality_score_one`, the score of one link for
 one class, calls `quality_score`, so the two cannot drift apart.
@@ -18,7 +19,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from policies.compiled import BoolArray, FloatArray
+from policies.compiled import BoolArray, FloatArray, IntArray
 
 Values = FloatArray | float
 Limits = tuple[Values, Values, Values]  # max latency_ms, jitter_ms, loss_pct
@@ -43,16 +44,34 @@ def meets_sla(latency_ms: Any, jitter_ms: Any, loss_pct: Any, limits: Limits) ->
     return (latency_ms <= max_latency) & (jitter_ms <= max_jitter) & (loss_pct <= max_loss)
 
 
+def sla_ratios(
+    latency_ms: Values, jitter_ms: Values, loss_pct: Values, limits: Limits
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Each metric over its limit, element-wise: latency, jitter, loss."""
+    max_latency, max_jitter, max_loss = limits
+    return (
+        np.divide(latency_ms, max_latency),
+        np.divide(jitter_ms, max_jitter),
+        np.divide(loss_pct, max_loss),
+    )
+
+
 def quality_score(
     latency_ms: Values, jitter_ms: Values, loss_pct: Values, limits: Limits
 ) -> FloatArray:
     """The worst metric/limit ratio, element-wise."""
-    max_latency, max_jitter, max_loss = limits
-    score: FloatArray = np.maximum(
-        np.maximum(np.divide(latency_ms, max_latency), np.divide(jitter_ms, max_jitter)),
-        np.divide(loss_pct, max_loss),
-    )
+    lat, jit, loss = sla_ratios(latency_ms, jitter_ms, loss_pct, limits)
+    score: FloatArray = np.maximum(np.maximum(lat, jit), loss)
     return score
+
+
+def worst_metric(
+    latency_ms: Values, jitter_ms: Values, loss_pct: Values, limits: Limits
+) -> IntArray:
+    """Which metric sets the score, element-wise: 0 latency, 1 jitter, 2 loss (first on a tie)."""
+    ratios = np.broadcast_arrays(*sla_ratios(latency_ms, jitter_ms, loss_pct, limits))
+    worst: IntArray = np.stack(ratios, axis=-1).argmax(axis=-1)
+    return worst
 
 
 def quality_score_one(metrics: tuple[float, float, float], limits: Limits) -> float:

@@ -11,6 +11,7 @@ from policies.batch.encoded import Encoded
 from policies.batch.work import FALLBACK, Work, class_scores
 from policies.compiled import FloatArray, IntArray
 from policies.reasons import Metric, Rule
+from policies.sla import worst_metric
 from policies.state import METRIC_CODE, RULE_CODE
 
 SLA_METRIC_CODES = np.array([METRIC_CODE[m] for m in (Metric.LATENCY, Metric.JITTER, Metric.LOSS)])
@@ -52,8 +53,8 @@ def why(w: Work, rows: IntArray, apps: IntArray, cur: IntArray, to: IntArray) ->
         metrics = np.stack(
             [w.obs.latency_ms[r, c], w.obs.jitter_ms[r, c], w.obs.loss_pct[r, c]], axis=1
         )
-        limits = np.stack([cx.max_latency[k], cx.max_jitter[k], cx.max_loss[k]], axis=1)
-        worst = (metrics / limits).argmax(axis=1)
+        limits = (cx.max_latency[k], cx.max_jitter[k], cx.max_loss[k])
+        worst = worst_metric(metrics[:, 0], metrics[:, 1], metrics[:, 2], limits)
         j = np.arange(len(i))
         _put(
             out,
@@ -62,7 +63,7 @@ def why(w: Work, rows: IntArray, apps: IntArray, cur: IntArray, to: IntArray) ->
             link=c,
             metric=SLA_METRIC_CODES[worst],
             value=metrics[j, worst],
-            threshold=limits[j, worst],
+            threshold=np.stack(limits, axis=1)[j, worst],
         )
     if recovered.any():
         i = np.nonzero(recovered)[0]

@@ -1,5 +1,6 @@
 """The SLA check and the quality score (policies.sla): the number and array forms agree, and
-they say what the docs say (each metric within its limit; the worst metric/limit ratio)."""
+they say what the docs say (each metric within its limit; the worst metric/limit ratio, and
+which metric that is)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from policies.sla import meets_sla, quality_score, quality_score_one
+from policies.sla import meets_sla, quality_score, quality_score_one, sla_ratios, worst_metric
 
 SETTINGS = settings(max_examples=200, deadline=None)
 METRIC = st.floats(min_value=0.0, max_value=1e4, allow_nan=False)
@@ -34,11 +35,13 @@ def test_the_array_forms_agree_with_the_one_link_forms(
 ) -> None:
     scores = quality_score(lat, jit, loss, (limits[0], limits[1], limits[2]))
     meets = meets_sla(lat, jit, loss, (limits[0], limits[1], limits[2]))
+    worst = worst_metric(lat, jit, loss, (limits[0], limits[1], limits[2]))
     for i in range(N):
         one = (float(limits[0][i]), float(limits[1][i]), float(limits[2][i]))
         metrics = (float(lat[i]), float(jit[i]), float(loss[i]))
         assert quality_score_one(metrics, one) == scores[i]
         assert meets_sla(*metrics, one) is bool(meets[i])
+        assert int(worst_metric(*metrics, one)) == worst[i]
 
 
 @SETTINGS
@@ -47,7 +50,10 @@ def test_the_score_is_the_worst_ratio_and_meeting_the_sla_keeps_it_at_most_one(
     metrics: tuple[float, float, float], limits: tuple[float, float, float]
 ) -> None:
     score = quality_score_one(metrics, limits)
-    assert score == max(m / lim for m, lim in zip(metrics, limits, strict=True))
+    ratios = [m / lim for m, lim in zip(metrics, limits, strict=True)]
+    assert score == max(ratios)
+    assert list(sla_ratios(*metrics, limits)) == ratios
+    assert int(worst_metric(*metrics, limits)) == ratios.index(max(ratios))
     meets = meets_sla(*metrics, limits)
     assert meets == all(m <= lim for m, lim in zip(metrics, limits, strict=True))
     if meets:
