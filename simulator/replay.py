@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from policies.governance import PolicyHistory
+from policies.moves import Move, PolicyRef, moves
 from policies.network import Network
 from policies.policy import Policy
 from policies.shell import EngineShell
@@ -36,45 +37,12 @@ from telemetry.store.base import ALL, TelemetryStore
 
 
 @dataclass(frozen=True, slots=True)
-class ReplayDecision:
-    """One recorded move: like a journal entry (placements included)."""
-
-    at: datetime
-    site: str
-    app: str
-    from_link: str | None
-    to_link: str | None
-    rule: str
-    reason: str
-    policy: str
-    """Which policy decided: "scope vN" from the controller's history, else the policy's name."""
-
-    @property
-    def key(self) -> tuple[datetime, str, str, str | None, str | None]:
-        """What a journal entry must agree on: tick, site, app, from, to."""
-        return (self.at, self.site, self.app, self.from_link, self.to_link)
-
-    def to_dict(self) -> dict[str, str | None]:
-        """JSON-ready form."""
-        return {
-            "at": self.at.isoformat(),
-            "site": self.site,
-            "app": self.app,
-            "from": self.from_link,
-            "to": self.to_link,
-            "rule": self.rule,
-            "reason": self.reason,
-            "policy": self.policy,
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class ReplayResult:
     """The ticks replayed and the decisions recorded, in tick order (sites and apps in the
     order the engine answers within a tick)."""
 
     ticks: tuple[datetime, ...]
-    decisions: tuple[ReplayDecision, ...]
+    decisions: tuple[Move, ...]
     evaluated: int
     """Site steps taken (a site is stepped at a tick only if all its links had a sample)."""
     unobserved: int
@@ -129,7 +97,7 @@ def replay(
     packer = ObservationPacker(inventory, network)
     shell = EngineShell()  # the controller's own shell: the same states, resets and decisions
     links: dict[tuple[str, str], str | None] = dict(baseline or {})
-    decisions: list[ReplayDecision] = []
+    decisions: list[Move] = []
     evaluated = unobserved = 0
     epoch = -1
     for at, rows in zip(ordered, per_tick, strict=True):
@@ -141,17 +109,10 @@ def replay(
         evaluated += seen
         unobserved += len(inventory.sites) - seen
         for policy, made in shell.step(observations, observed, at.timestamp()):
-            for d in made:
-                key = (d.site, d.app)
-                if key in links and links[key] == d.link:
-                    continue
-                decisions.append(
-                    ReplayDecision(
-                        at, d.site, d.app, links.get(key), d.link, d.reason.rule.value,
-                        d.explain(), policy.label,
-                    )
-                )  # fmt: skip
-                links[key] = d.link
+            ref = PolicyRef(policy.scope, policy.version, policy.label)
+            found = moves(((d, ref) for d in made), links, at)
+            decisions += found
+            links.update(((m.site, m.app), m.to_link) for m in found)
     return ReplayResult(
         tuple(ordered), tuple(decisions), evaluated, unobserved, dict(baseline or {})
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from simulator.replay import ReplayDecision, ReplayResult
+from policies.moves import Move
+from simulator.replay import ReplayResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +40,8 @@ class Difference:
 _Key = tuple[str, str]
 
 
-def _timelines(result: ReplayResult) -> dict[_Key, dict[datetime, ReplayDecision]]:
-    lines: dict[_Key, dict[datetime, ReplayDecision]] = {}
+def _timelines(result: ReplayResult) -> dict[_Key, dict[datetime, Move]]:
+    lines: dict[_Key, dict[datetime, Move]] = {}
     for d in result.decisions:
         lines.setdefault((d.site, d.app), {})[d.at] = d
     return lines
@@ -54,8 +55,8 @@ def compare(a: ReplayResult, b: ReplayResult) -> list[Difference]:
     found: list[Difference] = []
     for key in sorted(set(lines_a) | set(lines_b)):
         moves_a, moves_b = lines_a.get(key, {}), lines_b.get(key, {})
-        current_a: ReplayDecision | None = None
-        current_b: ReplayDecision | None = None
+        current_a: Move | None = None
+        current_b: Move | None = None
         for at in sorted(set(moves_a) | set(moves_b)):
             current_a = moves_a.get(at, current_a)
             current_b = moves_b.get(at, current_b)
@@ -67,9 +68,7 @@ def compare(a: ReplayResult, b: ReplayResult) -> list[Difference]:
     return found
 
 
-def _where(
-    current: ReplayDecision | None, result: ReplayResult, key: _Key
-) -> tuple[str | None, str]:
+def _where(current: Move | None, result: ReplayResult, key: _Key) -> tuple[str | None, str]:
     """An application's link and why, after its latest decision (else where the window
     found it)."""
     if current is not None:

@@ -15,7 +15,8 @@ from controller.api.deps import MAX_OFFSET, Instant, StoreDep, running
 from controller.api.read_cache import ReadCache
 from controller.errors import NotFoundError
 from controller.reconcile.preview import preview
-from controller.store.path_store import JournalQuery, PathChange
+from controller.store.path_store import JournalQuery
+from policies.moves import Move as MoveRecord
 from policies.policy import Policy
 
 router = APIRouter(prefix="/api/v1", tags=["decisions"])
@@ -73,7 +74,8 @@ class PreviewResult(BaseModel):
     moves: list[Move]
 
 
-def _change(c: PathChange) -> PathChangeRead:
+def _change(c: MoveRecord) -> PathChangeRead:
+    assert c.id is not None  # what the journal hands back has been recorded
     return PathChangeRead(
         id=c.id, at=c.at, site=c.site, app=c.app, from_link=c.from_link, to_link=c.to_link,
         rule=c.rule, reason=c.reason,
@@ -140,7 +142,7 @@ def preview_policy(
         sites=result.sites,
         observed=result.observed,
         moves=[
-            Move(site=m.site, app=m.app, current=m.current, proposed=m.proposed, reason=m.reason)
+            Move(site=m.site, app=m.app, current=m.from_link, proposed=m.to_link, reason=m.reason)
             for m in result.moves
         ],
     )

@@ -20,8 +20,8 @@ from sites.errors import InventoryError
 if TYPE_CHECKING:
     from controller.settings import Settings
     from controller.store.inventory_store import Store
-    from controller.store.path_store import PathChange
     from policies.governance import PolicyHistory
+    from policies.moves import Move
     from simulator.replay import ReplayResult
     from sites.inventory import Inventory
     from telemetry.store.base import TelemetryStore
@@ -199,13 +199,13 @@ def _sources(
     return inventory, policies, telemetry
 
 
-def _journal(store: Store, start: datetime, end: datetime) -> list[PathChange]:
+def _journal(store: Store, start: datetime, end: datetime) -> list[Move]:
     from controller.store.path_store import (
         JournalQuery,
     )
 
     query, page = JournalQuery(since=start, until=end), 1000
-    entries: list[PathChange] = []
+    entries: list[Move] = []
     while True:
         total, rows = store.paths.journal(query, page, len(entries))
         entries += rows
@@ -213,15 +213,13 @@ def _journal(store: Store, start: datetime, end: datetime) -> list[PathChange]:
             return entries
 
 
-def _against(result: ReplayResult, journal: list[PathChange], by_version: bool) -> dict[str, Any]:
+def _against(result: ReplayResult, journal: list[Move], by_version: bool) -> dict[str, Any]:
     """Which journal entries the replay reproduced (tick, site, app, from, to, and the policy
     version if `by_version`), and which not."""
-    from policies.governance import version_label
-
-    replayed = {(*d.key, d.policy if by_version else ""): d for d in result.decisions}
+    replayed = {(*d.key, d.policy.label if by_version else ""): d for d in result.decisions}
     recorded = {
         (c.at.astimezone(UTC), c.site, c.app, c.from_link, c.to_link,
-         version_label(c.policy.scope, c.policy.version) if by_version else ""): c
+         c.policy.label if by_version else ""): c
         for c in journal
     }  # fmt: skip
     return {
@@ -237,14 +235,8 @@ def _order(key: tuple[Any, ...]) -> tuple[datetime, str, str]:
     return key[0], key[1], key[2]
 
 
-def _journal_dict(c: PathChange) -> dict[str, str | None]:
-    from policies.governance import version_label
-
-    return {
-        "at": c.at.astimezone(UTC).isoformat(), "site": c.site, "app": c.app,
-        "from": c.from_link, "to": c.to_link, "rule": c.rule, "reason": c.reason,
-        "policy": version_label(c.policy.scope, c.policy.version),
-    }  # fmt: skip
+def _journal_dict(c: Move) -> dict[str, str | None]:
+    return c._replace(at=c.at.astimezone(UTC)).to_dict()
 
 
 def _print_replay(report: dict[str, Any]) -> None:

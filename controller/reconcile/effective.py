@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from controller.store.path_store import PolicyRef
 from controller.store.policy_store import Policies
 from policies.governance import DEFAULT, PolicyHistory, Version, scope_of
+from policies.moves import PolicyRef
 from policies.policy import Policy
 from sites.inventory import Inventory
 
@@ -24,11 +24,11 @@ def governing_policies(policies: Policies, inventory: Inventory) -> dict[str, Go
     current = {v.scope: v for v in policies.scopes() if v.policy is not None}
     default = policies.current(DEFAULT)
     by_scope: dict[str, Governing] = {
-        DEFAULT: Governing(PolicyRef(DEFAULT, default.revision), default.value)
+        DEFAULT: Governing(PolicyRef.stored(DEFAULT, default.revision), default.value)
     }
     for scope, version in current.items():
         if scope != DEFAULT and version.policy is not None:
-            by_scope[scope] = Governing(PolicyRef(scope, version.version), version.policy)
+            by_scope[scope] = Governing(PolicyRef.stored(scope, version.version), version.policy)
     overrides = set(by_scope) - {DEFAULT}
     return {site.id: by_scope[scope_of(site, overrides)] for site in inventory.sites}
 

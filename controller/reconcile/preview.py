@@ -17,16 +17,8 @@ from controller.reconcile.reconciler import Reconciler
 from controller.store.inventory_store import Store
 from controller.store.policy_store import check_scope
 from policies.governance import scope_of
+from policies.moves import Move, PolicyRef, moves
 from policies.policy import Policy
-
-
-@dataclass(frozen=True, slots=True)
-class Move:
-    site: str
-    app: str
-    current: str | None
-    proposed: str | None
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +53,8 @@ def preview(
     decisions = view.shell.what_if(
         policy, members, view.observations, view.observed, at.timestamp()
     )
-    current = store.paths.links()
-    moves = tuple(
-        Move(d.site, d.app, current.get((d.site, d.app)), d.link, d.explain())
-        for d in decisions
-        if d.link != current.get((d.site, d.app))
-    )
+    proposed = PolicyRef(scope, 0, f"{scope} (proposed)")
+    found = tuple(moves(((d, proposed) for d in decisions), store.paths.links(), at))
     index = {s.id: i for i, s in enumerate(view.inventory.sites)}
     observed = sum(bool(view.observed[index[site]]) for site in members)
-    return Preview(len(members), observed, moves)
+    return Preview(len(members), observed, found)

@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from controller.errors import NoInventoryError
 from controller.reconcile.effective import Governing, governing_policies
 from controller.store.inventory_store import Store
-from controller.store.path_store import PathChange, PolicyRef
 from policies.compiled import BoolArray
 from policies.governance import InForce, version_label
+from policies.moves import Move, PolicyRef
 from policies.network import Network
 from policies.observations import BatchObservations
 from policies.shell import EngineShell
@@ -34,7 +34,7 @@ class StepReport:
     at: datetime
     evaluated: int
     unobserved: int
-    changes: tuple[PathChange, ...]
+    changes: tuple[Move, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +96,7 @@ class Reconciler:
         decisions = (
             (decision, ref)
             for policy, made in found
-            for ref in (PolicyRef(policy.scope, policy.version),)
+            for ref in (PolicyRef(policy.scope, policy.version, policy.label),)
             for decision in made
         )
         try:

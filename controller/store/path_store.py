@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, cast
 
 from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.orm import Session
@@ -13,15 +12,8 @@ from sqlalchemy.orm import Session
 from controller.db.engine import for_writing
 from controller.db.tables import Base, PathChangeRow, SitePathRow
 from controller.store.bulk import bound, insert_many, new_ids, select_all
+from policies.moves import Move, PolicyRef, moves
 from policies.reasons import Decision
-
-_UNPLACED = object()  # "no stored path": differs from every link, None included
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyRef:
-    scope: str
-    version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,20 +22,6 @@ class PathInfo:
     app: str
     link: str | None
     since: datetime
-    rule: str
-    reason: str
-    policy: PolicyRef
-
-
-class PathChange(NamedTuple):
-    """One entry of the journal. (A named tuple: a placement tick makes 160,000 of them.)"""
-
-    id: int
-    at: datetime
-    site: str
-    app: str
-    from_link: str | None
-    to_link: str | None
     rule: str
     reason: str
     policy: PolicyRef
@@ -73,29 +51,20 @@ class Paths:
         with self._engine.connect() as conn:
             return [
                 PathInfo(r.site_id, r.app, r.link, r.since, r.rule, r.reason,
-                         PolicyRef(r.policy_scope, r.policy_version))
+                         PolicyRef.stored(r.policy_scope, r.policy_version))
                 for r in conn.execute(query)
             ]  # fmt: skip
 
-    def record(
-        self, decisions: Iterable[tuple[Decision, PolicyRef]], at: datetime
-    ) -> list[PathChange]:
+    def record(self, decisions: Iterable[tuple[Decision, PolicyRef]], at: datetime) -> list[Move]:
         """Store where each decision puts its app; journal those that differ from what was
-        stored. One transaction: the current paths and the journal never disagree.
+        stored (`policies.moves.moves`), and return them with their journal ids. One
+        transaction: the current paths and the journal never disagree.
 
         Only the moves are written: the current path of every (site, app) is kept in memory
         (read once, then maintained by this method), so a steady tick costs no statement at
-        all, and a tick that moves thousands of applications costs two bulk statements."""
+        all, and a tick that moves thousands of applications costs a few bulk statements."""
         current = self._known()
-        # One pass, and reasons rendered only for the moves: most decisions of a tick move
-        # nothing, and the first tick after an import places 160,000 at 10,000 sites.
-        made = []
-        for d, p in decisions:
-            old = current.get((d.site, d.app), _UNPLACED)
-            if old != d.link:
-                stored = old is not _UNPLACED
-                made.append((d.site, d.app, cast(str | None, old) if stored else None, d.link,
-                             d.reason.rule.value, d.explain(), p, stored))  # fmt: skip
+        made = moves(decisions, current, at)
         if not made:
             return []
         journal = _table(PathChangeRow)
@@ -105,24 +74,23 @@ class Paths:
             newest = conn.scalar(select(func.coalesce(func.max(journal.c.id), 0)))
             stamp = bound(conn, journal.c.at, at)
             insert_many(conn, journal, _JOURNAL, [
-                (stamp, site, app, old, new, rule, why, p.scope, p.version)
-                for site, app, old, new, rule, why, p, _ in made
+                (stamp, m.site, m.app, m.from_link, m.to_link, m.rule, m.reason,
+                 m.policy.scope, m.policy.version)
+                for m in made
             ])  # fmt: skip
             # A (site, app) with no stored row is inserted (every one, the first tick after
             # an import): a plain bulk insert, COPY on PostgreSQL; the others are upserted.
             for stored in (False, True):
                 insert_many(conn, _table(SitePathRow), _PATH, [
-                    (site, app, new, stamp, rule, why, p.scope, p.version)
-                    for site, app, _, new, rule, why, p, was in made if was is stored
+                    (m.site, m.app, m.to_link, stamp, m.rule, m.reason, m.policy.scope,
+                     m.policy.version)
+                    for m in made if ((m.site, m.app) in current) is stored
                 ], upsert_on=("site_id", "app") if stored else ())  # fmt: skip
             ids = new_ids(conn, journal.c.id, int(newest or 0), len(made))
-        for site, app, _, new, *_ in made:
-            current[(site, app)] = new
+        for m in made:
+            current[(m.site, m.app)] = m.to_link
         self.generation += 1
-        return [
-            PathChange(id_, at, site, app, old, new, rule, why, p)
-            for id_, (site, app, old, new, rule, why, p, _) in zip(ids, made, strict=True)
-        ]
+        return [m._replace(id=id_) for id_, m in zip(ids, made, strict=True)]
 
     def links(self) -> dict[tuple[str, str], str | None]:
         """{(site, app): link} of every stored path (a copy: the loop's thread updates the
@@ -156,7 +124,7 @@ class Paths:
         with self._engine.connect() as conn:
             return {(r.site_id, r.app): r.to_link for r in conn.execute(query)}
 
-    def journal(self, query: JournalQuery, limit: int, offset: int) -> tuple[int, list[PathChange]]:
+    def journal(self, query: JournalQuery, limit: int, offset: int) -> tuple[int, list[Move]]:
         """Newest first."""
         select_rows = select(PathChangeRow)
         if query.site is not None:
@@ -188,8 +156,8 @@ _JOURNAL = ("at", "site_id", "app", "from_link", "to_link", "rule", "reason", "p
 _PATH = ("site_id", "app", "link", "since", "rule", "reason", "policy_scope", "policy_version")
 
 
-def _change(row: PathChangeRow) -> PathChange:
-    return PathChange(
-        row.id, row.at, row.site_id, row.app, row.from_link, row.to_link, row.rule, row.reason,
-        PolicyRef(row.policy_scope, row.policy_version),
+def _change(row: PathChangeRow) -> Move:
+    return Move(
+        row.at, row.site_id, row.app, row.from_link, row.to_link, row.rule, row.reason,
+        PolicyRef.stored(row.policy_scope, row.policy_version), row.id,
     )  # fmt: skip

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from controller.store.inventory_store import Store
-from controller.store.path_store import JournalQuery, PolicyRef
+from controller.store.path_store import JournalQuery
+from policies.moves import PolicyRef
 from policies.reasons import Decision, Reason, Rule
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory
 from tests.controller.db_traffic import traffic
 
-POLICY = PolicyRef("default", 1)
+POLICY = PolicyRef.stored("default", 1)
 T0 = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
 
@@ -88,8 +89,8 @@ def test_a_placement_larger_than_one_statement_is_written_whole(store: Store) ->
     assert [(c.site, c.app, c.to_link) for c in changes] == [
         (d.site, d.app, d.link) for d, _ in decisions
     ]
-    ids = [c.id for c in changes]
-    assert len(set(ids)) == len(ids)
+    ids = [c.id for c in changes if c.id is not None]
+    assert len(set(ids)) == len(ids) == len(changes)
     total, newest = store.paths.journal(JournalQuery(), 1, 0)
     assert total == len(decisions) and newest[0].id == max(ids)
     stored = {(p.app, p.link) for p in store.paths.current(inventory.sites[-1].id)}

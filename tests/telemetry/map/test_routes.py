@@ -16,7 +16,7 @@ from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
 from controller.store.inventory_store import Store
-from controller.store.path_store import PolicyRef
+from policies.moves import PolicyRef
 from policies.reasons import Decision, Reason, Rule
 from sites.inventory import Inventory
 from telemetry.health import Status
@@ -113,7 +113,7 @@ def test_site_details_have_links_applications_and_open_alarms(
     post(api, app, [sample("mpls-1", now), sample("inet-1", now, up=False, loss_pct=100.0)])
     app.state.monitor.tick(now)
     decision = Decision(SITE, "o32-trading", "mpls-1", None, Reason(Rule.LINK_DOWN, "inet-1"))
-    store.paths.record([(decision, PolicyRef("global", 1))], now)
+    store.paths.record([(decision, PolicyRef.stored("global", 1))], now)
     body = api.get(f"/map/sites/{SITE}.json").json()
     assert body["status"] == "amber"
     assert {(link["id"], link["state"]) for link in body["links"]} == {
