@@ -26,11 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -41,9 +37,8 @@ from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
-from sites.generator import generate_reference_network
+from bench.served import served
 from sites.inventory import Inventory
-from sites.loader import dump_inventory
 
 BATCH = 10_000
 HERE = Path(__file__).resolve().parent.parent
@@ -67,38 +62,14 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, checkout: Path) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="bench-controller-") as tmp:
-        env = {**os.environ, "BRANCHLINE_DATA_DIR": tmp, "PYTHONPATH": str(checkout)}
-        if args.postgres:
-            from bench.bench_reconcile import fresh_postgres
-
-            env["BRANCHLINE_DATABASE_URL"] = fresh_postgres(args.postgres)
-        inventory = generate_reference_network(args.sites - 1, seed=7)
-        path = Path(tmp) / "wan.yaml"
-        path.write_text(dump_inventory(inventory), encoding="utf-8")
-        cli = [str(checkout / ".venv" / "bin" / "branchline")]
-        _call([*cli, "inventory", "import", str(path)], env, checkout)
-        _call([*cli, "user", "add", "bench", "--role", "admin"], env, checkout)
-        token = _call([*cli, "token", "create", "bench"], env, checkout).strip().split()[-1]
-        server = subprocess.Popen(
-            [*cli, "serve", "--port", str(args.port), "--log-level", "warning"],
-            env=env, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        try:
-            base = f"http://127.0.0.1:{args.port}"
-            _wait_up(base)
-            series = _series(inventory, args.per_site)
-            ingest, reads, before = _load(base, token, series, args.duration, args.warmup)
-            after = _metrics(base)
-            metrics = _ticks({
-                k: v - before.get(k, 0.0) if isinstance(v, float) else v for k, v in after.items()
-            })  # fmt: skip
-        finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    with served(checkout, args.sites, args.port, args.postgres) as controller:
+        base, token, inventory = controller.base, controller.token, controller.inventory
+        series = _series(inventory, args.per_site)
+        ingest, reads, before = _load(base, token, series, args.duration, args.warmup)
+        after = _metrics(base)
+        metrics = _ticks({
+            k: v - before.get(k, 0.0) if isinstance(v, float) else v for k, v in after.items()
+        })  # fmt: skip
     return {"code": str(checkout), "sites": len(inventory.sites),
             "database": "postgresql" if args.postgres else "sqlite",
             "series": len(series), **ingest, **reads, **metrics}  # fmt: skip
@@ -114,22 +85,6 @@ def _series(inventory: Inventory, per_site: int) -> list[tuple[str, str, str]]:
         mine += [(site.id, site.links[0].id, app) for app in apps[: per_site - len(mine)]]
         found += mine
     return found
-
-
-def _call(argv: list[str], env: dict[str, str], cwd: Path) -> str:
-    done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=True)
-    return done.stdout
-
-
-def _wait_up(base: str) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit("the controller did not start")
 
 
 class _Poster:
