@@ -9,25 +9,11 @@ from typing import Literal
 from pydantic import Field
 
 from sites.applications import Application, SlaClass
-from sites.base import FrozenModel, Identifier, Name
+from sites.base import FrozenModel, Name
 from sites.enums import SiteRole
 from sites.errors import Loc, Problem
-from sites.overlay import overlay_problems
+from sites.overlay import OverlayPolicy, overlay_problems
 from sites.site import Site
-
-
-class Tunnel(FrozenModel):
-    """An overlay edge beyond the automatic spoke-to-hub ones, e.g. a direct branch-to-branch."""
-
-    a: Identifier
-    b: Identifier
-
-
-class OverlayPolicy(FrozenModel):
-    allow_spoke_to_spoke: bool = Field(
-        default=False, description="hub-spoke only unless set: branches talk to the DC"
-    )
-    tunnels: tuple[Tunnel, ...] = ()
 
 
 class Inventory(FrozenModel):

@@ -1,19 +1,45 @@
-"""The hub-spoke overlay as a networkx graph, and the checks an operator relies on."""
+"""The hub-spoke overlay: its policy, the graph networkx makes of it, and the checks an operator
+relies on. It needs only a network's sites and overlay policy (`HubSpoke`), which an
+`Inventory` has."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import networkx as nx
+from pydantic import Field
 
+from sites.base import FrozenModel, Identifier
 from sites.enums import SiteRole
 from sites.errors import Problem
-
-if TYPE_CHECKING:
-    from sites.inventory import Inventory
+from sites.site import Site
 
 
-def build_overlay(inventory: Inventory) -> nx.Graph:
+class Tunnel(FrozenModel):
+    """An overlay edge beyond the automatic spoke-to-hub ones, e.g. a direct branch-to-branch."""
+
+    a: Identifier
+    b: Identifier
+
+
+class OverlayPolicy(FrozenModel):
+    allow_spoke_to_spoke: bool = Field(
+        default=False, description="hub-spoke only unless set: branches talk to the DC"
+    )
+    tunnels: tuple[Tunnel, ...] = ()
+
+
+class HubSpoke(Protocol):
+    """What the overlay is made of (an `Inventory` is one)."""
+
+    @property
+    def sites(self) -> tuple[Site, ...]: ...
+
+    @property
+    def overlay(self) -> OverlayPolicy: ...
+
+
+def build_overlay(inventory: HubSpoke) -> nx.Graph:
     """Nodes are site ids (with role, class, coordinates); edges are overlay tunnels.
 
     Every spoke gets an edge to each hub it attaches to, carrying the transports it can use;
@@ -38,7 +64,7 @@ def build_overlay(inventory: Inventory) -> nx.Graph:
     return graph
 
 
-def overlay_problems(inventory: Inventory, graph: nx.Graph | None = None) -> list[Problem]:
+def overlay_problems(inventory: HubSpoke, graph: nx.Graph | None = None) -> list[Problem]:
     """Every spoke reaches a hub; no spoke-to-spoke edge unless the overlay policy allows it."""
     graph = build_overlay(inventory) if graph is None else graph
     known = {site.id for site in inventory.sites}

@@ -31,7 +31,8 @@ from controller.store.policy_store import Policies, utc_now
 from controller.store.site_store import Sites
 from controller.store.user_store import Users
 from sites.applications import Application, SlaClass
-from sites.inventory import Inventory, OverlayPolicy
+from sites.inventory import Inventory
+from sites.overlay import OverlayPolicy
 from sites.site import Site
 
 _SITES = TypeAdapter(list[Site])
