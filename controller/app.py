@@ -48,7 +48,7 @@ from controller.reconcile.reconciler import Reconciler
 from controller.settings import Settings
 from controller.simulations.jobs import Jobs
 from controller.simulations.stored import lookup_in
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from controller.stores import open_store, open_telemetry_store
 from telemetry.alarms.notify import EmailNotifier, EmailSettings, WebhookNotifier, WebhookSettings
 from telemetry.alarms.notify.base import Notifier

@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 
 from controller.reconcile.loop import next_tick
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from simulator.feed import LiveFeed
 from telemetry.store.base import TelemetryStore
 

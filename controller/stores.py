@@ -7,7 +7,7 @@ from __future__ import annotations
 from controller.db.engine import make_engine
 from controller.db.migrate import upgrade
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from telemetry.private_files import private_dir
 from telemetry.store.base import TelemetryStore
 from telemetry.store.registry import open_store as open_telemetry

@@ -13,7 +13,7 @@ from hypothesis import settings as hypothesis_settings
 from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from controller.stores import open_store
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Response
 from controller.api.auth import NetworkOperator, Viewer
 from controller.api.deps import MAX_OFFSET, IfMatch, StoreDep, with_etag
 from controller.store.catalogue_store import M, NamedDocs
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from sites.applications import Application, SlaClass
 from sites.enums import Priority
 

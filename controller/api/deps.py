@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Header, HTTPException, Path, Request, Response
 from pydantic import AfterValidator, AwareDatetime
 
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from controller.store.revisions import Stored, parse_if_match
 
 T = TypeVar("T")

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from controller.api.auth import Admin, NetworkViewer
 from controller.api.deps import StoreDep
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from sites.inventory import Inventory
 from sites.loader import dump_inventory, load_inventory_text
 from sites.overlay import build_overlay, overlay_problems

@@ -32,7 +32,7 @@ from controller.api.deps import StoreDep, running
 from controller.api.snapshot_views import SnapshotViews
 from controller.auth.principal import Principal, Role
 from controller.auth.sessions import COOKIE, BrowserSessions
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from sites.inventory import Inventory
 from telemetry.health import HealthLayout, score
 from telemetry.map import (

@@ -16,7 +16,7 @@ from controller.api.auth import Operator, Viewer, check_site
 from controller.api.deps import IfMatch, RowId, StoreDep
 from controller.auth.principal import Principal
 from controller.errors import UnknownReferenceError
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from controller.store.policy_store import PolicyVersion, check_scope
 from policies.lint import lint_policy
 from policies.policy import Policy

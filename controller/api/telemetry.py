@@ -18,7 +18,7 @@ from controller.api.deps import running
 from controller.auth.principal import Principal
 from controller.metrics import Metrics
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from telemetry.admission import Series, admit
 from telemetry.errors import UploadError
 from telemetry.samples import to_ms

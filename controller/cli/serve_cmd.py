@@ -15,7 +15,7 @@ from sites.errors import InventoryError
 
 if TYPE_CHECKING:
     from controller.settings import Settings
-    from controller.store.inventory_store import Store
+    from controller.store.facade import Store
 
 Host = Annotated[str, typer.Option(help="address to listen on (loopback by default)")]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="TCP port")]

@@ -18,7 +18,7 @@ from controller.cli.console import err, out, progress_bar
 
 if TYPE_CHECKING:
     from controller.settings import Settings
-    from controller.store.inventory_store import Store
+    from controller.store.facade import Store
     from policies.governance import PolicyLookup
     from simulator.errors import ScenarioError
 

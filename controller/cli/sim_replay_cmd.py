@@ -19,7 +19,7 @@ from sites.errors import InventoryError
 
 if TYPE_CHECKING:
     from controller.settings import Settings
-    from controller.store.inventory_store import Store
+    from controller.store.facade import Store
     from policies.governance import PolicyHistory
     from policies.moves import Move
     from simulator.replay import ReplayResult

@@ -15,7 +15,7 @@ from controller.cli.actor import cli_actor
 from controller.cli.console import err, out
 
 if TYPE_CHECKING:
-    from controller.store.inventory_store import Store
+    from controller.store.facade import Store
 
 user_app = typer.Typer(help="Users: who may use the API, with which role and sites.")
 token_app = typer.Typer(help="API tokens: created once, shown once, stored hashed.")

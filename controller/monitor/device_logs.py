@@ -11,7 +11,7 @@ import threading
 import time
 
 from controller.errors import NoInventoryError
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from telemetry.syslog import inventory_lookup
 from telemetry.syslog.model import SiteLookup
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from controller.errors import NoInventoryError
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from telemetry.alarms import (
     Alarm,
     AlarmEngine,

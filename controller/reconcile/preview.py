@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from controller.errors import UnknownReferenceError
 from controller.reconcile.reconciler import Reconciler
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from controller.store.policy_store import check_scope
 from policies.governance import scope_of
 from policies.moves import Move, PolicyRef, moves

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from controller.errors import NoInventoryError
 from controller.reconcile.effective import Governing, governing_policies
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from policies.compiled import BoolArray
 from policies.governance import InForce, version_label
 from policies.moves import Move, PolicyRef

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from controller.errors import NotFoundError, UnknownReferenceError
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from policies.governance import PolicyLookup, version_label
 from policies.policy import Policy
 

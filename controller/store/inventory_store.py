@@ -1,10 +1,8 @@
-"""The store as a whole: one handle for every resource, whole-inventory import and export."""
+"""The inventory as a whole: replaced in one transaction by an import, read back in one piece."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, Text, cast, delete, func, insert, select
@@ -21,15 +19,7 @@ from controller.db.tables import (
     SlaClassRow,
 )
 from controller.errors import NoInventoryError
-from controller.store.alarm_store import DatabaseAlarmStore
-from controller.store.audit import AuditLog, record
-from controller.store.catalogue_store import Applications, SlaClasses
-from controller.store.current import CurrentInventory
-from controller.store.outbox_store import DatabaseOutboxStore
-from controller.store.path_store import Paths
-from controller.store.policy_store import Policies, utc_now
-from controller.store.site_store import Sites
-from controller.store.user_store import Users
+from controller.store.audit import record
 from sites.applications import Application, SlaClass
 from sites.inventory import Inventory
 from sites.overlay import OverlayPolicy
@@ -56,21 +46,12 @@ class Summary:
     sites: int
 
 
-class Store:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utc_now) -> None:
+class Inventories:
+    """Whole-inventory import and export (single resources: `Sites`, `SlaClasses`, ...)."""
+
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer = for_writing(engine)
-        self.sites = Sites(engine)
-        self.sla_classes = SlaClasses(engine)
-        self.applications = Applications(engine)
-        self.users = Users(engine)
-        self.audit = AuditLog(engine)
-        self.policies = Policies(engine, clock)
-        self.current = CurrentInventory(self.audit, self._read_inventory)
-        """The inventory as of the newest write, shared by every reader."""
-        self.paths = Paths(engine)
-        self.alarms = DatabaseAlarmStore(engine)
-        self.outbox = DatabaseOutboxStore(engine)
 
     def summary(self) -> Summary:
         with Session(self.engine) as session:
@@ -84,8 +65,9 @@ class Store:
         with Session(self.engine) as session:
             return session.scalar(select(SiteRow.id).limit(1)) is None
 
-    def replace_inventory(self, inventory: Inventory, actor: str) -> None:
-        """Replace everything with a validated inventory in one transaction: all or nothing."""
+    def replace(self, inventory: Inventory, actor: str) -> int:
+        """Replace everything with a validated inventory in one transaction: all or nothing.
+        Returns the generation (the audit entry's id) it made."""
         with Session(self._writer) as session, session.begin():
             for table in _TABLES:
                 session.execute(delete(table))
@@ -117,20 +99,11 @@ class Store:
                        "sla_classes": len(inventory.sla_classes)}  # fmt: skip
             entry = record(session, actor, "import", "inventory", before=None, after=summary)
             session.flush()
-            generation = entry.id
-        # What was just stored is what an export would read back: readers after this write
-        # (the reconciler's placement tick first) need not read 10,000 sites again.
-        self.current.adopt(generation, inventory)
+            return entry.id
 
-    def export_inventory(self) -> Inventory:
+    def read(self) -> Inventory:
         """Everything stored, as one Inventory (validated again: what is stored is consistent).
-        Raises NoInventoryError before the first import.
-
-        Kept until the next write (see `CurrentInventory`) and shared by every reader.
-        """
-        return self.current.inventory()
-
-    def _read_inventory(self) -> Inventory:
+        Raises NoInventoryError before the first import."""
         # Documents come back as JSON text and are validated in one call (pydantic's core),
         # not decoded to dicts and validated one by one: 10,000 sites in ~0.5 s, not ~1.5 s.
         with self.engine.connect() as conn:

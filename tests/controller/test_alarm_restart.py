@@ -13,7 +13,7 @@ from controller.app import create_app
 from controller.auth.principal import Role
 from controller.monitor.service import Monitor
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from controller.stores import open_store
 from sites.inventory import Inventory
 from telemetry.alarms import AlarmEvent

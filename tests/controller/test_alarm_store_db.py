@@ -9,7 +9,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
 from controller.db.tables import AlarmRow
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory
 from telemetry.alarms import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from sites.inventory import Inventory
 from sites.loader import load_inventory_text
 

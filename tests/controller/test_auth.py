@@ -9,7 +9,7 @@ from controller.app import create_app
 from controller.auth.cache import TokenCache
 from controller.auth.principal import Principal, Role
 from controller.auth.ratelimit import FailureLimiter
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from sites.inventory import Inventory
 from tests.conftest import bearer
 

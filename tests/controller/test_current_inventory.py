@@ -17,7 +17,7 @@ from controller.app import create_app
 from controller.auth.principal import Role
 from controller.monitor.device_logs import LiveLookup
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from sites.inventory import Inventory
 from telemetry.health import HealthLayout
 from telemetry.store.registry import open_store as open_telemetry

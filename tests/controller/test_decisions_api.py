@@ -17,7 +17,7 @@ from controller.app import create_app
 from controller.auth.principal import Role
 from controller.reconcile.reconciler import Reconciler
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from policies.policy import Policy
 from sites.inventory import Inventory
 from telemetry.samples import to_ms

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from controller.reconcile.reconciler import Reconciler
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from policies.policy import Policy
 from simulator.feed import LiveFeed
 from sites.generator import generate_reference_network

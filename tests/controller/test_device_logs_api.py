@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from sites.inventory import Inventory
 from tests.conftest import bearer
 

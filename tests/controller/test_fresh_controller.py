@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from tests.conftest import bearer
 
 EXAMPLE_VALUES = {"site_id": "br-hangzhou-001", "alarm_id": "1", "job_id": "abc", "name": "x",

@@ -28,7 +28,7 @@ from bench.bench_map import mixed_batch
 from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from controller.stores import open_store, open_telemetry_store
 from sites.inventory import Inventory
 from telemetry.samples import to_ms

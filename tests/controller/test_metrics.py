@@ -17,7 +17,7 @@ from controller.auth.principal import Role
 from controller.metrics import Metrics
 from controller.reconcile.loop import run_forever
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from sites.inventory import Inventory
 from tests.conftest import bearer
 

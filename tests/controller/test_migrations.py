@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 
 from controller.db.migrate import current_revision, head_revision, upgrade
 from controller.db.tables import Base
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 
 
 def test_migrated_schema_matches_the_models(store: Store) -> None:

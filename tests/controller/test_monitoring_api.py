@@ -17,7 +17,7 @@ from controller.app import create_app
 from controller.auth.principal import Role
 from controller.monitor.service import Monitor
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from sites.inventory import Inventory
 from telemetry.store.base import TelemetryStore
 from telemetry.store.registry import open_store as open_telemetry

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from controller.store.outbox_store import (
     DatabaseOutboxStore,
     alarm_document,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from controller.store.path_store import JournalQuery
 from policies.moves import PolicyRef
 from policies.reasons import Decision, Reason, Rule

@@ -14,7 +14,7 @@ import pytest
 
 from controller.reconcile.reconciler import Reconciler
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from controller.store.path_store import JournalQuery
 from controller.stores import open_telemetry_store
 from policies.policy import Policy

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from policies.policy import Policy
 from tests.controller.test_sim_replay_cli import branchline
 

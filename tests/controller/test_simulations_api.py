@@ -12,7 +12,7 @@ from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
 from controller.simulations.jobs import check_scenario
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from policies.policy import Policy
 from tests.conftest import bearer
 

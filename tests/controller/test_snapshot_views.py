@@ -17,7 +17,7 @@ from controller.api.snapshot_views import SnapshotViews
 from controller.app import create_app, monitor_tick
 from controller.auth.principal import Role
 from controller.settings import Settings
-from controller.store.inventory_store import Store
+from controller.store.facade import Store
 from sites.inventory import Inventory
 from telemetry.store.registry import open_store as open_telemetry
 from tests.conftest import bearer
