@@ -46,7 +46,7 @@ from controller.monitor.service import Monitor
 from controller.reconcile.loop import run_forever
 from controller.reconcile.reconciler import Reconciler
 from controller.settings import Settings
-from controller.simulations.jobs import Jobs
+from controller.simulations.jobs import Jobs, JobStatus
 from controller.simulations.stored import lookup_in
 from controller.store.facade import Store
 from controller.stores import open_store, open_telemetry_store
@@ -91,6 +91,7 @@ def create_app(
     )
     app.state.settings = config
     app.state.metrics = Metrics()
+    _watch_queues(app)
     app.state.auth_failures = AuthLimiter()
     app.state.token_cache = TokenCache()
     app.state.browser_sessions = BrowserSessions()
@@ -181,6 +182,37 @@ async def _lifespan(
             app.state.telemetry.close()
         if store is None:
             app.state.store.engine.dispose()
+
+
+def _watch_queues(app: FastAPI) -> None:
+    """The queues behind the API, as gauges of `/metrics`, read from the app's state when
+    Prometheus scrapes (the monitor and the telemetry store may open only at start-up)."""
+    metrics: Metrics = app.state.metrics
+    for status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        metrics.watch(
+            f"branchline_simulations_{status.value}", f"Simulation jobs {status.value}.",
+            partial(app.state.simulations.count, status),
+        )  # fmt: skip
+
+    def notifications() -> float:
+        monitor = getattr(app.state, "monitor", None)
+        return 0 if monitor is None else len(monitor.outbox.pending)
+
+    def spooled() -> float:  # the InfluxDB backend's payloads waiting on disk for the server
+        stats = getattr(getattr(app.state, "telemetry", None), "stats", None)
+        return 0 if stats is None else stats.spool_depth
+
+    metrics.watch(
+        "branchline_notifications_pending",
+        "Alarm notifications waiting for their first try or a retry (at most 1000 counted).",
+        notifications,
+    )
+    metrics.watch(
+        "branchline_telemetry_spooled_payloads",
+        "Telemetry payloads waiting in the on-disk spool for the InfluxDB server (0: none, "
+        "or the embedded store).",
+        spooled,
+    )
 
 
 NETWORK = Principal("monitor", Role.ADMIN)

@@ -8,9 +8,10 @@ process, as in the tests, count apart. The names follow Prometheus' conventions:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Ticks of 1 ms to 1 min; requests of 1 ms to 10 s.
@@ -28,6 +29,7 @@ class Metrics:
 
     def __post_init__(self) -> None:
         r = self.registry
+        self._watched: dict[str, Gauge] = {}
         self.tick_seconds = Histogram(
             "branchline_tick_seconds", "How long one tick of a loop took.", ["loop"],
             buckets=_TICK_BUCKETS, registry=r,
@@ -46,12 +48,24 @@ class Metrics:
         )  # fmt: skip
         self.samples = Counter(
             "branchline_samples_total",
-            "Telemetry samples received, by outcome (stored, too_old).", ["outcome"], registry=r,
+            "Telemetry samples received, by outcome: stored, too_old, unknown_site, "
+            "unknown_link, unknown_app, ahead_of_clock.", ["outcome"], registry=r,
         )  # fmt: skip
         self.request_seconds = Histogram(
             "branchline_request_seconds", "API request latency, by route template and method.",
             ["method", "route"], buckets=_REQUEST_BUCKETS, registry=r,
         )  # fmt: skip
+        self.requests_in_flight = Gauge(
+            "branchline_requests_in_flight", "API requests being served now.", registry=r
+        )
+
+    def watch(self, name: str, description: str, read: Callable[[], float]) -> None:
+        """A gauge read when Prometheus scrapes: the depth of a queue the controller keeps.
+        Watching a name again (the app started again) reads the new source."""
+        gauge = self._watched.get(name)
+        if gauge is None:
+            gauge = self._watched[name] = Gauge(name, description, registry=self.registry)
+        gauge.set_function(read)
 
 
 class RequestTimer:
@@ -67,6 +81,7 @@ class RequestTimer:
             await self.app(scope, receive, send)
             return
         began = time.perf_counter()
+        in_flight = self.metrics.requests_in_flight
 
         async def timed_send(message: Message) -> None:
             await send(message)
@@ -77,4 +92,8 @@ class RequestTimer:
                     time.perf_counter() - began
                 )
 
-        await self.app(scope, receive, timed_send)
+        in_flight.inc()
+        try:
+            await self.app(scope, receive, timed_send)
+        finally:
+            in_flight.dec()

@@ -150,6 +150,11 @@ class Jobs:
         with self._lock:
             return self._jobs[job_id]
 
+    def count(self, status: JobStatus) -> int:
+        """How many jobs are in `status` now."""
+        with self._lock:
+            return sum(1 for job in self._jobs.values() if job.status is status)
+
     def all(self) -> list[Job]:
         ids = sorted(self._jobs, key=lambda i: self._jobs[i].submitted_at, reverse=True)
         return [self.get(i) for i in ids]

@@ -82,3 +82,15 @@ def test_a_slow_tick_is_counted_and_logged_and_the_other_loop_goes_on(
         asyncio.run(asyncio.wait_for(main(), timeout=60))
     assert (counted("branchline_ticks_skipped_total") or 0) >= 1
     assert any("reconcile tick took" in r.getMessage() for r in caplog.records)
+
+
+def test_requests_in_flight_and_pending_notifications_are_gauges(
+    store: Store, small_inventory: Inventory
+) -> None:
+    store.replace_inventory(small_inventory, "test-setup")
+    app = create_app(Settings(reconcile_interval_s=0), store=store)
+    with TestClient(app) as api:
+        seen = scrape(api)
+    assert seen[("branchline_requests_in_flight", ())] == 1  # the scrape itself
+    assert seen[("branchline_notifications_pending", ())] == 0
+    assert seen[("branchline_telemetry_spooled_payloads", ())] == 0  # the embedded store

@@ -162,6 +162,9 @@ def test_a_running_simulation_can_be_cancelled_and_its_worker_ends(
             assert time.monotonic() < deadline, "the first job never started"
             time.sleep(0.1)
         worker = app.state.simulations._running[1]
+        gauges = api.get("/metrics").text  # the queue behind the API, as Prometheus sees it
+        assert "branchline_simulations_running 1.0" in gauges
+        assert "branchline_simulations_queued 1.0" in gauges
         queued = api.post(f"/api/v1/simulations/{second}/cancel").json()
         assert queued["status"] == "cancelled"  # never started
         running = api.post(f"/api/v1/simulations/{first}/cancel")
