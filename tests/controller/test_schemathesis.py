@@ -1,5 +1,8 @@
 """Property-based tests of the whole OpenAPI schema with an admin token: no 5xx, and every
-response (status, content type, body) matches what the schema says.
+response (status, content type, body) matches what the schema says. Every operation alone;
+the write routes with more examples; and sequences of operations chained by the links
+schemathesis infers (an id one answer gives is used by the next call), each from the same
+database.
 
 The app is built when the module loads because schemathesis reads the schema to generate the
 tests at collection time; it runs on its own embedded database in a temporary directory.
@@ -8,19 +11,24 @@ tests at collection time; it runs on its own embedded database in a temporary di
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import negative_data_rejection, positive_data_acceptance
+from schemathesis.checks import ignored_auth, negative_data_rejection, positive_data_acceptance
 
 from controller.app import create_app
+from controller.auth.cache import TokenCache
 from controller.auth.principal import Role
 from controller.auth.ratelimit import AuthLimiter
 from controller.settings import Settings
+from controller.simulations.jobs import Jobs
+from controller.simulations.stored import lookup_in
 from controller.stores import open_store
 from sites.loader import load_inventory_text
 from telemetry.store.registry import open_store as open_telemetry
@@ -63,3 +71,54 @@ def test_api_conforms(case: schemathesis.Case) -> None:  # type: ignore[type-arg
     case.call_and_validate(
         headers=ADMIN, excluded_checks=[positive_data_acceptance, negative_data_rejection]
     )
+
+
+# The write routes get more examples: they are where bad input would do harm.
+@schema.include(method=["POST", "PUT", "PATCH", "DELETE"]).parametrize()
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_write_routes_conform(case: schemathesis.Case) -> None:  # type: ignore[type-arg]  # as above
+    case.call_and_validate(
+        headers=ADMIN, excluded_checks=[positive_data_acceptance, negative_data_rejection]
+    )
+
+
+def _snapshot() -> sqlite3.Connection:
+    """The controller's database as the tests start from, kept in memory."""
+    copy = sqlite3.connect(":memory:")
+    with _STORE.engine.connect() as conn:
+        conn.connection.driver_connection.backup(copy)  # type: ignore[union-attr]
+    return copy
+
+
+class _Workflow(schema.as_state_machine()):  # type: ignore[misc]  # schemathesis builds the class
+    """Sequences of calls chained by the links schemathesis infers from the schema (what one
+    operation returns feeds the next one's parameters): creating a site, reading, replacing and
+    deleting it, a policy's versions, a user's tokens, a simulation, with real ids. Every
+    sequence starts from the same database, as Hypothesis requires of a state machine."""
+
+    def setup(self) -> None:
+        with _STORE.engine.connect() as conn:
+            _START.backup(conn.connection.driver_connection)  # type: ignore[arg-type]
+        _STORE.paths.forget()
+        _APP.state.token_cache = TokenCache()
+        _APP.state.simulations.close()
+        _APP.state.simulations = Jobs(_DATA_DIR / "simulations", lookup_in(lambda: _STORE),
+                                      Settings().max_simulation_site_ticks)  # fmt: skip
+
+    def before_call(self, case: schemathesis.Case) -> None:  # type: ignore[type-arg]
+        # As the admin, whatever Authorization the generator drew: the point is the sequences.
+        case.headers.update(ADMIN)
+
+    def validate_response(self, response: Any, case: schemathesis.Case,  # type: ignore[type-arg]
+                          additional_checks: Any = None, **kwargs: Any) -> None:  # fmt: skip
+        # As above; and the generator's Authorization was replaced by the admin's, so that a
+        # 200 to what it drew as a bad token is not "ignored auth".
+        excluded = [positive_data_acceptance, negative_data_rejection, ignored_auth]
+        case.validate_response(response, excluded_checks=excluded)
+
+
+_START = _snapshot()
+TestWorkflow = _Workflow.TestCase
+TestWorkflow.settings = settings(
+    max_examples=30, stateful_step_count=8, deadline=None, suppress_health_check=list(HealthCheck)
+)
