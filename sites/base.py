@@ -44,7 +44,7 @@ def collect_rule_problems(model: FrozenModel, loc: Loc = ()) -> list[Problem]:
     """Run `rule_problems` on a model and every model nested in it, with absolute locations."""
     found = [Problem(loc + p.loc, p.message) for p in model.rule_problems()]
     for name in type(model).model_fields:
-        value = getattr(model, name)
+        value = getattr(model, name, None)  # None: a field a partly valid item lacks
         if isinstance(value, FrozenModel):
             found += collect_rule_problems(value, (*loc, name))
         elif isinstance(value, tuple) and value and isinstance(value[0], FrozenModel):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from sites.applications import Application, SlaClass
 from sites.base import DEFER_RULES, FrozenModel, collect_rule_problems
@@ -55,8 +55,9 @@ def load_inventory_text(text: str, source: str = "<inventory>") -> Inventory:
 def _validate(raw: dict[str, Any]) -> tuple[list[Problem], Inventory | None]:
     problems: list[Problem] = []
     kept: dict[str, tuple[FrozenModel, ...]] = {}
+    placed: dict[str, list[FrozenModel | None]] = {}
     for section in SECTIONS:
-        found, kept[section] = validate_section(raw, section)
+        found, placed[section], kept[section] = _validate_items(raw, section)
         problems += found
 
     rest = {key: value for key, value in raw.items() if key not in SECTIONS}
@@ -70,28 +71,81 @@ def _validate(raw: dict[str, Any]) -> tuple[list[Problem], Inventory | None]:
             if not (len(p.loc) == 1 and p.loc[0] in SECTIONS and raw.get(str(p.loc[0])))
         ]
         return problems, None
-    if problems:
+    if not problems:
+        return inventory.rule_problems(), inventory
+    # The rules across sections still run, over every item in its place (those that failed
+    # with the fields that were valid), so that one run reports every problem of the file.
+    if any(obj is None for objs in placed.values() for obj in objs):
+        return problems, None  # an item is not even a mapping: positions would not hold
+    whole = inventory.model_copy(update={section: tuple(objs) for section, objs in placed.items()})
+    try:
+        return problems + whole.rule_problems(), None
+    except (AttributeError, TypeError, ValueError, KeyError):  # a rule needed a failed field
         return problems, None
-    return inventory.rule_problems(), inventory
 
 
 def validate_section(raw: dict[str, Any], section: str) -> tuple[list[Problem], tuple[Any, ...]]:
     """Validate one list section item by item: the problems of all items, and the valid ones."""
+    problems, _, valid = _validate_items(raw, section)
+    return problems, valid
+
+
+def _validate_items(
+    raw: dict[str, Any], section: str
+) -> tuple[list[Problem], list[Any], tuple[Any, ...]]:
+    """The problems of every item of a section; every item in its place: built, partly built
+    (an item with invalid fields, its valid ones only), or None (not a mapping); and the
+    items that were built."""
     items = raw.get(section, [])
     if not isinstance(items, list):
-        return [Problem((section,), "expected a list")], ()
+        return [Problem((section,), "expected a list")], [], ()
     model = SECTIONS[section]
     problems: list[Problem] = []
-    valid = []
+    placed: list[Any] = []
+    valid: list[Any] = []
     for i, item in enumerate(items):
         try:
             obj = model.model_validate(item, context=_DEFER)
         except ValidationError as exc:
             problems += problems_from_validation(exc, (section, i))
+            partial = _partly(model, item, exc)
+            if partial is not None:
+                problems += _own_rules(partial, (section, i))
+            placed.append(partial)
             continue
         problems += collect_rule_problems(obj, (section, i))
+        placed.append(obj)
         valid.append(obj)
-    return problems, tuple(valid)
+    return problems, placed, tuple(valid)
+
+
+def _partly(model: type[FrozenModel], item: object, exc: ValidationError) -> FrozenModel | None:
+    """The item with its valid fields (the failed ones None), for the rules to look at, so
+    that a site with a bad latitude still hears of its duplicate link ids in the same run."""
+    failed = {e["loc"][0] for e in exc.errors() if e["loc"]}
+    if not isinstance(item, dict) or not failed:
+        return None
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if key in failed or key not in item:
+            fields[name] = None if key in failed else info.get_default(call_default_factory=True)
+            continue
+        kind: Any = info.annotation
+        if info.metadata:
+            kind = Annotated[(kind, *info.metadata)]
+        try:  # valid in the item, so this only builds the nested models
+            fields[name] = TypeAdapter(kind).validate_python(item[key], context=_DEFER)
+        except ValidationError:
+            return None
+    return model.model_construct(**fields)
+
+
+def _own_rules(partial: FrozenModel, loc: Loc) -> list[Problem]:
+    try:
+        return collect_rule_problems(partial, loc)
+    except (AttributeError, TypeError, ValueError, KeyError):  # a rule needed a failed field
+        return []
 
 
 def load_catalogue_text(

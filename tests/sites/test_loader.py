@@ -50,6 +50,35 @@ def test_three_different_mistakes_are_all_reported_with_lines(small_yaml: str) -
     assert "'HUB-0003' is not a CPE of site 'dc-shanghai'" in cpe_message
 
 
+def test_three_mistakes_in_one_site_are_reported_in_one_run(small_yaml: str) -> None:
+    """A field out of range, a rule of the site (a duplicate link id) and a rule across the
+    file (an unknown hub): the site that cannot be built is still checked by every rule its
+    valid fields allow, and the sites after it keep their places."""
+    text = (
+        small_yaml.replace("latitude: 30.2741", "latitude: 130.2741")
+        .replace("{id: inet-1, transport: Internet, carrier: China Unicom",
+                 "{id: mpls-1, transport: Internet, carrier: China Unicom")
+        .replace("hubs: [dc-shanghai]\n    cpes:\n      - {serial: HZ-0001",
+                 "hubs: [dc-nowhere]\n    cpes:\n      - {serial: HZ-0001")
+        .replace("hubs: [dc-shanghai]\n    cpes:\n      - {serial: LS-0001",
+                 "hubs: [dc-beijing]\n    cpes:\n      - {serial: LS-0001")
+    )  # fmt: skip
+    found = {field: (line, message) for line, field, message in problems_of(text)}
+    assert found["sites[1].latitude"][0] == line_of(text, "latitude: 130.2741")
+    assert found["sites[1].links[1].id"] == (
+        line_of(text, "{id: mpls-1, transport: Internet"),
+        "duplicate id 'mpls-1'",
+    )
+    assert found["sites[1].hubs[0]"] == (
+        line_of(text, "hubs: [dc-nowhere]"),
+        "no site with id 'dc-nowhere'",
+    )
+    assert found["sites[2].hubs[0]"] == (
+        line_of(text, "hubs: [dc-beijing]"),
+        "no site with id 'dc-beijing'",
+    )
+
+
 def test_cross_site_references_are_located(small_yaml: str) -> None:
     text = (
         small_yaml.replace("sla_class: bulk", "sla_class: bulky")
