@@ -16,9 +16,10 @@ class Status(StrEnum):
     GREY = "grey"
 
 
-# Integer codes of the status arrays; index into this tuple to get the Status.
-STATUS_BY_CODE = (Status.GREY, Status.GREEN, Status.AMBER, Status.RED)
-GREY, GREEN, AMBER, RED = range(4)
+# Integer codes of the status arrays, and of the map's status.json (one digit a site); index
+# into this tuple to get the Status. Worse is higher: grey (no data) is worse than green.
+STATUS_BY_CODE = (Status.GREEN, Status.GREY, Status.AMBER, Status.RED)
+GREEN, GREY, AMBER, RED = range(4)
 
 
 class LinkState(StrEnum):

@@ -19,9 +19,7 @@ import numpy as np
 
 from telemetry.batch import LINK_LEVEL, WindowBatch
 from telemetry.health.layout import HealthLayout
-from telemetry.health.model import STATUS_BY_CODE
 from telemetry.health.score import LinkColumns, score_columns
-from telemetry.map.rows import STATUS_CODE
 from telemetry.samples import to_ms
 from telemetry.store.base import Selector, TelemetryStore
 
@@ -29,8 +27,6 @@ BUCKET = timedelta(hours=1)
 SPAN = timedelta(hours=24)
 UP_SHARE = 0.5
 """A link counts as up in a bucket when at least this share of its samples was up."""
-
-_CODE_OF_HEALTH = [STATUS_CODE[s] for s in STATUS_BY_CODE]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +72,6 @@ def replay_windows(layout: HealthLayout, windows: WindowBatch, buckets: list[int
     b = np.searchsorted(starts, windows.ts_ms)
     known = (k >= 0) & (windows.count > 0) & (b < len(starts))
     known[known] = starts[b[known]] == windows.ts_ms[known]
-    table = np.array(_CODE_OF_HEALTH, dtype=np.int8)
     out = []
     for index, start in enumerate(buckets):
         rows = np.flatnonzero(known & (b == index))
@@ -87,7 +82,7 @@ def replay_windows(layout: HealthLayout, windows: WindowBatch, buckets: list[int
         for name in ("latency_ms", "jitter_ms", "loss_pct", "utilization"):
             getattr(columns, name)[slots] = getattr(windows, name)[rows]
         status = score_columns(layout, columns, start, start - 1).status
-        out.append("".join(map(str, table[status].tolist())))
+        out.append("".join(map(str, status.tolist())))  # the health codes are the map's
     return out
 
 

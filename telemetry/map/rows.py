@@ -18,8 +18,7 @@ from telemetry.health.hub import best_scores
 from telemetry.health.model import LINK_STATE_BY_CODE, STATUS_BY_CODE, UP
 
 # Index into `js.COLOURS`; a higher code is worse (a cluster shows its worst site).
-STATUS_CODE = {Status.GREEN: 0, Status.GREY: 1, Status.AMBER: 2, Status.RED: 3}
-_CODE_OF_HEALTH = [STATUS_CODE[s] for s in STATUS_BY_CODE]
+STATUS_CODE = {status: code for code, status in enumerate(STATUS_BY_CODE)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +69,7 @@ def map_data(inventory: Inventory, snapshot: HealthSnapshot) -> MapData:
     rows: list[list[Any]] = []
     for site in inventory.sites:
         if site.id in codes:
-            status, links = _CODE_OF_HEALTH[codes[site.id]], texts[site.id]
+            status, links = codes[site.id], texts[site.id]
             note = "no link has reported recently" if status == grey else ""
         else:
             status, note = grey, "not in the health snapshot"
@@ -93,7 +92,7 @@ def line_codes(snapshot: HealthSnapshot) -> dict[str, int]:
         np.where(scores <= 1, STATUS_CODE[Status.GREEN], STATUS_CODE[Status.AMBER]),
         STATUS_CODE[Status.RED],
     )
-    grey = snapshot.status == STATUS_BY_CODE.index(Status.GREY)
+    grey = snapshot.status == STATUS_CODE[Status.GREY]
     code = np.where(grey, STATUS_CODE[Status.GREY], code).tolist()
     return {site: code[i] for i, site in enumerate(layout.site_ids) if layout.hubs[i]}
 
@@ -101,5 +100,5 @@ def line_codes(snapshot: HealthSnapshot) -> dict[str, int]:
 def status_codes(inventory: Inventory, snapshot: HealthSnapshot) -> dict[str, int]:
     """{site: status code} for every site of `inventory`; sites the snapshot lacks are grey."""
     codes = dict(zip(snapshot.layout.site_ids, snapshot.status.tolist(), strict=True))
-    grey = STATUS_BY_CODE.index(Status.GREY)
-    return {s.id: _CODE_OF_HEALTH[codes.get(s.id, grey)] for s in inventory.sites}
+    grey = STATUS_CODE[Status.GREY]
+    return {s.id: codes.get(s.id, grey) for s in inventory.sites}
