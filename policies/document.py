@@ -12,17 +12,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from policies.policy import Policy
-from sites.errors import BranchlineError, Problem
+from sites.errors import Problem, ProblemsError
 from sites.loader import problems_from_validation
 from sites.yaml_io import LineFinder, YamlSyntaxError, parse
 
 
-class PolicyDocumentError(BranchlineError):
-    """A policy document that does not parse or validate; carries every problem."""
+class PolicyDocumentError(ProblemsError):
+    """A policy document that cannot be read, parsed or validated."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in policy")
-        self.problems = problems
+    what = "policy"
 
 
 def parse_policy(text: str, source: str) -> Policy:

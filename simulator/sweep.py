@@ -18,9 +18,10 @@ from typing import Any
 
 from distributed import Client, as_completed
 
+from policies.document import parse_policy
 from simulator.load import load_scenario_text
 from simulator.model import simulate
-from simulator.sweep_inputs import SweepTask, parse_policy
+from simulator.sweep_inputs import SweepTask
 
 Row = dict[str, Any]
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from policies.document import PolicyDocumentError
-from policies.document import parse_policy as parse_document
+from policies.document import PolicyDocumentError, parse_policy
 from policies.governance import PolicyLookup
 from policies.policy import Policy
 from simulator.errors import ScenarioError
@@ -67,14 +66,6 @@ def _read(path: Path, problems: list[Problem]) -> str | None:
         return None
 
 
-def parse_policy(text: str, source: str) -> Policy:
-    """A Policy document (YAML, or JSON) validated; raises ScenarioError with lines and fields."""
-    try:
-        return parse_document(text, source)
-    except PolicyDocumentError as exc:
-        raise ScenarioError(exc.problems) from None
-
-
 def read_grid(
     scenarios: list[Path], policies: list[str], stored: PolicyLookup | None = None
 ) -> list[SweepTask]:
@@ -118,7 +109,7 @@ def read_grid(
             continue
         try:
             parse_policy(text, name)
-        except ScenarioError as exc:
+        except PolicyDocumentError as exc:
             problems += exc.problems
             continue
         policy_inputs.append(PolicyInput(name, text))

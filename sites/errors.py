@@ -43,14 +43,23 @@ class Problem:
         return f"{where}: {self.field}: {self.message}"
 
 
-class InventoryError(BranchlineError):
-    """An inventory failed validation. Carries every problem found, never just the first."""
+class ProblemsError(BranchlineError):
+    """A document (an inventory, a scenario, a policy) failed validation. Carries every
+    problem found, never just the first, each located by field and, from a file, line."""
+
+    what = "document"
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = tuple(problems)
         count = len(self.problems)
         lines = "\n".join(p.render() for p in self.problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in inventory:\n{lines}")
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in {self.what}:\n{lines}")
+
+
+class InventoryError(ProblemsError):
+    """An inventory failed validation."""
+
+    what = "inventory"
 
 
 class ConfigError(BranchlineError):

@@ -13,8 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
 from controller.errors import StoreError
-from simulator.errors import ScenarioError
-from sites.errors import InventoryError, format_loc
+from sites.errors import ProblemsError, format_loc
 from telemetry.errors import SampleError, StoreUnavailableError
 
 PROBLEM_JSON = "application/problem+json"
@@ -107,8 +106,8 @@ async def _store_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _located_problems(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, InventoryError | ScenarioError)
-    what = "inventory" if isinstance(exc, InventoryError) else "scenario"
+    assert isinstance(exc, ProblemsError)
+    what = exc.what
     errors = [{"field": p.field, "line": p.line, "message": p.message} for p in exc.problems]
     count = len(errors)
     return problem(422, f"{count} problem{'s' if count != 1 else ''} in {what}", errors=errors)
@@ -125,7 +124,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StoreError, _store_error)
-    app.add_exception_handler(InventoryError, _located_problems)
-    app.add_exception_handler(ScenarioError, _located_problems)
+    app.add_exception_handler(ProblemsError, _located_problems)
     app.add_exception_handler(SampleError, _telemetry_error)
     app.add_exception_handler(StoreUnavailableError, _telemetry_error)

@@ -23,14 +23,6 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Policies: lint a policy file before it moves traffic.")
 
 
-class PolicyFileError(Exception):
-    """A policy file that cannot be read or does not validate; carries every problem."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problems")
-        self.problems = problems
-
-
 @app.command()
 def lint(
     policy_file: Annotated[
@@ -54,6 +46,7 @@ def lint(
 
     Exit status 1 if the file is invalid or the linter finds an error, else 0.
     """
+    from policies.document import PolicyDocumentError
     from policies.lint import (
         ANCHORS,
         lint_policy,
@@ -67,8 +60,8 @@ def lint(
         raise typer.BadParameter("only one of POLICY_FILE and --inventory can read stdin")
     try:
         policy = Policy() if policy_file is None else read_policy(policy_file)
-    except PolicyFileError as exc:
-        _fail(exc.problems, "policy", as_json)
+    except PolicyDocumentError as exc:
+        _fail(list(exc.problems), "policy", as_json)
     inventory: Inventory | None = None
     if inventory_file is not None:
         try:
@@ -99,11 +92,9 @@ def read_policy(source: str) -> Policy:
         try:
             text = Path(source).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise PolicyFileError([Problem((), f"cannot read file: {exc}", source=name)]) from exc
-    try:
-        return parse_policy(text, name)
-    except PolicyDocumentError as exc:
-        raise PolicyFileError(exc.problems) from exc
+            problem = Problem((), f"cannot read file: {exc}", source=name)
+            raise PolicyDocumentError([problem]) from exc
+    return parse_policy(text, name)
 
 
 def _fail(problems: list[Problem], what: str, as_json: bool) -> NoReturn:

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from controller.cli.console import err, out, print_problems
-from controller.cli.policy_cmd import PolicyFileError, read_policy
+from controller.cli.policy_cmd import read_policy
 from sites.errors import InventoryError
 
 if TYPE_CHECKING:
@@ -151,11 +151,12 @@ def _window(start: str, end: str, every: float) -> tuple[datetime, ...]:
 
 def _fixed(path: Path) -> PolicyHistory:
     """A policy file governing every site, named by its path."""
+    from policies.document import PolicyDocumentError
     from policies.governance import PolicyHistory
 
     try:
         return PolicyHistory.fixed(read_policy(str(path)), str(path))
-    except PolicyFileError as exc:
+    except PolicyDocumentError as exc:
         for p in exc.problems:
             err.print(f"[bold]{escape(str(p.source))}[/]: {escape(p.message)}")
         raise typer.Exit(2) from None
