@@ -1,12 +1,13 @@
-"""Errors of the controller's store and API, each mapped to one HTTP status."""
+"""Errors of the controller's resources (what the store and the API refuse). The API answers
+each class with one HTTP status: the map is `controller/api/problems.py`."""
 
 from __future__ import annotations
 
 from sites.errors import BranchlineError
 
 
-class StoreError(BranchlineError):
-    status = 500
+class ResourceError(BranchlineError):
+    """A request about the controller's resources that cannot be done as asked."""
 
     def __init__(
         self, message: str, field: str | None = None, errors: list[dict[str, str]] | None = None
@@ -16,14 +17,12 @@ class StoreError(BranchlineError):
         self.errors = errors  # several located problems, when there are several
 
 
-class NotFoundError(StoreError):
-    status = 404
+class NotFoundError(ResourceError):
+    """No such resource."""
 
 
-class ConflictError(StoreError):
+class ConflictError(ResourceError):
     """The write contradicts what is stored: a duplicate id, a hub with spokes, a class in use."""
-
-    status = 409
 
 
 class NoInventoryError(ConflictError):
@@ -37,25 +36,17 @@ class NoInventoryError(ConflictError):
         )
 
 
-class OverLimitError(StoreError):
+class OverLimitError(ResourceError):
     """The request is well-formed but asks for more work than the controller's settings allow."""
 
-    status = 422
 
-
-class StaleWriteError(StoreError):
+class StaleWriteError(ResourceError):
     """If-Match named a revision that is no longer current: someone else wrote first."""
 
-    status = 412
 
-
-class MissingPreconditionError(StoreError):
+class MissingPreconditionError(ResourceError):
     """A write without If-Match could overwrite someone else's change unseen."""
 
-    status = 428
 
-
-class UnknownReferenceError(StoreError):
+class UnknownReferenceError(ResourceError):
     """The body is well-formed but names things that do not exist (e.g. an unknown hub)."""
-
-    status = 422

@@ -26,23 +26,23 @@ class QueryError(TelemetryError, ValueError):
     """A read asks for something meaningless, such as a window shorter than a millisecond."""
 
 
-class StoreError(TelemetryError):
+class TelemetryStoreError(TelemetryError):
     """A storage backend failed: bad settings, a broken database, an unexpected answer."""
 
 
-class StoreSettingsError(StoreError):
+class StoreSettingsError(TelemetryStoreError):
     """A store's settings are invalid; the message names each bad field."""
 
 
-class UnknownBackendError(StoreError):
+class UnknownBackendError(TelemetryStoreError):
     """No storage backend is registered under the requested name."""
 
 
-class StoreClosedError(StoreError):
+class StoreClosedError(TelemetryStoreError):
     """The store was used after close()."""
 
 
-class StoreUnavailableError(StoreError):
+class StoreUnavailableError(TelemetryStoreError):
     """The backend's server cannot be reached or did not settle in time.
 
     Written samples are not lost when this is raised by the InfluxDB backend: they wait in its

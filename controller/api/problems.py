@@ -12,7 +12,15 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
-from controller.errors import StoreError
+from controller.errors import (
+    ConflictError,
+    MissingPreconditionError,
+    NotFoundError,
+    OverLimitError,
+    ResourceError,
+    StaleWriteError,
+    UnknownReferenceError,
+)
 from sites.errors import ProblemsError, format_loc
 from telemetry.errors import SampleError, StoreUnavailableError
 
@@ -95,14 +103,29 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(422, f"invalid request: {fields}", errors=errors)
 
 
+STATUS_OF: tuple[tuple[type[ResourceError], int], ...] = (
+    (NotFoundError, 404),
+    (ConflictError, 409),  # NoInventoryError among them
+    (StaleWriteError, 412),
+    (MissingPreconditionError, 428),
+    (OverLimitError, 422),
+    (UnknownReferenceError, 422),
+)
+"""The HTTP status of each resource error (the first class it is an instance of)."""
+
+
+def status_of(exc: ResourceError) -> int:
+    return next((status for kind, status in STATUS_OF if isinstance(exc, kind)), 500)
+
+
 async def _store_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StoreError)
+    assert isinstance(exc, ResourceError)
     extra: dict[str, Any] = {}
     if exc.errors is not None:
         extra["errors"] = exc.errors
     elif exc.field is not None:
         extra["errors"] = [{"field": exc.field, "message": str(exc)}]
-    return problem(exc.status, str(exc), **extra)
+    return problem(status_of(exc), str(exc), **extra)
 
 
 async def _located_problems(_: Request, exc: Exception) -> JSONResponse:
@@ -123,7 +146,7 @@ async def _telemetry_error(_: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StoreError, _store_error)
+    app.add_exception_handler(ResourceError, _store_error)
     app.add_exception_handler(ProblemsError, _located_problems)
     app.add_exception_handler(SampleError, _telemetry_error)
     app.add_exception_handler(StoreUnavailableError, _telemetry_error)

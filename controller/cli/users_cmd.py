@@ -23,14 +23,14 @@ token_app = typer.Typer(help="API tokens: created once, shown once, stored hashe
 
 @contextmanager
 def _store() -> Iterator[Store]:
-    from controller.errors import StoreError
+    from controller.errors import ResourceError
     from controller.settings import Settings
     from controller.stores import open_store
 
     store = open_store(Settings())
     try:
         yield store
-    except StoreError as exc:
+    except ResourceError as exc:
         err.print(f"[red]error[/]: {exc}")
         raise typer.Exit(1) from None
     finally:

@@ -50,7 +50,8 @@ def resolve(name: str) -> Factory:
 def open_store(name: str, **options: Any) -> TelemetryStore:
     """Open the backend `name` with its settings given as keyword options.
 
-    Raises `StoreSettingsError` naming every bad option, `StoreError` if the store cannot open.
+    Raises `StoreSettingsError` naming every bad option, `TelemetryStoreError` if the store
+    cannot open.
     """
     factory = resolve(name)
     try:

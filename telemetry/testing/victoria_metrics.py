@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
-from telemetry.errors import StoreError
+from telemetry.errors import TelemetryStoreError
 
 BINARY = "victoria-metrics"
 
@@ -41,7 +41,7 @@ class VictoriaMetrics:
     def __init__(self, data_dir: Path, binary: str | None = None, port: int | None = None) -> None:
         found = binary or find_binary()
         if found is None:
-            raise StoreError(f"{BINARY} not found: install the Debian package {BINARY}")
+            raise TelemetryStoreError(f"{BINARY} not found: install the Debian package {BINARY}")
         self.binary = found
         self.data_dir = data_dir
         self.port = port or free_port()
@@ -56,7 +56,7 @@ class VictoriaMetrics:
     def pid(self) -> int:
         """Process id of the running server."""
         if self._process is None:
-            raise StoreError(f"{BINARY} is not running")
+            raise TelemetryStoreError(f"{BINARY} is not running")
         return self._process.pid
 
     @property
@@ -82,7 +82,7 @@ class VictoriaMetrics:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.running:
-                raise StoreError(f"{BINARY} exited at start; see {self.log_path}")
+                raise TelemetryStoreError(f"{BINARY} exited at start; see {self.log_path}")
             try:
                 with urllib.request.urlopen(f"{self.url}/health", timeout=1) as response:
                     if response.read().strip() == b"OK":
@@ -91,7 +91,7 @@ class VictoriaMetrics:
                 pass
             time.sleep(0.05)
         self.kill()
-        raise StoreError(
+        raise TelemetryStoreError(
             f"{BINARY} not ready on {self.url} after {timeout:g} s; see {self.log_path}"
         )
 

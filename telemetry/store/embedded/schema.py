@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from telemetry.errors import StoreError
+from telemetry.errors import TelemetryStoreError
 from telemetry.private_files import private_file
 
 SCHEMA_VERSION = 1
@@ -61,9 +61,11 @@ def connect(path: Path) -> sqlite3.Connection:
         if row is None:
             conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         elif row[0] != SCHEMA_VERSION:
-            raise StoreError(f"{path}: schema version {row[0]}, this code reads {SCHEMA_VERSION}")
+            raise TelemetryStoreError(
+                f"{path}: schema version {row[0]}, this code reads {SCHEMA_VERSION}"
+            )
     except (sqlite3.Error, OSError) as exc:
-        raise StoreError(f"cannot open the telemetry database {path}: {exc}") from exc
+        raise TelemetryStoreError(f"cannot open the telemetry database {path}: {exc}") from exc
     return conn
 
 

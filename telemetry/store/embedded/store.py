@@ -24,7 +24,7 @@ import numpy as np
 
 from telemetry.aggregate import window_bounds
 from telemetry.batch import SampleBatch, WindowBatch
-from telemetry.errors import StoreClosedError, StoreError
+from telemetry.errors import StoreClosedError, TelemetryStoreError
 from telemetry.samples import from_ms, to_ms
 from telemetry.store.base import ALL, DEFAULT_LOOKBACK, Selector
 from telemetry.store.embedded import reads
@@ -77,7 +77,9 @@ class EmbeddedStore:
                     raise
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                raise StoreError(f"telemetry database {self.settings.path}: {exc}") from exc
+                raise TelemetryStoreError(
+                    f"telemetry database {self.settings.path}: {exc}"
+                ) from exc
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
@@ -92,7 +94,9 @@ class EmbeddedStore:
                 finally:
                     self._reader.execute("COMMIT")
             except sqlite3.Error as exc:
-                raise StoreError(f"telemetry database {self.settings.path}: {exc}") from exc
+                raise TelemetryStoreError(
+                    f"telemetry database {self.settings.path}: {exc}"
+                ) from exc
 
     @staticmethod
     def _newest_stored(conn: sqlite3.Connection) -> int:

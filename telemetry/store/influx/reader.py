@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from telemetry.batch import METRICS, SampleBatch
-from telemetry.errors import StoreError, StoreUnavailableError
+from telemetry.errors import StoreUnavailableError, TelemetryStoreError
 from telemetry.store.base import Selector
 from telemetry.store.influx.lineproto import FIELDS, MEASUREMENT
 
@@ -45,7 +45,9 @@ class VictoriaMetricsReader:
                 body: bytes = response.read()
                 return body
         except urllib.error.HTTPError as exc:
-            raise StoreError(f"{self.url}{path}: HTTP {exc.code}: {exc.read()[:200]!r}") from exc
+            raise TelemetryStoreError(
+                f"{self.url}{path}: HTTP {exc.code}: {exc.read()[:200]!r}"
+            ) from exc
         except (urllib.error.URLError, OSError) as exc:
             raise StoreUnavailableError(f"{self.url}{path}: {exc}") from exc
 
@@ -105,7 +107,7 @@ class VictoriaMetricsReader:
     def make_readable(self) -> None:
         """Ask VictoriaMetrics to make buffered samples searchable now (best effort)."""
         # An older server or a proxy without the endpoint: reads just wait a little longer.
-        with contextlib.suppress(StoreError):
+        with contextlib.suppress(TelemetryStoreError):
             self._get("/internal/force_flush", {})
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from telemetry.errors import StoreError
+from telemetry.errors import TelemetryStoreError
 from telemetry.store.influx.backoff import Backoff
 from telemetry.store.influx.spool import Spool
 from telemetry.store.influx.writer import Outcome, Result
@@ -84,7 +84,9 @@ class Sender:
 
     def _check(self) -> None:
         if self._error is not None:
-            raise StoreError(f"the telemetry sender stopped: {self._error}") from self._error
+            raise TelemetryStoreError(
+                f"the telemetry sender stopped: {self._error}"
+            ) from self._error
 
     def submit(self, payload: bytes, lines: int) -> None:
         """Queue a payload; blocks while the queue is full (back-pressure on the writer)."""

@@ -11,7 +11,7 @@ import os
 from collections import deque
 from pathlib import Path
 
-from telemetry.errors import StoreError
+from telemetry.errors import TelemetryStoreError
 from telemetry.private_files import private_dir
 
 SUFFIX = ".lp"
@@ -29,7 +29,9 @@ class Spool:
                 partial.unlink()  # a write interrupted before its rename: never acknowledged
             found = sorted(int(path.stem) for path in directory.glob(f"*{SUFFIX}"))
         except (OSError, ValueError) as exc:
-            raise StoreError(f"cannot open the telemetry spool {directory}: {exc}") from exc
+            raise TelemetryStoreError(
+                f"cannot open the telemetry spool {directory}: {exc}"
+            ) from exc
         self._queue: deque[int] = deque(found)
         self._next = found[-1] + 1 if found else 0
 
@@ -51,7 +53,7 @@ class Spool:
                     os.fsync(file.fileno())
             partial.rename(self._path(seq))
         except OSError as exc:
-            raise StoreError(f"cannot spool telemetry to {self.directory}: {exc}") from exc
+            raise TelemetryStoreError(f"cannot spool telemetry to {self.directory}: {exc}") from exc
         self._next = seq + 1
         self._queue.append(seq)
 
@@ -63,11 +65,13 @@ class Spool:
         try:
             return seq, self._path(seq).read_bytes()
         except OSError as exc:
-            raise StoreError(f"cannot read the telemetry spool {self.directory}: {exc}") from exc
+            raise TelemetryStoreError(
+                f"cannot read the telemetry spool {self.directory}: {exc}"
+            ) from exc
 
     def remove(self, seq: int) -> None:
         """Drop the head once the server has acknowledged it."""
         if not self._queue or self._queue[0] != seq:
-            raise StoreError(f"spool entry {seq} is not the head")
+            raise TelemetryStoreError(f"spool entry {seq} is not the head")
         self._path(seq).unlink(missing_ok=True)
         self._queue.popleft()
