@@ -24,11 +24,12 @@ from simulator.errors import ScenarioError
 from simulator.network import SimNetwork, build
 from simulator.scenario import Scenario
 from simulator.targets import fault_problems
+from sites.documents import load_document
 from sites.errors import InventoryError, Problem
 from sites.generator import generate_reference_network
 from sites.inventory import Inventory
 from sites.loader import load_inventory_text
-from sites.yaml_io import LineFinder, YamlSyntaxError, parse
+from sites.yaml_io import LineFinder
 
 
 @dataclass(frozen=True)
@@ -107,20 +108,11 @@ def read_inventory(text: str, source: str, base_dir: Path) -> InventoryText | No
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     """The scenario model of a YAML text (no network is built)."""
-    try:
-        raw = parse(text)
-    except YamlSyntaxError as exc:
-        raise ScenarioError([Problem((), f"not valid YAML: {exc}", exc.line, source)]) from exc
-    if not isinstance(raw, dict):
-        kind = type(raw).__name__ if raw is not None else "an empty document"
-        raise ScenarioError([Problem((), f"expected a mapping at the top, got {kind}", 1, source)])
-    try:
-        return Scenario.model_validate(raw)
-    except ValidationError as exc:
-        finder = LineFinder(text)
-        raise ScenarioError(
-            Problem(loc, message, finder.line(loc), source) for loc, message in _errors(exc)
-        ) from None
+    return load_document(text, source, Scenario, ScenarioError, describe=_problems)
+
+
+def _problems(exc: ValidationError) -> list[Problem]:
+    return [Problem(loc, message) for loc, message in _errors(exc)]
 
 
 def _errors(exc: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:

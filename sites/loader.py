@@ -10,10 +10,11 @@ from pydantic import TypeAdapter, ValidationError
 
 from sites.applications import Application, SlaClass
 from sites.base import DEFER_RULES, FrozenModel, collect_rule_problems
+from sites.documents import located, problems_from_validation, read_mapping
 from sites.errors import InventoryError, Loc, Problem
 from sites.inventory import Inventory
 from sites.site import Site
-from sites.yaml_io import LineFinder, YamlSyntaxError, dump, parse
+from sites.yaml_io import dump, parse
 
 SECTIONS: dict[str, type[FrozenModel]] = {
     "sla_classes": SlaClass,
@@ -37,17 +38,10 @@ def load_inventory(path: str | Path) -> Inventory:
 
 def load_inventory_text(text: str, source: str = "<inventory>") -> Inventory:
     """Validate a YAML inventory. Raises InventoryError listing every problem, located."""
-    try:
-        raw = parse(text)
-    except YamlSyntaxError as exc:
-        raise InventoryError([Problem((), f"not valid YAML: {exc}", exc.line, source)]) from exc
-    if not isinstance(raw, dict):
-        kind = type(raw).__name__ if raw is not None else "an empty document"
-        raise InventoryError([Problem((), f"expected a mapping at the top, got {kind}", 1, source)])
-
+    raw = read_mapping(text, source, InventoryError)
     problems, inventory = _validate(raw)
     if problems:
-        raise _located(problems, text, source)
+        raise InventoryError(located(problems, text, source))
     assert inventory is not None
     return inventory
 
@@ -157,25 +151,8 @@ def load_catalogue_text(
     app_problems, apps = validate_section(raw, "applications")
     problems = sla_problems + app_problems
     if problems:
-        raise _located(problems, text, source)
+        raise InventoryError(located(problems, text, source))
     return classes, apps
-
-
-def _located(problems: list[Problem], text: str, source: str) -> InventoryError:
-    finder = LineFinder(text)
-    return InventoryError(Problem(p.loc, p.message, finder.line(p.loc), source) for p in problems)
-
-
-def problems_from_validation(exc: ValidationError, prefix: Loc) -> list[Problem]:
-    """Pydantic's errors as located problems (the offending value quoted where it helps)."""
-    problems = []
-    for error in exc.errors(include_url=False):
-        message = error["msg"]
-        value = error.get("input")
-        if error["type"] != "missing" and isinstance(value, str | int | float | bool):
-            message += f" (got {value!r})"
-        problems.append(Problem((*prefix, *error["loc"]), message))
-    return problems
 
 
 def dump_inventory(inventory: Inventory) -> str:
