@@ -50,8 +50,8 @@ from controller.simulations.jobs import Jobs, JobStatus
 from controller.simulations.stored import lookup_in
 from controller.store.facade import Store
 from controller.stores import open_store, open_telemetry_store
-from telemetry.alarms.notify import EmailNotifier, EmailSettings, WebhookNotifier, WebhookSettings
 from telemetry.alarms.notify.base import Notifier
+from telemetry.alarms.notify.registry import open_notifier
 from telemetry.private_files import private_dir
 from telemetry.store.base import TelemetryStore
 from telemetry.syslog import LogStore, SyslogReceiver
@@ -242,13 +242,11 @@ def _monitor(app: FastAPI, config: Settings) -> Monitor:
     if config.alarm_email_host:
         recipients = tuple(r.strip() for r in config.alarm_email_recipients.split(",") if r.strip())
         notifiers.append(
-            EmailNotifier(
-                EmailSettings(host=config.alarm_email_host, port=config.alarm_email_port,
-                              sender=config.alarm_email_sender, recipients=recipients)
-            )
+            open_notifier("email", host=config.alarm_email_host, port=config.alarm_email_port,
+                          sender=config.alarm_email_sender, recipients=recipients)
         )  # fmt: skip
     if config.alarm_webhook_url:
-        notifiers.append(WebhookNotifier(WebhookSettings(url=config.alarm_webhook_url)))
+        notifiers.append(open_notifier("webhook", url=config.alarm_webhook_url))
     store: Store = app.state.store
     return Monitor(
         store, app.state.telemetry, notifiers, alarm_store=store.alarms, outbox_store=store.outbox

@@ -6,45 +6,40 @@ options are validated by the backend's settings model, so a typo is an error nam
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from pydantic import ValidationError
 
+from sites.registry import Registry, bad_options
 from telemetry.errors import StoreSettingsError, UnknownBackendError
 from telemetry.store.base import TelemetryStore
 
 Factory = Callable[..., TelemetryStore]
 
-_BACKENDS: dict[str, str] = {
-    "embedded": "telemetry.store.embedded:open_store",
-    "influxdb": "telemetry.store.influx:open_store",
-}
+STORES: Registry[Factory] = Registry(
+    "telemetry store",
+    {
+        "embedded": "telemetry.store.embedded:open_store",
+        "influxdb": "telemetry.store.influx:open_store",
+    },
+    UnknownBackendError,
+)
 
 
 def register(name: str, target: str) -> None:
     """Register a backend as 'package.module:factory'; the module is imported on first use."""
-    if ":" not in target:
-        raise ValueError(f"target must look like 'module:function', got {target!r}")
-    _BACKENDS[name] = target
+    STORES.register(name, target)
 
 
 def backends() -> list[str]:
     """Names of the registered backends."""
-    return sorted(_BACKENDS)
+    return STORES.names()
 
 
 def resolve(name: str) -> Factory:
     """The factory registered under `name`, importing its module now."""
-    try:
-        target = _BACKENDS[name]
-    except KeyError:
-        raise UnknownBackendError(
-            f"no telemetry store {name!r}; known: {', '.join(backends())}"
-        ) from None
-    module_name, _, attribute = target.partition(":")
-    return cast(Factory, getattr(importlib.import_module(module_name), attribute))
+    return STORES.resolve(name)
 
 
 def open_store(name: str, **options: Any) -> TelemetryStore:
@@ -57,8 +52,5 @@ def open_store(name: str, **options: Any) -> TelemetryStore:
     try:
         return factory(**options)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or '(settings)'}: {error['msg']}"
-            for error in exc.errors()
-        )
+        problems = bad_options(exc)
         raise StoreSettingsError(f"telemetry store {name!r}: {problems}") from exc

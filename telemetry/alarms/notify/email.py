@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 from email.message import EmailMessage
+from typing import Any
 
 from pydantic import Field, SecretStr
 
@@ -57,3 +58,8 @@ class EmailNotifier:
             raise NotifyError(f"SMTP {s.host}:{s.port}: {exc}") from exc
         if refused:  # accepted for some recipients only: still a failure to report
             raise NotifyError(f"SMTP {s.host}:{s.port} refused recipients {sorted(refused)}")
+
+
+def open_notifier(**options: Any) -> EmailNotifier:
+    """Registry factory: options are `EmailSettings` fields."""
+    return EmailNotifier(EmailSettings(**options))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from typing import Any
 
 from pydantic import AnyHttpUrl, Field
 
@@ -38,3 +39,8 @@ class WebhookNotifier:
             raise NotifyError(f"webhook {s.url}: {exc}") from exc
         if not 200 <= status < 300:  # urlopen raises for 4xx/5xx; 1xx/3xx land here
             raise NotifyError(f"webhook {s.url}: HTTP {status}")
+
+
+def open_notifier(**options: Any) -> WebhookNotifier:
+    """Registry factory: options are `WebhookSettings` fields."""
+    return WebhookNotifier(WebhookSettings(**options))

@@ -22,7 +22,8 @@ from telemetry.alarms import (
     MemoryAlarmStore,
     dependency_graph,
 )
-from telemetry.alarms.notify import EmailNotifier, EmailSettings, Outbox
+from telemetry.alarms.notify import Outbox
+from telemetry.alarms.notify.email import EmailNotifier, EmailSettings
 from telemetry.health import HealthLayout, Status, score
 from telemetry.store import TelemetryStore, open_store
 from tests.telemetry.alarms.conftest import Mailbox

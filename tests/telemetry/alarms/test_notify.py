@@ -26,16 +26,14 @@ from telemetry.alarms import (
 from telemetry.alarms.notify import (
     DeliveryReport,
     DeliveryState,
-    EmailNotifier,
-    EmailSettings,
     MemoryOutboxStore,
     Notification,
     NotifyError,
     Outbox,
     OutboxStore,
-    WebhookNotifier,
-    WebhookSettings,
 )
+from telemetry.alarms.notify.email import EmailNotifier, EmailSettings
+from telemetry.alarms.notify.webhook import WebhookNotifier, WebhookSettings
 from tests.components import free_port
 from tests.telemetry.alarms.conftest import Hooks, Mailbox
 from tests.telemetry.health.builders import at
