@@ -25,8 +25,8 @@ import numpy as np
 import simpy
 
 from policies.observations import BatchObservations
-from simulator.load import Setup, load_scenario_text
 from simulator.model import simulate
+from simulator.scenario.load import Setup, load_scenario_text
 from simulator.world import World
 
 SCENARIO = """

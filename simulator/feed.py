@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from policies.policy import Policy
-from simulator.load import parse_scenario
 from simulator.network import build
+from simulator.scenario.load import parse_scenario
 from simulator.world import World
 from sites.inventory import Inventory
 from telemetry.batch import LINK_LEVEL, SampleBatch

@@ -15,8 +15,8 @@ import numpy as np
 import simpy
 
 from simulator.faults import fault_process
-from simulator.load import Setup
 from simulator.results import build_results
+from simulator.scenario.load import Setup
 from simulator.world import World
 
 Progress = Callable[[float], None]

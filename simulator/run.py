@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator.load import load_scenario
 from simulator.model import Progress, Run, simulate
 from simulator.report import write_report
 from simulator.results import to_json
+from simulator.scenario.load import load_scenario
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,11 @@ def run(
     """
     from controller.settings import Settings
     from simulator.errors import ScenarioError
-    from simulator.load import load_scenario
 
     # simpy, matplotlib and the report only for this command, not for `branchline --help`.
     from simulator.model import simulate
     from simulator.run import write_outputs
+    from simulator.scenario.load import load_scenario
 
     try:
         with lookup_on_demand(Settings()) as stored:
@@ -161,8 +161,8 @@ def sweep(
 
     # Dask only for this command.
     from simulator.sweep import document, run_sweep
-    from simulator.sweep_cluster import default_workers, open_client
-    from simulator.sweep_inputs import (
+    from simulator.sweep.cluster import default_workers, open_client
+    from simulator.sweep.inputs import (
         DEFAULT_POLICY,
         read_grid,
     )

@@ -63,7 +63,7 @@ def replay(
     """
     from controller.settings import Settings
     from controller.stores import open_store
-    from simulator.replay_compare import compare
+    from simulator.replay.compare import compare
 
     window = _window(start, end, every)
     settings = Settings()

@@ -29,9 +29,9 @@ from typing import Any
 from controller.errors import OverLimitError, UnknownReferenceError
 from policies.governance import PolicyLookup
 from policies.policy import Policy
-from simulator.load import Setup, load_scenario_text, parse_scenario
 from simulator.model import simulate
 from simulator.run import write_outputs
+from simulator.scenario.load import Setup, load_scenario_text, parse_scenario
 from telemetry.private_files import private_dir
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from policies.policy import Policy, UtilizationThresholds
 from simulator.replay import ReplayResult, recorded, replay, tick_instants
-from simulator.replay_compare import compare
+from simulator.replay.compare import compare
 from sites.enums import LinkRole
 from sites.inventory import Inventory
 from telemetry.batch import SampleBatch

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.load import Setup, load_scenario, load_scenario_text
 from simulator.model import Run, simulate
 from simulator.results import to_json
+from simulator.scenario.load import Setup, load_scenario, load_scenario_text
 from sites.enums import Priority
 from tests.simulator.conftest import SCENARIOS, check_golden
 

@@ -7,8 +7,8 @@ import pytest
 from policies.policy import Policy
 from simulator.durations import parse_seconds
 from simulator.errors import ScenarioError
-from simulator.load import load_scenario_text
 from simulator.presets import PRESETS, PresetName
+from simulator.scenario.load import load_scenario_text
 
 BASE = "name: t\nnetwork: {reference: {branches: 5, seed: 7}}\nduration: 10m\n"
 

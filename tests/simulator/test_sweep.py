@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from simulator.errors import ScenarioError
-from simulator.load import load_scenario
 from simulator.model import simulate
+from simulator.scenario.load import load_scenario
 from simulator.sweep import document, run_local, run_sweep, summarize
-from simulator.sweep_cluster import open_client
-from simulator.sweep_inputs import read_grid
+from simulator.sweep.cluster import open_client
+from simulator.sweep.inputs import read_grid
 from sites.generator import generate_reference_network
 from sites.loader import dump_inventory
 

@@ -19,9 +19,9 @@ from typing import Any
 from distributed import Client, as_completed
 
 from policies.document import parse_policy
-from simulator.load import load_scenario_text
 from simulator.model import simulate
-from simulator.sweep_inputs import SweepTask
+from simulator.scenario.load import load_scenario_text
+from simulator.sweep.inputs import SweepTask
 
 Row = dict[str, Any]
 

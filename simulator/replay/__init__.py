@@ -28,7 +28,7 @@ from policies.moves import Move, PolicyRef, moves
 from policies.network import Network
 from policies.policy import Policy
 from policies.shell import EngineShell
-from simulator.replay_series import SeriesIndex
+from simulator.replay.series import SeriesIndex
 from sites.inventory import Inventory
 from telemetry.batch import SampleBatch
 from telemetry.observations import ObservationPacker

@@ -1,7 +1,7 @@
 """A simulation scenario as written in YAML: network, time, traffic, links, probes, faults, policy.
 
-Validated at the edge (unknown keys are errors) and frozen. `simulator.load` reads a file and
-reports every problem with its field path and line. See docs/simulator.md for the format.
+Validated at the edge (unknown keys are errors) and frozen. `simulator.scenario.load` reads a
+file and reports every problem with its field path and line. See docs/simulator.md for the format.
 """
 
 from __future__ import annotations

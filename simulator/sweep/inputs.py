@@ -14,7 +14,7 @@ from policies.document import PolicyDocumentError, parse_policy
 from policies.governance import PolicyLookup
 from policies.policy import Policy
 from simulator.errors import ScenarioError
-from simulator.load import InventoryText, load_scenario_text, read_inventory, read_text
+from simulator.scenario.load import InventoryText, load_scenario_text, read_inventory, read_text
 from sites.errors import Problem
 
 DEFAULT_POLICY = "default"
