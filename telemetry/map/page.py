@@ -12,10 +12,10 @@ from jinja2 import Template
 
 from sites.inventory import Inventory
 from telemetry.health import HealthSnapshot
-from telemetry.map import js, live
 from telemetry.map.assets import MapAssets, MapOptions, MapRoutes
 from telemetry.map.replay import BUCKET, SPAN
 from telemetry.map.rows import MapData, map_data
+from telemetry.map.scripts import callback, script
 
 MAX_ZOOM = 18
 CHINA_BOUNDS = [[18.0, 73.0], [54.0, 135.0]]  # shown when there are no sites
@@ -62,7 +62,7 @@ def build_map_page(
         folium.TileLayer(tiles=options.tile_url, attr=options.tile_attribution,
                          max_zoom=MAX_ZOOM).add_to(fmap)  # fmt: skip
     cluster = FastMarkerCluster(  # type: ignore[no-untyped-call]  # folium is untyped
-        [], callback=js.CALLBACK, name="sites", icon_create_function=js.CLUSTER_ICON,
+        [], callback=callback(), name="sites", icon_create_function=script("cluster_icon"),
         chunkedLoading=True,
     )  # fmt: skip
     # Set after construction: folium re-validates every row in Python (0.3 s at 10,000 sites);
@@ -73,7 +73,7 @@ def build_map_page(
     cluster.add_to(fmap)
     big = len(data.rows) > options.lines_always_up_to
     land = None if options.tile_url else assets.land
-    code = js.AFTER % {
+    code = script("after") % {
         "map": fmap.get_name(),
         "cluster": cluster.get_name(),
         "land": json.dumps(land),
@@ -83,7 +83,7 @@ def build_map_page(
     fmap.add_child(_After(code))
     config = {"status": routes.status, "history": routes.history, "site": routes.site,
               "every": options.refresh_s, "hours": int(SPAN / BUCKET)}  # fmt: skip
-    live_code = live.LIVE % {
+    live_code = script("live") % {
         "map": fmap.get_name(),
         "cluster": cluster.get_name(),
         "config": json.dumps(config),

@@ -17,7 +17,7 @@ from telemetry.health import HealthSnapshot, LinkState, Status
 from telemetry.health.hub import best_scores
 from telemetry.health.model import LINK_STATE_BY_CODE, STATUS_BY_CODE, UP
 
-# Index into `js.COLOURS`; a higher code is worse (a cluster shows its worst site).
+# Index into `scripts.COLOURS`; a higher code is worse (a cluster shows its worst site).
 STATUS_CODE = {status: code for code, status in enumerate(STATUS_BY_CODE)}
 
 

@@ -1,72 +1,4 @@
-"""The JavaScript of the map page, kept as strings so the page builder stays small.
-
-No jQuery, no icon fonts: markers are `L.circleMarker`s, popups are built from the data row when
-opened, and text is escaped before it goes into HTML.
-"""
-
-from __future__ import annotations
-
-import json
-
-# Marker colours, indexed by the status code of `rows.STATUS_CODE` (a higher code is worse).
-COLOURS = ("#2e7d32", "#9e9e9e", "#f9a825", "#c62828")
-
-# FastMarkerCluster's callback (folium writes `var callback = <this>;`). It keeps every row in
-# `window.BL.rows` for the hub lines and the marker counter. Row: see `rows.MapData`.
-CALLBACK = """(function () {
-    var BL = window.BL = window.BL || {rows: [], markers: {}};
-    BL.colours = __COLOURS__;
-    BL.names = ["green", "grey", "amber", "red"];
-    function esc(s) {
-        return String(s).replace(/[&<>"']/g, function (c) {
-            return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-        });
-    }
-    function popup(row) {
-        var links = row[5] ? row[5].split(" ").map(function (l) {
-            var p = l.split(":");
-            return "<li>" + esc(p[0]) + ": " + esc(p[1]) + "</li>";
-        }).join("") : "";
-        return "<b>" + esc(row[4]) + "</b> (" + esc(row[3]) + ")<br>status: " +
-            esc(BL.names[row[2]]) + (row[6] ? "<br>" + esc(row[6]) : "") +
-            "<ul style='margin:4px 0;padding-left:16px'>" + links + "</ul>";
-    }
-    BL.esc = esc;
-    BL.popup = popup;
-    return function (row) {
-        BL.rows.push(row);
-        var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
-            radius: 6, color: "#263238", weight: 1,
-            fillColor: BL.colours[row[2]], fillOpacity: 0.9
-        });
-        marker.options.status = row[2];
-        marker.bindPopup(function () { return popup(row); }, {maxWidth: 360});
-        // Applications and alarms are fetched when the popup opens (see live.py).
-        marker.on("popupopen", function () { if (BL.details) { BL.details(row, marker); } });
-        BL.markers[row[3]] = marker;
-        return marker;
-    };
-})()""".replace("__COLOURS__", json.dumps(COLOURS))
-
-# A cluster takes the colour of its worst site.
-CLUSTER_ICON = """function (cluster) {
-    var worst = 0;
-    cluster.getAllChildMarkers().forEach(function (m) {
-        if (m.options.status > worst) { worst = m.options.status; }
-    });
-    var n = cluster.getChildCount();
-    var size = n < 100 ? 34 : (n < 1000 ? 40 : 46);
-    return L.divIcon({
-        html: "<div style='background-color:" + window.BL.colours[worst] + ";color:#fff'>" +
-            "<span>" + n + "</span></div>",
-        className: "marker-cluster", iconSize: L.point(size, size)
-    });
-}"""
-
-# Run after the cluster: the offline base layer (graticule, land), the hub lines, the counter.
-# Parameters: map and cluster variable names, the land URL (or null), the hubs' positions, the
-# zoom from which hub lines show (0: always).
-AFTER = """(function (map, cluster, landUrl, hubs, linesFrom) {
+(function (map, cluster, landUrl, hubs, linesFrom) {
     var BL = window.BL;
     // Leaflet's default prefix carries a national flag: keep the map free of political symbols.
     map.attributionControl.setPrefix("Leaflet");
@@ -137,4 +69,4 @@ AFTER = """(function (map, cluster, landUrl, hubs, linesFrom) {
     map.on("zoomend", showLines);
     showLines();
     document.body.dataset.siteMarkers = String(cluster.getLayers().length);
-})(%(map)s, %(cluster)s, %(land)s, %(hubs)s, %(lines_from)d);"""
+})(%(map)s, %(cluster)s, %(land)s, %(hubs)s, %(lines_from)d);

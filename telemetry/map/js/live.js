@@ -1,18 +1,4 @@
-"""The JavaScript that keeps the page current without reloading it (so zoom and position stay):
-periodic refresh of the statuses, the 24 h replay slider, and popup details on open.
-
-Markers are recoloured in place (`setStyle`) and clusters redrawn with `refreshClusters()`; the
-spoke-hub lines are regrouped by their new colours (`BL.drawLines`, from the live state only:
-the replay has no line colours); no folium HTML is built again. The page sets `data-refreshes`
-(fetches done), `data-slider` ("ready" once the control is on the map), `data-replay` ("live"
-or the bucket start in ms) and `data-hub-line-colours` (lines per colour) on `<body>` for tests
-and monitoring. A viewer token in the page's URL (`?token=`) is sent as
-`Authorization: Bearer` on every fetch; `?replay=<0..23>` opens the page at a replay hour.
-"""
-
-from __future__ import annotations
-
-LIVE = """(function (map, cluster, cfg) {
+(function (map, cluster, cfg) {
     var BL = window.BL, body = document.body.dataset;
     var params = new URLSearchParams(location.search);
     var token = params.get("token");
@@ -72,7 +58,7 @@ LIVE = """(function (map, cluster, cfg) {
         history.sites.forEach(function (s, i) { index[s] = i; });
         var codes = history.codes[b], start = history.buckets[b];
         position = b;
-        when.textContent = hour(start) + "\\u2013" + hour(start + history.bucket_ms) +
+        when.textContent = hour(start) + "\u2013" + hour(start + history.bucket_ms) +
             " (hourly means)";
         body.replay = String(start);
         paint(function (id) {
@@ -82,7 +68,7 @@ LIVE = """(function (map, cluster, cfg) {
     }
     function loadHistory() {
         if (history && Date.now() - fetchedAt < 300000) { return Promise.resolve(history); }
-        when.textContent = "loading\\u2026";
+        when.textContent = "loading\u2026";
         return get(cfg.history).then(function (data) {
             history = data;
             fetchedAt = Date.now();
@@ -145,4 +131,4 @@ LIVE = """(function (map, cluster, cfg) {
         input.value = start;
         choose(start);
     }
-})(%(map)s, %(cluster)s, %(config)s);"""
+})(%(map)s, %(cluster)s, %(config)s);

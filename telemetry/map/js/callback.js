@@ -1,0 +1,34 @@
+(function () {
+    var BL = window.BL = window.BL || {rows: [], markers: {}};
+    BL.colours = __COLOURS__;
+    BL.names = ["green", "grey", "amber", "red"];
+    function esc(s) {
+        return String(s).replace(/[&<>"']/g, function (c) {
+            return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+        });
+    }
+    function popup(row) {
+        var links = row[5] ? row[5].split(" ").map(function (l) {
+            var p = l.split(":");
+            return "<li>" + esc(p[0]) + ": " + esc(p[1]) + "</li>";
+        }).join("") : "";
+        return "<b>" + esc(row[4]) + "</b> (" + esc(row[3]) + ")<br>status: " +
+            esc(BL.names[row[2]]) + (row[6] ? "<br>" + esc(row[6]) : "") +
+            "<ul style='margin:4px 0;padding-left:16px'>" + links + "</ul>";
+    }
+    BL.esc = esc;
+    BL.popup = popup;
+    return function (row) {
+        BL.rows.push(row);
+        var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
+            radius: 6, color: "#263238", weight: 1,
+            fillColor: BL.colours[row[2]], fillOpacity: 0.9
+        });
+        marker.options.status = row[2];
+        marker.bindPopup(function () { return popup(row); }, {maxWidth: 360});
+        // Applications and alarms are fetched when the popup opens (see live.py).
+        marker.on("popupopen", function () { if (BL.details) { BL.details(row, marker); } });
+        BL.markers[row[3]] = marker;
+        return marker;
+    };
+})()
