@@ -246,7 +246,8 @@ def _monitor(app: FastAPI, config: Settings) -> Monitor:
                           sender=config.alarm_email_sender, recipients=recipients)
         )  # fmt: skip
     if config.alarm_webhook_url:
-        notifiers.append(open_notifier("webhook", url=config.alarm_webhook_url))
+        url = config.alarm_webhook_url.get_secret_value()
+        notifiers.append(open_notifier("webhook", url=url))
     store: Store = app.state.store
     return Monitor(
         store, app.state.telemetry, notifiers, alarm_store=store.alarms, outbox_store=store.outbox

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     influxdb_url: str | None = Field(
         default=None, description="store telemetry in InfluxDB (v2 write API) instead of SQLite"
     )
-    influxdb_token: str = ""
+    influxdb_token: SecretStr = Field(
+        default=SecretStr(""), description="InfluxDB API token (never shown in a repr or log)"
+    )
     reconcile_interval_s: float = Field(
         default=5.0, ge=0, description="how often the engine re-evaluates every site; 0: never"
     )
@@ -64,7 +66,9 @@ class Settings(BaseSettings):
     alarm_email_port: int = Field(default=25, ge=1, le=65535)
     alarm_email_sender: str = "branchline@localhost"
     alarm_email_recipients: str = Field(default="", description="comma-separated addresses")
-    alarm_webhook_url: str | None = None
+    alarm_webhook_url: SecretStr | None = Field(
+        default=None, description="where alarm webhooks go; may carry a token, so kept secret"
+    )
 
     syslog_host: str = Field(default="127.0.0.1", description="where the syslog receiver listens")
     syslog_udp_port: int | None = Field(default=None, ge=0, le=65535, description="None: off")
