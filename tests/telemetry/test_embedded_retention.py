@@ -62,6 +62,7 @@ def test_rollups_answer_like_raw_samples_while_each_resolution_expires(
 ) -> None:
     batch = make_batch(network_series(network_12)[:4], T0, 3 * 360, step_ms=10_000)  # 3 h
     store.write(batch)
+    store.maintain()  # a write takes one step; this catches up on the rest
     counts = store.table_counts()
     assert counts["raw"] == len(batch)
     assert counts["rollup_1m"] == 4 * 3 * 60  # every minute is older than the 2-minute grace
@@ -105,6 +106,82 @@ def test_a_late_sample_updates_minutes_and_hours_already_rolled_up(
     assert int(windows(store, HOUR_W).count.sum()) == 2 * 360 + 1
 
 
+def concat(batches: list[SampleBatch]) -> SampleBatch:
+    return SampleBatch(
+        site=tuple(s for b in batches for s in b.site),
+        link=tuple(k for b in batches for k in b.link),
+        app=tuple(a for b in batches for a in b.app),
+        **{
+            name: np.concatenate([getattr(b, name) for b in batches])
+            for name in ("ts_ms", "latency_ms", "jitter_ms", "loss_pct", "utilization",
+                         "throughput_bps", "up")
+        },
+    )  # fmt: skip
+
+
+def test_each_write_rolls_up_one_bounded_step_and_reads_stay_exact_between_steps(
+    tmp_path: Path, network_12: Inventory
+) -> None:
+    """A live store: 5 samples a second per series arrive each second, a few of them late
+    (behind the rollup watermark, or inside a minute half rolled up). After every write, the
+    watermark has moved at most one step, and minute and hour windows equal the samples' own
+    aggregate, wherever the steps stand."""
+    clock = FakeClock(T0)
+    store = open_store(
+        "embedded", path=tmp_path / "t.db", clock=clock,
+        late_grace=timedelta(seconds=10), maintenance_step=timedelta(seconds=5),
+    )  # fmt: skip
+    assert isinstance(store, EmbeddedStore)
+    series = network_series(network_12)[:3]
+    rng = np.random.default_rng(7)
+    written: list[SampleBatch] = []
+    for second in range(200):
+        clock.ms = T0 + second * 1000
+        batches = [make_batch(series, clock.ms - 1000, 1, seed=second, step_ms=200)]
+        if second % 17 == 5:  # late: 8 to 60 s behind the clock, off the other samples' grid
+            late_ms = clock.ms - int(rng.integers(8_000, 60_000)) + 100
+            batches.append(make_batch(series[:1], late_ms, 1, seed=1000 + second))
+        before = Watermarks.load(store._conn)  # type: ignore[arg-type]
+        for batch in batches:
+            store.write(batch)
+            written.append(batch)
+        after = Watermarks.load(store._conn)  # type: ignore[arg-type]
+        if before.raw:  # (the first write of an empty store moves it to its first sample)
+            assert after.raw - before.raw <= 2 * 5_000  # a step per write, two writes at most
+        if second % 20 == 19:
+            everything = concat(written)
+            span = (from_ms(T0 - HOUR), from_ms(T0 + HOUR))
+            assert_same_windows(store.query(ALL, *span, MINUTE_W), aggregate(everything, 60_000))
+            assert_same_windows(store.query(ALL, *span, HOUR_W), aggregate(everything, HOUR))
+    marks = Watermarks.load(store._conn)  # type: ignore[arg-type]
+    assert marks.raw == T0 + 185_000  # kept up: the clock (199 s) less 10 s of grace, to 5 s
+    assert marks.minute == T0 + 180_000
+
+
+def test_a_backlog_is_caught_up_in_steps_that_writes_go_between(
+    tmp_path: Path, network_12: Inventory
+) -> None:
+    """Reopened after three hours of samples and no maintenance, the store does not roll them
+    all up in the first write's transaction: each write takes a step until it has caught up."""
+    clock = FakeClock(T0 + 3 * HOUR + 3 * 60_000)
+    path = tmp_path / "t.db"
+    store = open_store("embedded", path=path, clock=clock)
+    assert isinstance(store, EmbeddedStore)
+    series = network_series(network_12)[:4]
+    history = make_batch(series, T0, 3 * 360, step_ms=10_000)
+    store.write(history)
+    assert Watermarks.load(store._conn).raw <= T0 + 5_000  # type: ignore[arg-type]
+    present = make_batch(series, clock.ms - 1_000, 1)
+    for _ in range(40):  # 40 writes of the present: 40 steps of at most 5 s of samples
+        store.write(present)
+    marks = Watermarks.load(store._conn)  # type: ignore[arg-type]
+    # (a sample every 10 s: a step skips the empty 5 s between two)
+    assert T0 + 200_000 <= marks.raw <= T0 + 41 * 10_000
+    store.maintain()
+    assert Watermarks.load(store._conn).minute == T0 + 3 * HOUR + 60_000  # type: ignore[arg-type]
+    assert_same_windows(windows(store, HOUR_W), aggregate(concat([history, present]), HOUR))
+
+
 def test_a_sample_older_than_the_raw_retention_is_dropped_and_counted(
     store: EmbeddedStore, network_12: Inventory
 ) -> None:
@@ -117,7 +194,7 @@ def test_a_sample_older_than_the_raw_retention_is_dropped_and_counted(
 
 
 def test_windows_read_the_coarsest_table_that_holds_them() -> None:
-    marks = Watermarks(minute=T0 + 3 * HOUR + 60_000, hour=T0 + 3 * HOUR)
+    marks = Watermarks(raw=T0 + 3 * HOUR + 90_000, minutes=T0 + 3 * HOUR + 60_000)
     month = (T0 - 30 * 24 * HOUR, T0 + 4 * HOUR)
     assert [t for t, *_ in sources(marks, HOUR, *month)] == ["rollup_1h", "rollup_1m", "raw"]
     assert sources(marks, HOUR, *month)[0] == ("rollup_1h", month[0], marks.hour)

@@ -25,11 +25,15 @@ class EmbeddedSettings(BaseModel):
     hour_retention: timedelta = timedelta(days=400)
     late_grace: timedelta = Field(
         default=timedelta(minutes=2),
-        description="a minute is rolled up once it is this far in the past; later samples for "
-        "it still count, at the price of recomputing that minute",
+        description="samples are rolled up once they are this far in the past; later samples "
+        "still count, at the price of recomputing their minute",
     )
-    maintenance_interval: timedelta = Field(
-        default=timedelta(minutes=1), description="how often writes trigger rollup and expiry"
+    maintenance_step: timedelta = Field(
+        default=timedelta(seconds=1),
+        gt=timedelta(0),
+        le=timedelta(minutes=1),
+        description="how much raw time a write rolls up or expires at most, when due: the "
+        "extra time a write can take is that much data's (40,000 samples/s: 40,000 rows)",
     )
 
     @model_validator(mode="after")

@@ -1,8 +1,8 @@
 """The embedded telemetry store: one SQLite file in WAL mode, no server.
 
-Writes go to the raw table (same series and timestamp: replaced, as in InfluxDB). Every
-`maintenance_interval` of the store's clock a write also rolls complete minutes and hours up
-and expires old rows (see rollup.py); `maintain(now)` does it on demand.
+Writes go to the raw table (same series and timestamp: replaced, as in InfluxDB). A write
+also takes one bounded step of rolling samples up into minutes and hours and expiring old rows
+when one is due (see rollup.py); `maintain(now)` catches up on demand.
 
 Reads never wait for a write: they have a connection of their own (WAL lets a reader see the
 last commit while a writer works), and `latest` is answered from the newest samples kept in
@@ -145,7 +145,7 @@ class EmbeddedStore:
                     batch.up.astype(np.int8).tolist(),
                 )
                 insert_rows(conn, "raw", columns)
-                late = batch.ts_ms[batch.ts_ms < self._marks.minute]
+                late = batch.ts_ms[batch.ts_ms < self._marks.raw]
                 if len(late):
                     recompute_late(conn, self._marks, late.tolist())
             if now >= self._next_maintenance:
@@ -164,15 +164,21 @@ class EmbeddedStore:
             )
             self._seen_version = version
 
-    def _maintain(self, conn: sqlite3.Connection, now: int) -> None:
-        expired = maintain(conn, self.settings, self._marks, now)
-        self._newest.forget_before(expired)
-        self._next_maintenance = now + self.settings.ms("maintenance_interval")
+    def _maintain(self, conn: sqlite3.Connection, now: int) -> bool:
+        """One bounded step; the next write takes another at once if more is due."""
+        more = maintain(conn, self.settings, self._marks, now)
+        self._newest.forget_before(min(raw_cutoff(self.settings, now), self._marks.minute))
+        self._next_maintenance = now if more else now + self.settings.ms("maintenance_step")
+        return more
 
     def maintain(self, now: datetime | None = None) -> None:
-        """Roll up and expire now (or as if the clock read `now`)."""
-        with self._transaction() as conn:
-            self._maintain(conn, self._now_ms() if now is None else to_ms(now))
+        """Roll up and expire everything due now (or as if the clock read `now`), a step per
+        transaction so that writes go on between them."""
+        at = self._now_ms() if now is None else to_ms(now)
+        more = True
+        while more:
+            with self._transaction() as conn:
+                more = self._maintain(conn, at)
 
     @overload
     def query(
