@@ -10,10 +10,10 @@ the watermarks floored to their bucket, say which buckets are complete.
 SQLite has one writer, and a write of telemetry waits while maintenance runs. At the
 reference load (40,000 samples a second) a minute of raw samples is 2.4 million rows: rolled up
 or deleted at once, it held every write for about a second, once a minute. Each call of
-`maintain` therefore does a bounded amount (`EmbeddedSettings.maintenance_step` of raw samples,
-a minute of minute rows) and says whether more is due: at the reference load, a write then
-waits 51 ms at the median and 199 ms at the 99th percentile, instead of up to 2.3 s
-(`bench/bench_embedded_maintenance.py`).
+`maintain` therefore does a bounded amount (`EmbeddedSettings.maintenance_step` of raw
+samples, or a minute of minute rows, not both) and says whether more is due: at the reference
+load a write then waits 47 ms at the median and 195 ms at the 99th percentile, instead of up to
+2.3 s (`bench/bench_embedded_maintenance.py`).
 """
 
 from __future__ import annotations
@@ -109,13 +109,17 @@ def maintain(
     more = False
 
     due = floor(now_ms - settings.ms("late_grace"), step)
+    rolled = False
     if due > marks.raw:
         lo = _next(conn, "raw", marks.raw, step)
         hi = due if lo is None or lo >= due else min(due, lo + step)
         if lo is not None and lo < hi:
             _roll(conn, "rollup_1m", lo, hi, add=True)
+            rolled = True
         marks.raw, more = hi, more or hi < due
-    if marks.minute > marks.minutes:
+    if marks.minute > marks.minutes and rolled:
+        more = True  # one rollup a call: the hours next time
+    elif marks.minute > marks.minutes:
         lo = _next(conn, "rollup_1m", marks.minutes, MINUTE_MS)
         end = marks.minute
         hi = end if lo is None or lo >= end else min(end, lo + minute_step)
