@@ -99,7 +99,8 @@ def _rows(document: Any) -> list[dict[str, Any]] | None:
     samples = document["samples"]
     if type(samples) is not list or not samples or any(type(s) is not dict for s in samples):
         return None
-    if any(not REQUIRED <= keys <= FIELDS for keys in {frozenset(s) for s in samples}):
+    # Each distinct key order once (a CPE writes its samples alike), not a set per sample.
+    if any(not REQUIRED <= set(keys) <= FIELDS for keys in {tuple(s) for s in samples}):
         return None
     return samples
 

@@ -15,7 +15,6 @@ In both cases `latest` returns None and the store reads its tables, as it did be
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -31,12 +30,15 @@ SeriesKey = tuple[str, str, str]
 
 
 class NewestSamples:
-    """Per series, the last `DEPTH` samples written (by arrival). Thread-safe."""
+    """Per series, the last `DEPTH` samples written (by arrival). Thread-safe. Series are
+    named to it by the store's own ids (small integers, one per (site, link, app)), so that
+    finding a row's slot is one array lookup, not a dictionary lookup per sample."""
 
     def __init__(self, complete_after_ms: int) -> None:
         self.complete_after_ms = complete_after_ms
         self._lock = threading.Lock()
-        self._slots: dict[SeriesKey, int] = {}
+        self._slot_of = np.full(1024, -1, dtype=np.intp)
+        """Per series id, its slot (-1: none yet)."""
         self._keys: list[SeriesKey] = []
         self._order: npt.NDArray[np.intp] | None = None  # slots in (site, link, app) order
         capacity = 1024
@@ -50,12 +52,13 @@ class NewestSamples:
     def __len__(self) -> int:
         return len(self._keys)
 
-    def write(self, batch: SampleBatch) -> None:
-        """Take a batch the store has committed (same series and timestamp: the later wins)."""
+    def write(self, batch: SampleBatch, ids: npt.NDArray[np.int64]) -> None:
+        """Take a batch the store has committed (same series and timestamp: the later wins);
+        `ids[i]` is the store's id of row i's series."""
         if not len(batch):
             return
         with self._lock:
-            slots = self._slot_ids(zip(batch.site, batch.link, batch.app, strict=True))
+            slots = self._slot_ids(batch, ids)
             values = np.column_stack([getattr(batch, name) for name in METRICS])
             # Rows of one series go in one at a time, in batch order: round r takes the r-th
             # row of each series (a CPE's batch usually holds one sample per series).
@@ -86,19 +89,23 @@ class NewestSamples:
         self._values[slots, column] = values
         self._up[slots, column] = up
 
-    def _slot_ids(self, keys: Sequence[SeriesKey] | zip[SeriesKey]) -> npt.NDArray[np.intp]:
-        known = self._slots
-        ids = []
-        for key in keys:
-            slot = known.get(key)
-            if slot is None:
-                slot = known[key] = len(self._keys)
-                self._keys.append(key)
+    def _slot_ids(self, batch: SampleBatch, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+        top = int(ids.max()) + 1
+        if top > len(self._slot_of):
+            grown = np.full(max(top, 2 * len(self._slot_of)), -1, dtype=np.intp)
+            grown[: len(self._slot_of)] = self._slot_of
+            self._slot_of = grown
+        slots = self._slot_of[ids]
+        for row in np.flatnonzero(slots < 0).tolist():  # series new to the index
+            ident = ids[row]
+            if self._slot_of[ident] < 0:
+                self._slot_of[ident] = len(self._keys)
+                self._keys.append((batch.site[row], batch.link[row], batch.app[row]))
                 self._order = None
-            ids.append(slot)
+            slots[row] = self._slot_of[ident]
         if len(self._keys) > len(self._head):
             self._grow(2 * len(self._keys))
-        return np.array(ids, dtype=np.intp)
+        return slots
 
     def _grow(self, capacity: int) -> None:
         extra = capacity - len(self._head)

@@ -36,6 +36,11 @@ def batch(rows: list[Row]) -> SampleBatch:
     )
 
 
+def batch_and_ids(rows: list[Row]) -> tuple[SampleBatch, np.ndarray]:
+    """The batch, and its series' ids as a store names them (here: 100 + the series' index)."""
+    return batch(rows), np.array([100 + i for i, _, _ in rows], dtype=np.int64)
+
+
 def scan(writes: list[list[Row]], select: Selector, after: int, until: int) -> list[Answer]:
     """The plainest answer: the last value written per (series, ts), then the newest inside."""
     kept: dict[tuple[int, int], float] = {}
@@ -72,7 +77,7 @@ def test_the_index_answers_as_a_scan_or_not_at_all(
 ) -> None:
     index = NewestSamples(complete_after_ms=-1)
     for rows in writes:
-        index.write(batch(rows))
+        index.write(*batch_and_ids(rows))
     answer = index.latest(select, after, after + span)
     if answer is not None:
         assert rows_of(answer) == scan(writes, select, after, after + span)
@@ -82,7 +87,7 @@ def test_in_order_reporting_is_always_answered_even_a_late_tick() -> None:
     index = NewestSamples(complete_after_ms=0)
     writes = [[(i, 1000 * t, float(t)) for i in range(len(SERIES))] for t in range(1, 60)]
     for rows in writes:
-        index.write(batch(rows))
+        index.write(*batch_and_ids(rows))
     for late in range(DEPTH):  # a tick evaluated `late` seconds after its instant
         until = 1000 * (59 - late)
         answer = index.latest(ALL, until - 30_000, until)
@@ -94,7 +99,7 @@ def test_in_order_reporting_is_always_answered_even_a_late_tick() -> None:
 
 def test_samples_from_before_the_index_are_not_its_to_answer() -> None:
     index = NewestSamples(complete_after_ms=10_000)
-    index.write(batch([(0, 20_000, 1.0)]))
+    index.write(*batch_and_ids([(0, 20_000, 1.0)]))
     assert index.latest(ALL, 5_000, 30_000) is None  # br-1/mpls may have one at 9 s
     answer = index.latest(ALL, 10_000, 30_000)
     assert answer is not None and rows_of(answer) == [("br-1", "mpls", "", 20_000, 1.0)]
@@ -102,7 +107,7 @@ def test_samples_from_before_the_index_are_not_its_to_answer() -> None:
 
 def test_expired_samples_are_forgotten() -> None:
     index = NewestSamples(complete_after_ms=0)
-    index.write(batch([(0, 1_000, 1.0), (1, 9_000, 2.0)]))
+    index.write(*batch_and_ids([(0, 1_000, 1.0), (1, 9_000, 2.0)]))
     index.forget_before(5_000)
     answer = index.latest(ALL, 0, 10_000)
     assert answer is not None and rows_of(answer) == [("br-1", "lte", "", 9_000, 2.0)]

@@ -112,6 +112,9 @@ class EmbeddedStore:
 
     def _series_ids(self, conn: sqlite3.Connection, batch: SampleBatch) -> list[int]:
         keys = list(zip(batch.site, batch.link, batch.app, strict=True))
+        ids = list(map(self._series.get, keys))
+        if None not in ids:
+            return ids  # type: ignore[return-value]  # (no None in it)
         new = set(keys) - self._series.keys()
         if new:
             # In bulk (a new network's first second brings 40,000), and whatever another
@@ -132,11 +135,13 @@ class EmbeddedStore:
         if not keep.all():
             self.dropped += int((~keep).sum())
             batch = batch.take(np.flatnonzero(keep))
+        ids: list[int] = []
         with self._transaction() as conn:
             if len(batch):
+                ids = self._series_ids(conn, batch)
                 columns = (
                     batch.ts_ms.tolist(),
-                    self._series_ids(conn, batch),
+                    ids,
                     batch.latency_ms.tolist(),
                     batch.jitter_ms.tolist(),
                     batch.loss_pct.tolist(),
@@ -152,7 +157,7 @@ class EmbeddedStore:
                 self._maintain(conn, now)
             self._note_other_writers(conn)
         # Committed: only now may readers of the index see it.
-        self._newest.write(batch)
+        self._newest.write(batch, np.array(ids, dtype=np.int64))
 
     def _note_other_writers(self, conn: sqlite3.Connection) -> None:
         """Another connection (another process) committed since we last looked: what it wrote
