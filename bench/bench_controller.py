@@ -100,14 +100,19 @@ class _Poster:
         self._lock = threading.Lock()
         self._local = threading.local()
 
-    def post(self, scheduled: float, batch: list[tuple[str, str, str]]) -> None:
+    @staticmethod
+    def body(scheduled: float, batch: list[tuple[str, str, str]]) -> bytes:
+        """The upload of `batch` stamped with the second it is due: prepared before that
+        second, as a CPE has its samples ready, so that the latency measured is the server's."""
         stamp = datetime.fromtimestamp(scheduled).astimezone().isoformat()
-        body = json.dumps({"samples": [
+        return json.dumps({"samples": [
             {"site": s, "link": k, "app": a or None, "timestamp": stamp, "latency_ms": 30.0,
              "jitter_ms": 2.0, "loss_pct": 0.0, "utilization": 0.3, "throughput_bps": 1e6,
              "up": True}
             for s, k, a in batch
-        ]})  # fmt: skip
+        ]}).encode()  # fmt: skip
+
+    def post(self, scheduled: float, body: bytes, size: int) -> None:
         if not hasattr(self._local, "conn"):
             self._local.conn = HTTPConnection(self.host, timeout=30)
         try:
@@ -119,14 +124,14 @@ class _Poster:
             self._local.conn = HTTPConnection(self.host, timeout=30)
             ok, payload = False, {}
         with self._lock:
-            self.offered += len(batch)
+            self.offered += size
             self.latencies.append(time.time() - scheduled)
             self.when.append(scheduled)
             self.counts.append(int(payload.get("accepted", 0)) if ok else 0)
             if ok:
                 self.acknowledged += int(payload.get("accepted", 0))
             else:
-                self.failed += len(batch)
+                self.failed += size
 
 
 class _Reads(threading.Thread):
@@ -175,11 +180,13 @@ def _load(
     with ThreadPoolExecutor(max_workers=8) as pool:
         for second in range(int(warmup + duration)):
             scheduled = start + second
-            time.sleep(max(0.0, scheduled - time.time()))
+            time.sleep(max(0.0, scheduled - 0.5 - time.time()))
+            bodies = [(poster.body(scheduled, batch), len(batch)) for batch in batches]
             if second == int(warmup):
                 before = _metrics(base)
-            for batch in batches:
-                pool.submit(poster.post, scheduled, batch)
+            time.sleep(max(0.0, scheduled - time.time()))
+            for body, size in bodies:
+                pool.submit(poster.post, scheduled, body, size)
     reads.stop.set()
     reads.join()
     took = time.time() - measured
