@@ -142,10 +142,11 @@ async def _lifespan(
     app.state.monitor = _monitor(app, config)
     app.state.device_logs = _device_logs(config)
     receiver = None
-    if config.syslog_udp_port is not None or config.syslog_tcp_port is not None:
+    syslog = config.syslog
+    if syslog.udp_port is not None or syslog.tcp_port is not None:
         receiver = SyslogReceiver(
-            app.state.device_logs, LiveLookup(app.state.store), host=config.syslog_host,
-            udp_port=config.syslog_udp_port, tcp_port=config.syslog_tcp_port,
+            app.state.device_logs, LiveLookup(app.state.store), host=syslog.host,
+            udp_port=syslog.udp_port, tcp_port=syslog.tcp_port,
         )  # fmt: skip
         await receiver.start()
     app.state.syslog_receiver = receiver
@@ -232,21 +233,21 @@ def _device_logs(config: Settings) -> LogStore:
     private_dir(config.data_dir)
     return LogStore(
         config.data_dir / "device-log.db",
-        max_age=timedelta(days=config.device_log_days),
-        max_rows=config.device_log_rows,
+        max_age=timedelta(days=config.syslog.keep_days),
+        max_rows=config.syslog.keep_rows,
     )
 
 
 def _monitor(app: FastAPI, config: Settings) -> Monitor:
     notifiers: list[Notifier] = []
-    if config.alarm_email_host:
-        recipients = tuple(r.strip() for r in config.alarm_email_recipients.split(",") if r.strip())
+    alarms = config.alarms
+    if alarms.email_host:
         notifiers.append(
-            open_notifier("email", host=config.alarm_email_host, port=config.alarm_email_port,
-                          sender=config.alarm_email_sender, recipients=recipients)
+            open_notifier("email", host=alarms.email_host, port=alarms.email_port,
+                          sender=alarms.email_sender, recipients=alarms.recipients)
         )  # fmt: skip
-    if config.alarm_webhook_url:
-        url = config.alarm_webhook_url.get_secret_value()
+    if alarms.webhook_url:
+        url = alarms.webhook_url.get_secret_value()
         notifiers.append(open_notifier("webhook", url=url))
     store: Store = app.state.store
     return Monitor(

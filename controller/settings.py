@@ -1,15 +1,92 @@
-"""Controller settings: pydantic-settings, environment prefix BRANCHLINE_, built on demand."""
+"""Controller settings: pydantic-settings, environment prefix BRANCHLINE_, built on demand.
+
+Settings of one concern are nested (`alarms`, `syslog`): BRANCHLINE_ALARMS__EMAIL_HOST sets
+`settings.alarms.email_host`. The flat names documented before the nesting
+(BRANCHLINE_ALARM_EMAIL_HOST, BRANCHLINE_SYSLOG_UDP_PORT, ...) are still read, below the nested
+ones (`FLAT_NAMES`)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 
 def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "branchline"
+
+
+class AlarmSettings(BaseModel):
+    """Where alarm notifications go (BRANCHLINE_ALARMS__...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email_host: str | None = Field(
+        default=None, description="SMTP server for alarm mails; unset: no mails"
+    )
+    email_port: int = Field(default=25, ge=1, le=65535)
+    email_sender: str = "branchline@localhost"
+    email_recipients: str = Field(default="", description="comma-separated addresses")
+    webhook_url: SecretStr | None = Field(
+        default=None, description="where alarm webhooks go; may carry a token, so kept secret"
+    )
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        return tuple(r.strip() for r in self.email_recipients.split(",") if r.strip())
+
+
+class SyslogSettings(BaseModel):
+    """The receiver of the CPEs' syslog and how long their logs are kept
+    (BRANCHLINE_SYSLOG__...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field(default="127.0.0.1", description="where the syslog receiver listens")
+    udp_port: int | None = Field(default=None, ge=0, le=65535, description="None: off")
+    tcp_port: int | None = Field(default=None, ge=0, le=65535, description="None: off")
+    keep_days: float = Field(default=30, gt=0, description="keep CPE logs this long")
+    keep_rows: int = Field(default=1_000_000, ge=1000, description="and at most this many")
+
+
+FLAT_NAMES = {
+    "ALARM_EMAIL_HOST": ("alarms", "email_host"),
+    "ALARM_EMAIL_PORT": ("alarms", "email_port"),
+    "ALARM_EMAIL_SENDER": ("alarms", "email_sender"),
+    "ALARM_EMAIL_RECIPIENTS": ("alarms", "email_recipients"),
+    "ALARM_WEBHOOK_URL": ("alarms", "webhook_url"),
+    "SYSLOG_HOST": ("syslog", "host"),
+    "SYSLOG_UDP_PORT": ("syslog", "udp_port"),
+    "SYSLOG_TCP_PORT": ("syslog", "tcp_port"),
+    "DEVICE_LOG_DAYS": ("syslog", "keep_days"),
+    "DEVICE_LOG_ROWS": ("syslog", "keep_rows"),
+}
+"""BRANCHLINE_ + the flat name of a nested setting, as documented before the nesting."""
+
+
+class FlatNames(PydanticBaseSettingsSource):
+    """The flat environment variables of `FLAT_NAMES`, as nested values (case-insensitive,
+    like the other variables)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # everything is in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        environ = {k.upper(): v for k, v in os.environ.items()}
+        found: dict[str, Any] = {}
+        for flat, (concern, name) in FLAT_NAMES.items():
+            value = environ.get(f"BRANCHLINE_{flat}")
+            if value is not None:
+                found.setdefault(concern, {})[name] = value
+        return found
 
 
 class Settings(BaseSettings):
@@ -19,7 +96,9 @@ class Settings(BaseSettings):
     BRANCHLINE_DATABASE_URL (e.g. postgresql+psycopg://user@host/db) replaces SQLite.
     """
 
-    model_config = SettingsConfigDict(env_prefix="BRANCHLINE_", extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="BRANCHLINE_", env_nested_delimiter="__", extra="forbid"
+    )
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
@@ -60,25 +139,25 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="a link silent for longer is not observed"
     )
 
-    alarm_email_host: str | None = Field(
-        default=None, description="SMTP server for alarm mails; unset: no mails"
-    )
-    alarm_email_port: int = Field(default=25, ge=1, le=65535)
-    alarm_email_sender: str = "branchline@localhost"
-    alarm_email_recipients: str = Field(default="", description="comma-separated addresses")
-    alarm_webhook_url: SecretStr | None = Field(
-        default=None, description="where alarm webhooks go; may carry a token, so kept secret"
-    )
-
-    syslog_host: str = Field(default="127.0.0.1", description="where the syslog receiver listens")
-    syslog_udp_port: int | None = Field(default=None, ge=0, le=65535, description="None: off")
-    syslog_tcp_port: int | None = Field(default=None, ge=0, le=65535, description="None: off")
-    device_log_days: float = Field(default=30, gt=0, description="keep CPE logs this long")
-    device_log_rows: int = Field(default=1_000_000, ge=1000, description="and at most this many")
+    alarms: AlarmSettings = Field(default_factory=AlarmSettings)
+    syslog: SyslogSettings = Field(default_factory=SyslogSettings)
 
     demo_feed: bool = Field(
         default=False, description="feed telemetry from a simulated network (branchline demo)"
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Earlier sources win: arguments, then the environment, then its flat names.
+        flat = FlatNames(settings_cls)
+        return init_settings, env_settings, flat, dotenv_settings, file_secret_settings
 
     def telemetry_options(self) -> tuple[str, dict[str, object]]:
         """The telemetry backend and its options: embedded SQLite unless InfluxDB is named."""

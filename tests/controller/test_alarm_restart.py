@@ -29,10 +29,12 @@ def config(smtp: tuple[int, Inbox]) -> Settings:
     """The controller's settings (the database is handed in): alarms mailed to `smtp`."""
     return Settings(
         reconcile_interval_s=0,
-        alarm_email_host="127.0.0.1",
-        alarm_email_port=smtp[0],
-        alarm_email_sender="branchline@example.test",
-        alarm_email_recipients="noc@example.test",
+        alarms={
+            "email_host": "127.0.0.1",
+            "email_port": smtp[0],
+            "email_sender": "branchline@example.test",
+            "email_recipients": "noc@example.test",
+        },
     )
 
 

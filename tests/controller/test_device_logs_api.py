@@ -32,8 +32,8 @@ def test_udp_and_tcp_logs_are_searchable(
     store: Store, small_inventory: Inventory, tmp_path: Path
 ) -> None:
     store.replace_inventory(small_inventory, actor="test-setup")
-    settings = Settings(data_dir=tmp_path, reconcile_interval_s=0, syslog_udp_port=0,
-                        syslog_tcp_port=0)  # fmt: skip
+    settings = Settings(data_dir=tmp_path, reconcile_interval_s=0, syslog={"udp_port": 0,
+                        "tcp_port": 0})  # fmt: skip
     with TestClient(
         create_app(settings, store=store), headers=bearer(store, "root", Role.ADMIN)
     ) as api:

@@ -66,10 +66,12 @@ def app(
     store.replace_inventory(small_inventory, actor="test-setup")
     settings = Settings(
         reconcile_interval_s=0,
-        alarm_email_host="127.0.0.1",
-        alarm_email_port=smtp[0],
-        alarm_email_sender="branchline@example.test",
-        alarm_email_recipients="noc@example.test",
+        alarms={
+            "email_host": "127.0.0.1",
+            "email_port": smtp[0],
+            "email_sender": "branchline@example.test",
+            "email_recipients": "noc@example.test",
+        },
     )
     return create_app(settings, store=store, telemetry_store=telemetry)
 

@@ -36,10 +36,12 @@ def mailed_to(port: int) -> Settings:
     """The controller's settings (the database is handed in): alarms mailed to `port`."""
     return Settings(
         reconcile_interval_s=0,
-        alarm_email_host="127.0.0.1",
-        alarm_email_port=port,
-        alarm_email_sender="branchline@example.test",
-        alarm_email_recipients="noc@example.test",
+        alarms={
+            "email_host": "127.0.0.1",
+            "email_port": port,
+            "email_sender": "branchline@example.test",
+            "email_recipients": "noc@example.test",
+        },
     )
 
 
