@@ -3,7 +3,7 @@
 SQLAlchemy's per-row parameter processing costs more than the database does at 160,000 rows
 (the placement tick at 10,000 sites), so rows are handed to the driver as they are, already in
 its form (see `bound`), in the order of `columns`:
-- PostgreSQL: COPY (psycopg streams the rows), through a temporary table for an upsert;
+- PostgreSQL: COPY (psycopg streams the rows);
 - SQLite: multi-row VALUES. Python's sqlite3 steps once per row of an executemany and gives up
   the GIL at each step, so beside any busy thread every row waits for it (docs/benchmarks.md,
   "The embedded store's write beside a busy thread").
@@ -18,8 +18,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import ColumnElement, Connection, Select, Table, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import Insert
 
 Row = tuple[object, ...]
 
@@ -28,20 +26,15 @@ SQLITE_PARAMETERS = 32_766
 
 
 def insert_many(
-    conn: Connection,
-    table: Table,
-    columns: tuple[str, ...],
-    rows: Sequence[Row],
-    *,
-    upsert_on: tuple[str, ...] = (),
+    conn: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[Row]
 ) -> None:
-    """INSERT the rows; with `upsert_on`, a row whose key exists updates the other columns."""
+    """INSERT the rows."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        _copy(conn, table, columns, rows, upsert_on)
+        _copy(conn, table, columns, rows)
         return
-    stmt = _upsert(conn, table, upsert_on) if upsert_on else insert(table)
+    stmt = insert(table)
     compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
     if conn.dialect.name != "sqlite" or tuple(compiled.positiontup or ()) != columns:
         params: list[Any] = [dict(zip(columns, row, strict=True)) for row in rows]
@@ -56,30 +49,16 @@ def insert_many(
         )
 
 
-def _copy(
-    conn: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[Row],
-    upsert_on: tuple[str, ...],
-) -> None:  # fmt: skip
+def _copy(conn: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[Row]) -> None:
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
-    target = quote(table.name)
-    with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-        into = target
-        if upsert_on:
-            into = quote(f"incoming_{table.name}")
-            cursor.execute(f"CREATE TEMPORARY TABLE {into} AS SELECT {names} FROM {target} "
-                           "WITH NO DATA")  # fmt: skip
-        with cursor.copy(f"COPY {into} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        if upsert_on:
-            keys = ", ".join(quote(c) for c in upsert_on)
-            update = ", ".join(
-                f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c not in upsert_on
-            )
-            cursor.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {into} "
-                           f"ON CONFLICT ({keys}) DO UPDATE SET {update}")  # fmt: skip
-            cursor.execute(f"DROP TABLE {into}")
+    driver = conn.connection.driver_connection
+    with (
+        driver.cursor() as cursor,  # type: ignore[union-attr]
+        cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def _values_clause(sql: str, width: int) -> tuple[str, str, str]:
@@ -89,13 +68,6 @@ def _values_clause(sql: str, width: int) -> tuple[str, str, str]:
     if not found:
         raise ValueError(f"not a single-row INSERT of {width} placeholders: {sql}")
     return head + " VALUES ", row, tail
-
-
-def _upsert(conn: Connection, table: Table, keys: tuple[str, ...]) -> Insert:
-    """INSERT … ON CONFLICT (keys) DO UPDATE, in the dialect of `conn`."""
-    stmt = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-    columns = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-    return stmt.on_conflict_do_update(index_elements=list(keys), set_=columns)
 
 
 def new_ids(conn: Connection, column: ColumnElement[int], newest: int, count: int) -> list[int]:

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from controller.db.engine import for_writing
 from controller.db.tables import Base, PathChangeRow, SitePathRow
@@ -64,33 +66,41 @@ class Paths:
         (read once, then maintained by this method), so a steady tick costs no statement at
         all, and a tick that moves thousands of applications costs a few bulk statements."""
         current = self._known()
-        made = moves(decisions, current, at)
-        if not made:
+        found = moves(decisions, current, at)
+        if not found:
             return []
+        # Apps placed for the first time first: their current paths are plain inserts (every
+        # app, the first tick after an import), the others replace a stored path.
+        placed = [m for m in found if (m.site, m.app) not in current]
+        made = placed + [m for m in found if (m.site, m.app) in current] if placed else found
         journal = _table(PathChangeRow)
-        with self._writer.begin() as conn:
-            # One writer holds the journal's lock for the transaction: the rows above the
-            # newest id when it began are this call's, in the order they were sent.
-            newest = conn.scalar(select(func.coalesce(func.max(journal.c.id), 0)))
-            stamp = bound(conn, journal.c.at, at)
-            insert_many(conn, journal, _JOURNAL, [
-                (stamp, m.site, m.app, m.from_link, m.to_link, m.rule, m.reason,
-                 m.policy.scope, m.policy.version)
-                for m in made
-            ])  # fmt: skip
-            # A (site, app) with no stored row is inserted (every one, the first tick after
-            # an import): a plain bulk insert, COPY on PostgreSQL; the others are upserted.
-            for stored in (False, True):
-                insert_many(conn, _table(SitePathRow), _PATH, [
-                    (m.site, m.app, m.to_link, stamp, m.rule, m.reason, m.policy.scope,
-                     m.policy.version)
-                    for m in made if ((m.site, m.app) in current) is stored
-                ], upsert_on=("site_id", "app") if stored else ())  # fmt: skip
-            ids = new_ids(conn, journal.c.id, int(newest or 0), len(made))
+        try:
+            with self._writer.begin() as conn:
+                # One writer holds the journal's lock for the transaction: the rows above the
+                # newest id when it began are this call's, in the order they were sent.
+                newest = int(conn.scalar(select(func.coalesce(func.max(journal.c.id), 0))) or 0)
+                stamp = bound(conn, journal.c.at, at)
+                mark = newest
+                for part, replacing in ((made[: len(placed)], False), (made[len(placed) :], True)):
+                    if not part:
+                        continue
+                    insert_many(conn, journal, _JOURNAL, [
+                        (stamp, m.site, m.app, m.from_link, m.to_link, m.rule, m.reason,
+                         m.policy.scope, m.policy.version)
+                        for m in part
+                    ])  # fmt: skip
+                    # The current paths follow from the journal rows just written, on the
+                    # server: the rows are not sent twice.
+                    conn.execute(_follow_journal(conn, mark, replacing=replacing))
+                    mark = int(conn.scalar(select(func.max(journal.c.id))) or 0)
+                ids = new_ids(conn, journal.c.id, newest, len(made))
+        except Exception:
+            self.forget()  # the database may hold what this copy does not: read it again
+            raise
         for m in made:
             current[(m.site, m.app)] = m.to_link
         self.generation += 1
-        return [m._replace(id=id_) for id_, m in zip(ids, made, strict=True)]
+        return [Move._make((*m[:-1], id_)) for id_, m in zip(ids, made, strict=True)]
 
     def links(self) -> dict[tuple[str, str], str | None]:
         """{(site, app): link} of every stored path (a copy: the loop's thread updates the
@@ -154,6 +164,22 @@ def _table(row: type[Base]) -> Table:
 _JOURNAL = ("at", "site_id", "app", "from_link", "to_link", "rule", "reason", "policy_scope",
             "policy_version")  # fmt: skip
 _PATH = ("site_id", "app", "link", "since", "rule", "reason", "policy_scope", "policy_version")
+_FROM_JOURNAL = ("site_id", "app", "to_link", "at", "rule", "reason", "policy_scope",
+                 "policy_version")  # fmt: skip
+
+
+def _follow_journal(conn: Connection, newest: int, *, replacing: bool) -> Insert:
+    """INSERT into the current paths the journal rows above `newest` (one per (site, app));
+    `replacing`: they replace stored paths (an upsert), else they are new."""
+    journal, paths = _table(PathChangeRow), _table(SitePathRow)
+    source = select(*(journal.c[c] for c in _FROM_JOURNAL)).where(journal.c.id > newest)
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(paths).from_select(list(_PATH), source)
+    if not replacing:
+        return stmt
+    return stmt.on_conflict_do_update(
+        index_elements=["site_id", "app"], set_={c: stmt.excluded[c] for c in _PATH[2:]}
+    )
 
 
 def _change(row: PathChangeRow) -> Move:

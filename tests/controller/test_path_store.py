@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy.exc import DBAPIError
+
 from controller.store.facade import Store
-from controller.store.path_store import JournalQuery
+from controller.store.path_store import JournalQuery, Paths
 from policies.moves import PolicyRef
 from policies.reasons import Decision, Reason, Rule
 from sites.generator import generate_reference_network
@@ -95,3 +98,24 @@ def test_a_placement_larger_than_one_statement_is_written_whole(store: Store) ->
     assert total == len(decisions) and newest[0].id == max(ids)
     stored = {(p.app, p.link) for p in store.paths.current(inventory.sites[-1].id)}
     assert stored == {(app, inventory.sites[-1].links[0].id) for app in apps}
+
+
+def test_a_copy_of_the_paths_gone_stale_fails_once_and_reads_them_again(
+    store: Store, small_inventory: Inventory
+) -> None:
+    """Two controllers' path stores on one database (a restart overlapping the old process):
+    the second still believes an app never placed that the first has placed. Its write fails
+    without writing anything, and the next one, from the paths read again, succeeds."""
+    store.replace_inventory(small_inventory, "test")
+    site = small_inventory.sites[1].id
+    other = Paths(store.engine)
+    assert other.links() == {}  # read before the first controller placed anything
+    store.paths.record([_decision(site, "o32-trading", "mpls-1")], T0)
+    moved = [_decision(site, "o32-trading", "inet-1")]
+    with pytest.raises(DBAPIError):  # "never placed": inserted, and the row exists
+        other.record(moved, T0 + timedelta(seconds=5))
+    assert [p.link for p in store.paths.current(site)] == ["mpls-1"]  # nothing half-written
+    changes = other.record(moved, T0 + timedelta(seconds=10))
+    assert [(c.from_link, c.to_link) for c in changes] == [("mpls-1", "inet-1")]
+    assert [p.link for p in store.paths.current(site)] == ["inet-1"]
+    assert store.paths.journal(JournalQuery(site=site), 10, 0)[0] == 2
