@@ -1,0 +1,199 @@
+"""NETCONF CPEs: Debian's `netconfd` (yuma123) loading our `branchline-cpe` YANG module, one
+per CPE, behind one `sshd` that listens on every CPE's port (DESIGN §3). Each is a real
+NETCONF server: it validates edits against the module (a value out of range is refused), and
+offers the candidate datastore, `validate`, `commit confirmed` (it reverts a commit that is not
+confirmed in time, or whose session ends) and `rollback-on-error`.
+
+    with NetconfLab(count=3, directory=tmp) as cpes:
+        cpes[0].port, cpes[0].host_key ...
+
+netconfd runs its timers (the confirmed commit's among them) only once a second has passed
+with no request: a client polling faster than that delays the revert.
+
+The login is the user running the lab, with a key the lab generates (`key_file`); each CPE
+starts with an empty datastore. `stop(port)` takes one CPE down (its sshd port stays open but
+its NETCONF server is gone), as an unreachable device.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from simulator.errors import SimulatorError
+from sites.config.schema import yang_path
+
+NETCONFD = "/usr/sbin/netconfd"
+SSHD = "/usr/sbin/sshd"
+SUBSYSTEM = "/usr/sbin/netconf-subsystem"
+HOW = "install the Debian packages netconfd and openssh-server (scripts/debian-packages.txt)"
+
+
+class LabError(SimulatorError):
+    """An emulator could not be started; the message says which program and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class NetconfCpe:
+    """Where one emulated CPE listens and how to log in to it."""
+
+    host: str
+    port: int
+    username: str
+    key_file: Path
+    host_key: str
+    """The CPE's SSH host key ("ssh-ed25519 AAAA..."), to pin."""
+
+
+def available() -> str | None:
+    """None when the lab can run here, else what is missing and how to get it."""
+    for program in (NETCONFD, SSHD, SUBSYSTEM, shutil.which("ssh-keygen") or "ssh-keygen"):
+        if not Path(program).exists():
+            return f"{program} is missing: {HOW}"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class NetconfLab:
+    """`count` NETCONF CPEs on 127.0.0.1 (see module). Files live under `directory`."""
+
+    def __init__(self, count: int, directory: Path, *, startup_timeout_s: float = 20.0) -> None:
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        self.count = count
+        self.directory = directory
+        self.startup_timeout_s = startup_timeout_s
+        self.cpes: list[NetconfCpe] = []
+        self._servers: dict[int, subprocess.Popen[bytes]] = {}
+        self._sshd: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> list[NetconfCpe]:
+        missing = available()
+        if missing is not None:
+            raise LabError(missing)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        user = getpass.getuser()
+        host_key, client_key = self.directory / "host_key", self.directory / "client_key"
+        for key in (host_key, client_key):
+            if not key.exists():
+                _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)])
+        (self.directory / "authorized_keys").write_text(client_key.with_suffix(".pub").read_text())
+        ports = [_free_port() for _ in range(self.count)]
+        try:
+            for port in ports:
+                self._servers[port] = self._netconfd(port, user)
+            self._sshd = self._start_sshd(ports, user, host_key)
+            _wait_listening(ports, self.startup_timeout_s, self._sshd)
+        except BaseException:
+            self.close()
+            raise
+        public = host_key.with_suffix(".pub").read_text().split()
+        self.cpes = [
+            NetconfCpe("127.0.0.1", port, user, client_key, f"{public[0]} {public[1]}")
+            for port in ports
+        ]
+        return self.cpes
+
+    def stop(self, port: int) -> None:
+        """Take one CPE's NETCONF server down (the device stops answering NETCONF)."""
+        server = self._servers.pop(port, None)
+        if server is not None:
+            _end(server)
+
+    def close(self) -> None:
+        for server in (*self._servers.values(), self._sshd):
+            if server is not None:
+                _end(server)
+        self._servers.clear()
+        self._sshd = None
+
+    def __enter__(self) -> list[NetconfCpe]:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _socket(self, port: int) -> Path:
+        return self.directory / f"ncx-{port}.sock"
+
+    def _netconfd(self, port: int, user: str) -> subprocess.Popen[bytes]:
+        log = self.directory / f"netconfd-{port}.log"
+        sock = self._socket(port)
+        sock.unlink(missing_ok=True)
+        server = subprocess.Popen(
+            [NETCONFD, f"--module={yang_path()}", f"--port={port}",
+             f"--ncxserver-sockname={sock}", f"--superuser={user}", "--no-startup",
+             f"--log={log}", "--log-level=warn"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=self.directory,
+        )  # fmt: skip
+        deadline = time.monotonic() + self.startup_timeout_s
+        while not sock.exists():
+            if server.poll() is not None or time.monotonic() > deadline:
+                _end(server)
+                raise LabError(f"netconfd for port {port} did not start: see {log}")
+            time.sleep(0.05)
+        return server
+
+    def _start_sshd(self, ports: list[int], user: str, host_key: Path) -> subprocess.Popen[bytes]:
+        if os.geteuid() == 0:  # sshd run by root wants its privilege-separation directory
+            Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+        sockets = " ".join(f"--ncxserver-sockname={p}@{self._socket(p)}" for p in ports)
+        config = self.directory / "sshd_config"
+        config.write_text(
+            "".join(f"Port {p}\n" for p in ports) + f"ListenAddress 127.0.0.1\nHostKey {host_key}\n"
+            f"PidFile {self.directory / 'sshd.pid'}\n"
+            f"AuthorizedKeysFile {self.directory / 'authorized_keys'}\n"
+            "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+            "PubkeyAuthentication yes\nPermitRootLogin prohibit-password\nUsePAM no\n"
+            f"StrictModes no\nAllowUsers {user}\n"
+            f'Subsystem netconf "{SUBSYSTEM} {sockets}"\n'
+        )
+        log = self.directory / "sshd.log"
+        return subprocess.Popen(
+            [SSHD, "-D", "-f", str(config), "-E", str(log)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+
+def _run(argv: list[str]) -> None:
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise LabError(f"{argv[0]} failed: {done.stderr.strip()[:300]}")
+
+
+def _wait_listening(ports: list[int], timeout_s: float, sshd: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout_s
+    for port in ports:
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if sshd.poll() is not None or time.monotonic() > deadline:
+                raise LabError(f"sshd is not listening on port {port}")
+            time.sleep(0.05)
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
