@@ -1,6 +1,6 @@
 """NETCONF CPEs: Debian's `netconfd` (yuma123) loading our `branchline-cpe` YANG module, one
-per CPE, behind one `sshd` that listens on every CPE's port (DESIGN §3). Each is a real
-NETCONF server: it validates edits against the module (a value out of range is refused), and
+per CPE, behind `sshd` listening on every CPE's port (one sshd per 16 CPEs; DESIGN §3). Each is
+a real NETCONF server: it validates edits against the module (a value out of range is refused), and
 offers the candidate datastore, `validate`, `commit confirmed` (it reverts a commit that is not
 confirmed in time, or whose session ends) and `rollback-on-error`.
 
@@ -33,6 +33,7 @@ from sites.config.schema import yang_path
 NETCONFD = "/usr/sbin/netconfd"
 SSHD = "/usr/sbin/sshd"
 SUBSYSTEM = "/usr/sbin/netconf-subsystem"
+SSHD_PORTS = 16
 HOW = "install the Debian packages netconfd and openssh-server (scripts/debian-packages.txt)"
 
 
@@ -60,25 +61,35 @@ def available() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def _free_ports(count: int) -> list[int]:
+    """`count` distinct free loopback ports (all held while choosing: a port released and asked
+    for again can come back twice)."""
+    held = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            held.append(sock)
+        return [sock.getsockname()[1] for sock in held]
+    finally:
+        for sock in held:
+            sock.close()
 
 
 class NetconfLab:
     """`count` NETCONF CPEs on 127.0.0.1 (see module). Files live under `directory`."""
 
-    def __init__(self, count: int, directory: Path, *, startup_timeout_s: float = 20.0) -> None:
+    def __init__(
+        self, count: int, directory: Path, *, startup_timeout_s: float | None = None
+    ) -> None:
         if count < 1:
             raise ValueError("count must be at least 1")
         self.count = count
         self.directory = directory
-        self.startup_timeout_s = startup_timeout_s
+        self.startup_timeout_s = startup_timeout_s or 20.0 + 0.5 * count
         self.cpes: list[NetconfCpe] = []
         self._servers: dict[int, subprocess.Popen[bytes]] = {}
-        self._sshd: subprocess.Popen[bytes] | None = None
+        self._sshds: list[subprocess.Popen[bytes]] = []
 
     def start(self) -> list[NetconfCpe]:
         missing = available()
@@ -91,12 +102,18 @@ class NetconfLab:
             if not key.exists():
                 _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)])
         (self.directory / "authorized_keys").write_text(client_key.with_suffix(".pub").read_text())
-        ports = [_free_port() for _ in range(self.count)]
+        ports = _free_ports(self.count)
         try:
-            for port in ports:
+            for port in ports:  # all started at once, then waited for
                 self._servers[port] = self._netconfd(port, user)
-            self._sshd = self._start_sshd(ports, user, host_key)
-            _wait_listening(ports, self.startup_timeout_s, self._sshd)
+            for port in ports:
+                self._wait_ready(port)
+            # sshd listens on at most 16 sockets (MAX_LISTEN_SOCKS): one per 16 CPEs.
+            for first in range(0, len(ports), SSHD_PORTS):
+                group = ports[first : first + SSHD_PORTS]
+                sshd = self._start_sshd(group, user, host_key, first // SSHD_PORTS)
+                self._sshds.append(sshd)
+                _wait_listening(group, self.startup_timeout_s, sshd)
         except BaseException:
             self.close()
             raise
@@ -114,11 +131,10 @@ class NetconfLab:
             _end(server)
 
     def close(self) -> None:
-        for server in (*self._servers.values(), self._sshd):
-            if server is not None:
-                _end(server)
+        for server in (*self._servers.values(), *self._sshds):
+            _end(server)
         self._servers.clear()
-        self._sshd = None
+        self._sshds.clear()
 
     def __enter__(self) -> list[NetconfCpe]:
         return self.start()
@@ -135,36 +151,46 @@ class NetconfLab:
         log = self.directory / f"netconfd-{port}.log"
         sock = self._socket(port)
         sock.unlink(missing_ok=True)
+        home = self.directory / f"home-{port}"  # netconfd keeps a transaction-id file there
+        home.mkdir(exist_ok=True)
         server = subprocess.Popen(
             [NETCONFD, f"--module={yang_path()}", f"--port={port}",
              f"--ncxserver-sockname={sock}", f"--superuser={user}", "--no-startup",
-             f"--log={log}", "--log-level=warn"],
+             f"--log={log}", "--log-level=warn", f"--home={home}"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             cwd=self.directory,
         )  # fmt: skip
+        return server
+
+    def _wait_ready(self, port: int) -> None:
+        sock, server = self._socket(port), self._servers[port]
         deadline = time.monotonic() + self.startup_timeout_s
         while not sock.exists():
             if server.poll() is not None or time.monotonic() > deadline:
-                _end(server)
+                log = self.directory / f"netconfd-{port}.log"
                 raise LabError(f"netconfd for port {port} did not start: see {log}")
             time.sleep(0.05)
-        return server
 
-    def _start_sshd(self, ports: list[int], user: str, host_key: Path) -> subprocess.Popen[bytes]:
+    def _start_sshd(
+        self, ports: list[int], user: str, host_key: Path, number: int
+    ) -> subprocess.Popen[bytes]:
         if os.geteuid() == 0:  # sshd run by root wants its privilege-separation directory
             Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
         sockets = " ".join(f"--ncxserver-sockname={p}@{self._socket(p)}" for p in ports)
-        config = self.directory / "sshd_config"
+        config = self.directory / f"sshd-{number}.conf"
         config.write_text(
             "".join(f"Port {p}\n" for p in ports) + f"ListenAddress 127.0.0.1\nHostKey {host_key}\n"
-            f"PidFile {self.directory / 'sshd.pid'}\n"
+            f"PidFile {self.directory / f'sshd-{number}.pid'}\n"
             f"AuthorizedKeysFile {self.directory / 'authorized_keys'}\n"
             "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
             "PubkeyAuthentication yes\nPermitRootLogin prohibit-password\nUsePAM no\n"
             f"StrictModes no\nAllowUsers {user}\n"
+            # One sshd serves 16 CPEs: without these, its default of 10 logins in progress
+            # (MaxStartups 10:30:100) drops the connections of a push to many CPEs at once.
+            "MaxStartups 1000\nMaxSessions 1000\n"
             f'Subsystem netconf "{SUBSYSTEM} {sockets}"\n'
         )
-        log = self.directory / "sshd.log"
+        log = self.directory / f"sshd-{number}.log"
         return subprocess.Popen(
             [SSHD, "-D", "-f", str(config), "-E", str(log)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
