@@ -6,6 +6,7 @@ import typer
 
 from controller.cli import (
     inventory_cmd,
+    lab_cmd,
     policy_cmd,
     serve_cmd,
     sim_cmd,
@@ -25,6 +26,7 @@ app.add_typer(users_cmd.user_app, name="user", no_args_is_help=True)
 app.add_typer(users_cmd.token_app, name="token", no_args_is_help=True)
 sim_cmd.app.command()(sim_replay_cmd.replay)
 app.add_typer(sim_cmd.app, name="sim", no_args_is_help=True)
+app.add_typer(lab_cmd.app, name="lab", no_args_is_help=True)
 app.command()(serve_cmd.serve)
 app.command()(serve_cmd.demo)
 

@@ -28,7 +28,7 @@ def test_the_command_line_imports_only_what_its_help_needs() -> None:
 
 def test_every_command_still_has_its_help() -> None:
     for command in ("inventory import", "policy lint", "sim run", "sim sweep", "sim replay",
-                    "serve", "demo", "user add", "token create"):  # fmt: skip
+                    "serve", "demo", "user add", "token create", "lab cpe"):  # fmt: skip
         answer = subprocess.run(
             [str(Path(sys.executable).parent / "branchline"), *command.split(), "--help"],
             check=False, capture_output=True, text=True,

@@ -1,0 +1,76 @@
+"""`branchline lab cpe`: emulated CPEs on this machine, for trying pushes (and, later, ZTP)
+without hardware. They run until Ctrl-C; nothing is left running after."""
+
+from __future__ import annotations
+
+import json
+import signal
+import tempfile
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from controller.cli.console import err, out
+
+app = typer.Typer(help="Emulated devices on this machine (loopback only).")
+
+KINDS = ("netconf",)
+DIR_HELP = (
+    "where their keys, logs and cpes.json go (default: a new temporary directory, removed at "
+    "the end)"
+)
+DIR_HELP = (
+    "where their keys, logs and cpes.json go (default: a new temporary directory, removed at "
+    "the end)"
+)
+
+
+@app.command("cpe")
+def cpe(
+    count: Annotated[int, typer.Option(min=1, max=1000, help="how many CPEs")] = 3,
+    kind: Annotated[str, typer.Option(help="netconf: netconfd with our YANG model")] = "netconf",
+    directory: Annotated[Path | None, typer.Option("--dir", help=DIR_HELP)] = None,
+) -> None:
+    """Start COUNT emulated CPEs on 127.0.0.1 and write their management addresses, logins and
+    host keys to DIR/cpes.json; stop them all on Ctrl-C (or SIGTERM)."""
+    from simulator.lab.netconf_cpe import LabError, NetconfLab
+
+    if kind not in KINDS:
+        err.print(f"[red]error[/]: --kind: {kind!r} is not one of {', '.join(KINDS)}")
+        raise typer.Exit(2)
+    temporary = None
+    if directory is None:
+        temporary = tempfile.TemporaryDirectory(prefix="branchline-lab-")
+        directory = Path(temporary.name)
+    lab = NetconfLab(count, directory)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        with err.status(f"Starting {count} NETCONF CPE{'s' if count > 1 else ''}..."):
+            cpes = lab.start()
+        listing = [
+            {"name": f"lab-cpe-{i + 1:03d}", "kind": kind, "host": c.host, "port": c.port,
+             "username": c.username, "key_file": str(c.key_file), "host_key": c.host_key}
+            for i, c in enumerate(cpes)
+        ]  # fmt: skip
+        (directory / "cpes.json").write_text(json.dumps(listing, indent=1) + "\n")
+        table = Table("name", "address", "login", title=f"{count} {kind} CPEs")
+        for entry in listing:
+            table.add_row(str(entry["name"]), f"{entry['host']}:{entry['port']}",
+                          str(entry["username"]))  # fmt: skip
+        out.print(table)
+        out.print(f"management addresses, logins and host keys: {directory / 'cpes.json'}")
+        err.print("Ctrl-C stops them.")
+        stop.wait()
+    except LabError as exc:
+        err.print(f"[red]error[/]: {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        lab.close()
+        if temporary is not None:
+            temporary.cleanup()
+    err.print("stopped.")
