@@ -124,15 +124,18 @@ class NetconfLab:
         ]
         return self.cpes
 
+    def pids(self) -> list[int]:
+        """The processes of the running lab (its NETCONF servers and sshds)."""
+        return [p.pid for p in (*self._servers.values(), *self._sshds) if p.poll() is None]
+
     def stop(self, port: int) -> None:
         """Take one CPE's NETCONF server down (the device stops answering NETCONF)."""
         server = self._servers.pop(port, None)
         if server is not None:
-            _end(server)
+            _end([server])
 
     def close(self) -> None:
-        for server in (*self._servers.values(), *self._sshds):
-            _end(server)
+        _end([*self._servers.values(), *self._sshds])
         self._servers.clear()
         self._sshds.clear()
 
@@ -215,11 +218,15 @@ def _wait_listening(ports: list[int], timeout_s: float, sshd: subprocess.Popen[b
             time.sleep(0.05)
 
 
-def _end(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
+def _end(processes: list[subprocess.Popen[bytes]], grace_s: float = 5.0) -> None:
+    """Stop them all: SIGTERM to each at once, SIGKILL to those still there after the grace."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + grace_s
+    for process in processes:
         try:
-            process.wait(timeout=5)
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
