@@ -11,13 +11,10 @@ from pathlib import Path
 import pytest
 
 from controller.devices.base import Endpoint
+from controller.devices.contract import Device, DriverContract
 from controller.devices.errors import (
     AuthError,
-    CandidateRejectedError,
-    ConfirmExpiredError,
     ConnectError,
-    HostKeyError,
-    LockedError,
 )
 from controller.devices.netconf import NetconfDriver
 from simulator.lab.netconf_cpe import NetconfCpe
@@ -26,7 +23,7 @@ from sites.config.xml import parse_xml, render_xml
 from tests.devices.conftest import Pool, endpoint
 from tests.sites.cpe_fixtures import REFERENCE_SITES, site_configs
 
-pytestmark = pytest.mark.slow  # real NETCONF servers (about 35 s)
+pytestmark = pytest.mark.slow  # real NETCONF servers
 
 (CONFIG,) = site_configs(REFERENCE_SITES["A"]).values()
 OTHER = CONFIG.model_copy(
@@ -44,82 +41,30 @@ def push(driver: NetconfDriver, config: CpeConfig) -> None:
     driver.confirm()
 
 
-def test_a_push_lands_reads_back_equal_and_then_compares_empty(cpe: NetconfCpe) -> None:
+class TestNetconfDriver(DriverContract):
+    """The driver contract (controller/devices/contract.py), against a fresh NETCONF CPE."""
+
+    @pytest.fixture
+    def device(self, cpe: NetconfCpe) -> Device:
+        refused = render_xml(OTHER).replace("<upper-pct>70</upper-pct>",
+                                            "<upper-pct>170</upper-pct>")  # fmt: skip
+        assert refused != render_xml(OTHER)
+        return Device(
+            endpoint(cpe), NetconfDriver, render_xml(CONFIG), render_xml(OTHER), refused,
+            "value not in range at /cpe/wan-link[link='mstp-1']/upper-pct", _same,
+        )  # fmt: skip
+
+
+def _same(running_xml: str, intended: str | None) -> bool:
+    running = parse_xml(running_xml)
+    return running is None if intended is None else running == parse_xml(intended)
+
+
+def test_the_compare_names_each_leaf_in_the_modules_paths(cpe: NetconfCpe) -> None:
     with NetconfDriver(endpoint(cpe)) as driver:
-        assert running(driver) is None  # a factory-empty device
         driver.load_candidate(render_xml(CONFIG))
-        preview = driver.compare()
-        assert "+ /cpe/identity/hostname = br-beijing-001" in preview.splitlines()
-        assert running(driver) is None  # staged, not running
-        driver.commit(confirm_timeout_s=30)
-        driver.confirm()
-        assert running(driver) == CONFIG
-        driver.load_candidate(render_xml(CONFIG))
-        assert driver.compare() == ""  # nothing would change
+        assert "+ /cpe/identity/hostname = br-beijing-001" in driver.compare().splitlines()
         driver.discard()
-    with NetconfDriver(endpoint(cpe)) as again:  # and it stayed after the session
-        assert running(again) == CONFIG
-
-
-def test_a_value_outside_the_yang_range_is_refused_and_nothing_changes(cpe: NetconfCpe) -> None:
-    with NetconfDriver(endpoint(cpe)) as driver:
-        push(driver, CONFIG)
-        bad = render_xml(OTHER).replace("<upper-pct>70</upper-pct>", "<upper-pct>170</upper-pct>")
-        assert bad != render_xml(OTHER)
-        with pytest.raises(CandidateRejectedError) as refused:
-            driver.load_candidate(bad)
-        assert "value not in range at /cpe/wan-link[link='mstp-1']/upper-pct" in str(refused.value)
-        assert refused.value.line == "/cpe/wan-link[link='mstp-1']/upper-pct"
-        assert running(driver) == CONFIG
-    with NetconfDriver(endpoint(cpe)) as other:  # no lock left behind: another push goes in
-        push(other, OTHER)
-        assert running(other) == OTHER
-
-
-def test_a_commit_never_confirmed_is_reverted_by_the_device(cpe: NetconfCpe) -> None:
-    with NetconfDriver(endpoint(cpe)) as driver:
-        push(driver, CONFIG)
-        driver.load_candidate(render_xml(OTHER))
-        driver.commit(confirm_timeout_s=2)
-        assert running(driver) == OTHER
-        deadline = time.monotonic() + 20
-        while running(driver) != CONFIG:  # netconfd's timer runs out and it reverts
-            assert time.monotonic() < deadline, "the device did not revert"
-            time.sleep(1.5)  # (netconfd runs its timers only after a second with no request)
-        with pytest.raises(ConfirmExpiredError):
-            driver.confirm()
-        assert running(driver) == CONFIG
-
-
-def test_rollback_before_the_confirm_goes_back_at_once(cpe: NetconfCpe) -> None:
-    with NetconfDriver(endpoint(cpe)) as driver:
-        push(driver, CONFIG)
-        driver.load_candidate(render_xml(OTHER))
-        driver.commit(confirm_timeout_s=60)
-        driver.rollback()
-        assert running(driver) == CONFIG
-
-
-def test_rollback_after_a_confirmed_commit_restores_what_ran_before(cpe: NetconfCpe) -> None:
-    with NetconfDriver(endpoint(cpe)) as driver:
-        push(driver, CONFIG)
-        push(driver, OTHER)
-        driver.rollback()
-        assert running(driver) == CONFIG
-
-
-def test_a_candidate_locked_by_another_session_is_a_clear_error_and_no_change(
-    cpe: NetconfCpe,
-) -> None:
-    with NetconfDriver(endpoint(cpe)) as first, NetconfDriver(endpoint(cpe)) as second:
-        push(first, CONFIG)
-        first.load_candidate(render_xml(OTHER))  # holds the lock
-        with pytest.raises(LockedError, match="locked by another session"):
-            second.load_candidate(render_xml(OTHER))
-        first.discard()
-        assert running(second) == CONFIG
-        second.load_candidate(render_xml(OTHER))  # the lock was released
-        second.discard()
 
 
 KILLED = """
@@ -159,18 +104,6 @@ def test_a_controller_killed_between_commit_and_confirm_leaves_the_device_revert
         while running(after) != CONFIG:  # the session ended: the commit is undone
             assert time.monotonic() < deadline, "the device kept an unconfirmed commit"
             time.sleep(0.5)
-
-
-def test_first_contact_learns_the_host_key_and_a_changed_key_is_refused(
-    cpe: NetconfCpe, tmp_path: Path
-) -> None:
-    with NetconfDriver(endpoint(cpe, host_key=None)) as driver:
-        assert driver.host_key == cpe.host_key
-    other = tmp_path / "other"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
-    impostor = " ".join(other.with_suffix(".pub").read_text().split()[:2])
-    with pytest.raises(HostKeyError, match="not the one pinned"):
-        NetconfDriver(endpoint(cpe, host_key=impostor)).open()
 
 
 def test_a_wrong_key_is_an_auth_error_and_a_closed_port_a_connect_error(
