@@ -113,13 +113,13 @@ class NetconfDriver:
             staged = parse_xml(config)
         except ConfigError:
             staged = None
+        payload = self._payload(config, empty_removes=False)  # before the lock: nothing to undo
         with self._errors("lock"):
             self._session().lock("candidate")
         self._locked = True
         try:
             with self._errors("load"):
                 self._m.discard_changes()  # start from what runs, not another session's edits
-                payload = _replacing(config)
                 self._m.edit_config(target="candidate", config=payload)
                 # The configuration itself, not the candidate datastore: with netconfd, a
                 # <validate> of the candidate made the next confirmed commit run what the
@@ -179,11 +179,11 @@ class NetconfDriver:
             return
         if self._before is None:
             raise RollbackError(self.endpoint.name, "nothing committed in this session")
-        before = self._before
+        payload = self._payload(self._before, empty_removes=True)  # nothing ran: remove ours
         with self._errors("rollback"):
             self._session().lock("candidate")
             self._locked = True
-            self._m.edit_config(target="candidate", config=_replacing(before))
+            self._m.edit_config(target="candidate", config=payload)
             self._m.commit()
         self._release()
 
@@ -213,6 +213,12 @@ class NetconfDriver:
             with suppress(RPCError, TransportError, TimeoutExpiredError, TimeoutError):
                 self._m.unlock("candidate")
         self._locked = False
+
+    def _payload(self, config: str, *, empty_removes: bool) -> str:
+        try:
+            return _replacing(config, empty_removes=empty_removes)
+        except (ConfigError, ET.ParseError) as exc:
+            raise CandidateRejectedError(self.endpoint.name, f"configuration: {exc}") from None
 
     def _parsed(self, text: str) -> CpeConfig | None:
         try:
@@ -272,14 +278,17 @@ def _first_line(error: object) -> str:
     return text.splitlines()[0][:300] if text else type(error).__name__
 
 
-def _replacing(config: str) -> str:
+def _replacing(config: str, *, empty_removes: bool) -> str:
     """The edit-config payload that makes `config` the whole `<cpe>` container: `config` is a
-    `<cpe>` document or a `get-config` answer; one without `<cpe>` removes the container."""
+    `<cpe>` document or a `get-config` answer. One without `<cpe>` removes the container when
+    `empty_removes` (restoring a device that ran nothing), else it is refused."""
     if "<!DOCTYPE" in config.upper() or "<!ENTITY" in config.upper():
         raise ConfigError("a configuration with a DTD or entities is refused")
     root = ET.fromstring(config)
     cpe = root if root.tag == _CPE else root.find(f".//{_CPE}")
     if cpe is None:
+        if not empty_removes:
+            raise ConfigError(f"no <{ROOT}> element in the {NAMESPACE} namespace")
         cpe = ET.Element(_CPE)
         cpe.set(f"{{{NC}}}operation", "remove")
     else:

@@ -14,6 +14,7 @@ from controller.devices.base import Endpoint
 from controller.devices.contract import Device, DriverContract
 from controller.devices.errors import (
     AuthError,
+    CandidateRejectedError,
     ConnectError,
 )
 from controller.devices.netconf import NetconfDriver
@@ -58,6 +59,24 @@ class TestNetconfDriver(DriverContract):
 def _same(running_xml: str, intended: str | None) -> bool:
     running = parse_xml(running_xml)
     return running is None if intended is None else running == parse_xml(intended)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<cpe xmlns='urn:branchline:yang:branchline-cpe'><identity>", "<other/>",
+     "<!DOCTYPE x [<!ENTITY a 'b'>]><cpe/>"],
+)  # fmt: skip
+def test_a_text_that_is_no_configuration_is_refused_before_the_lock(
+    netconf_pool: Pool, text: str
+) -> None:
+    cpe = netconf_pool.free[-1]  # read only, and left as it was
+    with NetconfDriver(endpoint(cpe)) as driver, NetconfDriver(endpoint(cpe)) as other:
+        before = driver.get_running()
+        with pytest.raises(CandidateRejectedError, match="configuration: "):
+            driver.load_candidate(text)
+        other.load_candidate(render_xml(CONFIG))  # no lock was left behind
+        other.discard()
+        assert driver.get_running() == before
 
 
 def test_the_compare_names_each_leaf_in_the_modules_paths(cpe: NetconfCpe) -> None:
