@@ -30,7 +30,8 @@ from controller.devices.credentials import Credentials
 from controller.devices.push import Outcome, PushOptions, PushTarget, push
 from policies.cpe_policy import site_path_policy
 from policies.policy import Policy
-from simulator.lab.netconf_cpe import NetconfCpe, NetconfLab
+from simulator.lab.common import LabCpe
+from simulator.lab.netconf_cpe import NetconfLab
 from sites.config.build import build_site_configs
 from sites.config.model import CpeConfig, Management
 from sites.config.model import Endpoint as At
@@ -73,7 +74,7 @@ def fleet_configs(count: int) -> list[tuple[str, str, CpeConfig]]:
 
 
 def _targets(
-    cpes: list[NetconfCpe], configs: list[tuple[str, str, CpeConfig]], interval_s: int
+    cpes: list[LabCpe], configs: list[tuple[str, str, CpeConfig]], interval_s: int
 ) -> list[PushTarget]:
     found = []
     for cpe, (site, serial, config) in zip(cpes, configs, strict=False):

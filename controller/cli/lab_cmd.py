@@ -17,11 +17,9 @@ from controller.cli.console import err, out
 
 app = typer.Typer(help="Emulated devices on this machine (loopback only).")
 
-KINDS = ("netconf",)
-DIR_HELP = (
-    "where their keys, logs and cpes.json go (default: a new temporary directory, removed at "
-    "the end)"
-)
+KINDS = {"netconf": "netconf", "cli": "huawei_vrp"}
+"""Each kind of emulated CPE, and the inventory platform a controller talks to it as."""
+KIND_HELP = "netconf: netconfd with our YANG module; cli: a VRP-like command line over SSH"
 DIR_HELP = (
     "where their keys, logs and cpes.json go (default: a new temporary directory, removed at "
     "the end)"
@@ -31,12 +29,14 @@ DIR_HELP = (
 @app.command("cpe")
 def cpe(
     count: Annotated[int, typer.Option(min=1, max=1000, help="how many CPEs")] = 3,
-    kind: Annotated[str, typer.Option(help="netconf: netconfd with our YANG model")] = "netconf",
+    kind: Annotated[str, typer.Option(help=KIND_HELP)] = "netconf",
     directory: Annotated[Path | None, typer.Option("--dir", help=DIR_HELP)] = None,
 ) -> None:
     """Start COUNT emulated CPEs on 127.0.0.1 and write their management addresses, logins and
     host keys to DIR/cpes.json; stop them all on Ctrl-C (or SIGTERM)."""
-    from simulator.lab.netconf_cpe import LabError, NetconfLab
+    from simulator.lab.cli_cpe import CliLab
+    from simulator.lab.common import LabError
+    from simulator.lab.netconf_cpe import NetconfLab
 
     if kind not in KINDS:
         err.print(f"[red]error[/]: --kind: {kind!r} is not one of {', '.join(KINDS)}")
@@ -45,19 +45,22 @@ def cpe(
     if directory is None:
         temporary = tempfile.TemporaryDirectory(prefix="branchline-lab-")
         directory = Path(temporary.name)
-    lab = NetconfLab(count, directory)
+    lab = NetconfLab(count, directory) if kind == "netconf" else CliLab(count, directory)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        with err.status(f"Starting {count} NETCONF CPE{'s' if count > 1 else ''}..."):
+        with err.status(f"Starting {count} {kind} CPE{'s' if count > 1 else ''}..."):
             cpes = lab.start()
         listing = [
-            {"name": f"lab-cpe-{i + 1:03d}", "kind": kind, "host": c.host, "port": c.port,
+            {"name": f"lab-cpe-{i + 1:03d}", "kind": kind, "platform": KINDS[kind],
+             "host": c.host, "port": c.port,
              "username": c.username, "key_file": str(c.key_file), "host_key": c.host_key}
             for i, c in enumerate(cpes)
         ]  # fmt: skip
-        (directory / "cpes.json").write_text(json.dumps(listing, indent=1) + "\n")
+        partial = directory / "cpes.json.partial"  # a reader never sees half a listing
+        partial.write_text(json.dumps(listing, indent=1) + "\n")
+        partial.replace(directory / "cpes.json")
         table = Table("name", "address", "login", title=f"{count} {kind} CPEs")
         for entry in listing:
             table.add_row(str(entry["name"]), f"{entry['host']}:{entry['port']}",

@@ -53,16 +53,18 @@ class DeviceDriver(Protocol):
         """The running configuration, in the platform's dialect."""
 
     def load_candidate(self, config: str) -> None:
-        """Stage `config` as the whole intended configuration (replacing, not merging), checked
-        by the device; nothing runs it yet. Raises `CandidateRejectedError` (the device refused
-        it; its candidate is discarded) or `LockedError`."""
+        """Stage `config` as the whole intended configuration (replacing, not merging); nothing
+        runs it yet. A device with a candidate datastore checks it now and raises
+        `CandidateRejectedError` (its candidate discarded); a CLI refuses a line only as it is
+        typed, in `commit`. Raises `LockedError` when another session holds the lock."""
 
     def compare(self) -> str:
         """What committing the candidate would change, as text ("" when nothing)."""
 
     def commit(self, confirm_timeout_s: int | None = None) -> None:
         """Make the candidate run; with a timeout, the device reverts unless `confirm` comes
-        within it."""
+        within it. Raises `CandidateRejectedError` when the device refuses a line of it (a CLI):
+        the device is back where it was."""
 
     def confirm(self) -> None:
         """Keep what the last confirmed commit made run. Raises `ConfirmExpiredError` if the

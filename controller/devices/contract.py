@@ -97,7 +97,8 @@ class DriverContract:
         with device.open() as driver:
             _push(driver, device.intended)
             with pytest.raises(CandidateRejectedError) as refused:
-                driver.load_candidate(device.refused)
+                driver.load_candidate(device.refused)  # refused here (NETCONF validates) ...
+                driver.commit(confirm_timeout_s=60)  # ... or as it is typed (a CLI)
             assert device.refused_because in str(refused.value)
             assert device.same(driver.get_running(), device.intended)
         with device.open() as other:

@@ -65,3 +65,9 @@ class ConfirmExpiredError(DeviceError):
 
 class RollbackError(DeviceError):
     """Restoring the previous configuration failed: the device needs a person."""
+
+
+def first_line(error: object) -> str:
+    """A library exception's first line, bounded, for a message of ours."""
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else type(error).__name__

@@ -39,6 +39,7 @@ from controller.devices.errors import (
     HostKeyError,
     LockedError,
     RollbackError,
+    first_line,
 )
 from sites.config.diff import diff_configs
 from sites.config.model import CpeConfig
@@ -243,7 +244,7 @@ class NetconfDriver:
         except RPCError as exc:
             raise _rpc_error(name, step, exc) from None
         except (TransportError, OSError) as exc:
-            raise ConnectError(name, f"{step}: {_first_line(exc)}") from None
+            raise ConnectError(name, f"{step}: {first_line(exc)}") from None
 
 
 def _rpc_error(name: str, step: str, exc: RPCError) -> DeviceError:
@@ -254,7 +255,7 @@ def _rpc_error(name: str, step: str, exc: RPCError) -> DeviceError:
         return LockedError(name, "the configuration is locked by another session")
     parts, where = [], None
     for error in found:
-        message = _first_line(getattr(error, "_message", None) or tag or "rpc-error")
+        message = first_line(getattr(error, "_message", None) or tag or "rpc-error")
         path = _short_path(getattr(error, "_path", None))
         where = where or path
         parts.append(f"{message} at {path}" if path else message)
@@ -271,11 +272,6 @@ def _short_path(path: str | None) -> str | None:
         return None
     steps = [step for step in path.strip().split("/") if step and not step.startswith("nc:")]
     return "/" + "/".join(re.sub(r"\b[a-z]+:", "", step) for step in steps)
-
-
-def _first_line(error: object) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:300] if text else type(error).__name__
 
 
 def _replacing(config: str, *, empty_removes: bool) -> str:

@@ -18,7 +18,10 @@ class UnknownPlatformError(BranchlineError):
 
 DRIVERS: Registry[Callable[[Endpoint], DeviceDriver]] = Registry(
     "device driver",
-    {Platform.NETCONF.value: "controller.devices.netconf:NetconfDriver"},
+    {
+        Platform.NETCONF.value: "controller.devices.netconf:NetconfDriver",
+        Platform.HUAWEI_VRP.value: "controller.devices.cli:CliDriver",
+    },
     UnknownPlatformError,
 )
 

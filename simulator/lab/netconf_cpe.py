@@ -23,11 +23,10 @@ import shutil
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from simulator.errors import SimulatorError
+from simulator.lab.common import LabCpe, LabError, free_ports
 from sites.config.schema import yang_path
 
 NETCONFD = "/usr/sbin/netconfd"
@@ -37,43 +36,12 @@ SSHD_PORTS = 16
 HOW = "install the Debian packages netconfd and openssh-server (scripts/debian-packages.txt)"
 
 
-class LabError(SimulatorError):
-    """An emulator could not be started; the message says which program and why."""
-
-
-@dataclass(frozen=True, slots=True)
-class NetconfCpe:
-    """Where one emulated CPE listens and how to log in to it."""
-
-    host: str
-    port: int
-    username: str
-    key_file: Path
-    host_key: str
-    """The CPE's SSH host key ("ssh-ed25519 AAAA..."), to pin."""
-
-
 def available() -> str | None:
     """None when the lab can run here, else what is missing and how to get it."""
     for program in (NETCONFD, SSHD, SUBSYSTEM, shutil.which("ssh-keygen") or "ssh-keygen"):
         if not Path(program).exists():
             return f"{program} is missing: {HOW}"
     return None
-
-
-def _free_ports(count: int) -> list[int]:
-    """`count` distinct free loopback ports (all held while choosing: a port released and asked
-    for again can come back twice)."""
-    held = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            held.append(sock)
-        return [sock.getsockname()[1] for sock in held]
-    finally:
-        for sock in held:
-            sock.close()
 
 
 class NetconfLab:
@@ -87,11 +55,11 @@ class NetconfLab:
         self.count = count
         self.directory = directory
         self.startup_timeout_s = startup_timeout_s or 20.0 + 0.5 * count
-        self.cpes: list[NetconfCpe] = []
+        self.cpes: list[LabCpe] = []
         self._servers: dict[int, subprocess.Popen[bytes]] = {}
         self._sshds: list[subprocess.Popen[bytes]] = []
 
-    def start(self) -> list[NetconfCpe]:
+    def start(self) -> list[LabCpe]:
         missing = available()
         if missing is not None:
             raise LabError(missing)
@@ -102,7 +70,7 @@ class NetconfLab:
             if not key.exists():
                 _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)])
         (self.directory / "authorized_keys").write_text(client_key.with_suffix(".pub").read_text())
-        ports = _free_ports(self.count)
+        ports = free_ports(self.count)
         try:
             for port in ports:  # all started at once, then waited for
                 self._servers[port] = self._netconfd(port, user)
@@ -119,7 +87,7 @@ class NetconfLab:
             raise
         public = host_key.with_suffix(".pub").read_text().split()
         self.cpes = [
-            NetconfCpe("127.0.0.1", port, user, client_key, f"{public[0]} {public[1]}")
+            LabCpe("127.0.0.1", port, user, client_key, f"{public[0]} {public[1]}")
             for port in ports
         ]
         return self.cpes
@@ -139,7 +107,7 @@ class NetconfLab:
         self._servers.clear()
         self._sshds.clear()
 
-    def __enter__(self) -> list[NetconfCpe]:
+    def __enter__(self) -> list[LabCpe]:
         return self.start()
 
     def __exit__(

@@ -10,7 +10,8 @@ import pytest
 
 from controller.devices.base import Endpoint
 from controller.devices.credentials import Credentials
-from simulator.lab.netconf_cpe import HOW, NetconfCpe, NetconfLab, available
+from simulator.lab.common import LabCpe
+from simulator.lab.netconf_cpe import HOW, NetconfLab, available
 from tests.components import missing
 
 POOL = 12
@@ -21,7 +22,7 @@ class Pool:
         self.lab = lab
         self.free = list(lab.cpes)
 
-    def take(self) -> NetconfCpe:
+    def take(self) -> LabCpe:
         if not self.free:
             raise RuntimeError(f"more than {POOL} NETCONF CPEs asked for: raise POOL")
         return self.free.pop()
@@ -40,13 +41,11 @@ def netconf_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pool]:
 
 
 @pytest.fixture
-def cpe(netconf_pool: Pool) -> NetconfCpe:
+def cpe(netconf_pool: Pool) -> LabCpe:
     return netconf_pool.take()
 
 
-def endpoint(
-    cpe: NetconfCpe, *, host_key: str | None = "pinned", timeout_s: float = 15
-) -> Endpoint:
+def endpoint(cpe: LabCpe, *, host_key: str | None = "pinned", timeout_s: float = 15) -> Endpoint:
     """The controller's view of `cpe`: its address, the lab's login, its host key pinned
     (unless `host_key` is given: None for first contact, or another key)."""
     return Endpoint(

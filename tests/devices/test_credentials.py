@@ -59,5 +59,6 @@ def test_drivers_are_found_by_platform_and_a_missing_one_is_named() -> None:
 
     end = Endpoint("127.0.0.1", 830, Credentials(username="u", password="p"))
     assert type(open_driver(Platform.NETCONF, end)).__name__ == "NetconfDriver"
-    with pytest.raises(UnknownPlatformError, match="no device driver 'cisco_ios'; known: netconf"):
+    assert type(open_driver(Platform.HUAWEI_VRP, end)).__name__ == "CliDriver"
+    with pytest.raises(UnknownPlatformError, match="no device driver 'cisco_ios'; known: "):
         open_driver(Platform.CISCO_IOS, end)

@@ -14,19 +14,23 @@ import pytest
 
 from controller.devices.base import Endpoint
 from controller.devices.credentials import Credentials
-from controller.devices.netconf import NetconfDriver
+from controller.devices.registry import open_driver
 from simulator.lab.netconf_cpe import HOW, available
+from sites.enums import Platform
 from tests.components import missing
 
-pytestmark = pytest.mark.slow  # real NETCONF servers
+pytestmark = pytest.mark.slow  # real NETCONF and SSH servers
 
 
-def test_lab_cpes_answer_netconf_and_ctrl_c_leaves_nothing_running(tmp_path: Path) -> None:
-    if available() is not None:
+@pytest.mark.parametrize(("kind", "shows"), [("netconf", "<data"), ("cli", "sysname HUAWEI")])
+def test_lab_cpes_answer_and_ctrl_c_leaves_nothing_running(
+    tmp_path: Path, kind: str, shows: str
+) -> None:
+    if kind == "netconf" and available() is not None:
         missing("NETCONF CPE emulator (netconfd, sshd)", HOW)
     branchline = Path(sys.executable).parent / "branchline"
     lab = subprocess.Popen(
-        [str(branchline), "lab", "cpe", "--count", "2", "--dir", str(tmp_path)],
+        [str(branchline), "lab", "cpe", "--count", "2", "--kind", kind, "--dir", str(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     listing = tmp_path / "cpes.json"
@@ -42,8 +46,8 @@ def test_lab_cpes_answer_netconf_and_ctrl_c_leaves_nothing_running(tmp_path: Pat
             end = Endpoint(c["host"], c["port"],
                            Credentials(username=c["username"], key_file=Path(c["key_file"])),
                            host_key=c["host_key"])  # fmt: skip
-            with NetconfDriver(end) as driver:
-                assert "<data" in driver.get_running()
+            with open_driver(Platform(c["platform"]), end) as driver:
+                assert shows in driver.get_running()
     finally:
         lab.send_signal(signal.SIGINT)
         stdout, stderr = lab.communicate(timeout=30)

@@ -18,7 +18,7 @@ from controller.devices.errors import (
     ConnectError,
 )
 from controller.devices.netconf import NetconfDriver
-from simulator.lab.netconf_cpe import NetconfCpe
+from simulator.lab.common import LabCpe
 from sites.config.model import CpeConfig
 from sites.config.xml import parse_xml, render_xml
 from tests.devices.conftest import Pool, endpoint
@@ -46,7 +46,7 @@ class TestNetconfDriver(DriverContract):
     """The driver contract (controller/devices/contract.py), against a fresh NETCONF CPE."""
 
     @pytest.fixture
-    def device(self, cpe: NetconfCpe) -> Device:
+    def device(self, cpe: LabCpe) -> Device:
         refused = render_xml(OTHER).replace("<upper-pct>70</upper-pct>",
                                             "<upper-pct>170</upper-pct>")  # fmt: skip
         assert refused != render_xml(OTHER)
@@ -79,7 +79,7 @@ def test_a_text_that_is_no_configuration_is_refused_before_the_lock(
         assert driver.get_running() == before
 
 
-def test_the_compare_names_each_leaf_in_the_modules_paths(cpe: NetconfCpe) -> None:
+def test_the_compare_names_each_leaf_in_the_modules_paths(cpe: LabCpe) -> None:
     with NetconfDriver(endpoint(cpe)) as driver:
         driver.load_candidate(render_xml(CONFIG))
         assert "+ /cpe/identity/hostname = br-beijing-001" in driver.compare().splitlines()
@@ -106,7 +106,7 @@ os.kill(os.getpid(), 9)
 
 
 def test_a_controller_killed_between_commit_and_confirm_leaves_the_device_reverted(
-    cpe: NetconfCpe,
+    cpe: LabCpe,
 ) -> None:
     with NetconfDriver(endpoint(cpe)) as driver:
         push(driver, CONFIG)
@@ -126,7 +126,7 @@ def test_a_controller_killed_between_commit_and_confirm_leaves_the_device_revert
 
 
 def test_a_wrong_key_is_an_auth_error_and_a_closed_port_a_connect_error(
-    cpe: NetconfCpe, tmp_path: Path, netconf_pool: Pool
+    cpe: LabCpe, tmp_path: Path, netconf_pool: Pool
 ) -> None:
     stranger = tmp_path / "stranger"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)],

@@ -18,7 +18,8 @@ from controller.devices.push import (
     push,
     waves,
 )
-from simulator.lab.netconf_cpe import HOW, NetconfCpe, NetconfLab, available
+from simulator.lab.common import LabCpe
+from simulator.lab.netconf_cpe import HOW, NetconfLab, available
 from sites.config.model import CpeConfig
 from sites.config.xml import parse_xml, render_xml
 from sites.enums import Platform
@@ -36,18 +37,18 @@ def config_of(name: str) -> CpeConfig:
     return BASE.model_copy(update={"identity": BASE.identity.model_copy(update={"hostname": name})})
 
 
-def target(cpe: NetconfCpe, device: str, site: str, config: str | None = None) -> PushTarget:
+def target(cpe: LabCpe, device: str, site: str, config: str | None = None) -> PushTarget:
     text = render_xml(config_of(device)) if config is None else config
     return PushTarget(device, site, Platform.NETCONF, endpoint(cpe), text)
 
 
-def running(cpe: NetconfCpe) -> CpeConfig | None:
+def running(cpe: LabCpe) -> CpeConfig | None:
     with NetconfDriver(endpoint(cpe)) as driver:
         return parse_xml(driver.get_running())
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NetconfLab, list[NetconfCpe]]]:
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NetconfLab, list[LabCpe]]]:
     if available() is not None:
         missing("NETCONF CPE emulator (netconfd, sshd)", HOW)
     lab = NetconfLab(53, Path(tmp_path_factory.mktemp("push-lab")))
@@ -58,7 +59,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NetconfLab, 
         lab.close()
 
 
-def test_fifty_cpes_five_unreachable(lab: tuple[NetconfLab, list[NetconfCpe]]) -> None:
+def test_fifty_cpes_five_unreachable(lab: tuple[NetconfLab, list[LabCpe]]) -> None:
     netconf, cpes = lab
     fleet = cpes[:50]
     down = {cpe.port for cpe in fleet[::10]}  # 5 of them stop answering NETCONF
@@ -90,7 +91,7 @@ def test_fifty_cpes_five_unreachable(lab: tuple[NetconfLab, list[NetconfCpe]]) -
 
 
 def test_a_sites_second_cpe_waits_for_its_first_and_is_left_alone_if_it_failed(
-    lab: tuple[NetconfLab, list[NetconfCpe]],
+    lab: tuple[NetconfLab, list[LabCpe]],
 ) -> None:
     netconf, cpes = lab
     first, second = cpes[50], cpes[51]
@@ -104,7 +105,7 @@ def test_a_sites_second_cpe_waits_for_its_first_and_is_left_alone_if_it_failed(
 
 
 def test_a_configuration_the_device_refuses_is_not_retried_and_changes_nothing(
-    lab: tuple[NetconfLab, list[NetconfCpe]],
+    lab: tuple[NetconfLab, list[LabCpe]],
 ) -> None:
     _, cpes = lab
     cpe = cpes[52]
