@@ -1,8 +1,13 @@
-"""Pushing a changed configuration to many emulated CPEs (NETCONF: netconfd behind sshd on
-loopback, `simulator/lab/netconf_cpe.py`), through `controller.devices.push`: the whole fleet
-with the worker pool, and some of it one by one, in the same run.
+"""Pushing a changed configuration to many emulated CPEs through `controller.devices.push`:
+the whole fleet with the worker pool, and some of it one by one, in the same run.
 
-    .venv/bin/python -m bench.bench_push --cpes 340 --serial 20 --workers 32
+    .venv/bin/python -m bench.bench_push --kind cli --cpes 340 --serial 20 --workers 64
+    .venv/bin/python -m bench.bench_push --kind netconf --cpes 340 --serial 20 --workers 32
+
+`--kind cli`: SSH CLI CPEs (`branchline lab cpe --kind cli`, in a process of their own, as
+devices are), first given their whole configuration (timed apart: "initial"), then the change.
+`--kind netconf`: NETCONF CPEs (netconfd behind sshd, `simulator/lab/netconf_cpe.py`), where
+every push replaces the whole configuration.
 
 Reported: the emulators' start-up time and memory (resident, all their processes), the time
 of one device's push one by one (stage, compare, commit confirmed, a second session's check,
@@ -19,10 +24,15 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from controller.devices.base import Endpoint
@@ -35,6 +45,7 @@ from simulator.lab.netconf_cpe import NetconfLab
 from sites.config.build import build_site_configs
 from sites.config.model import CpeConfig, Management
 from sites.config.model import Endpoint as At
+from sites.config.vrp import render_vrp
 from sites.config.xml import render_xml
 from sites.enums import Platform
 from sites.generator import generate_reference_network
@@ -74,8 +85,11 @@ def fleet_configs(count: int) -> list[tuple[str, str, CpeConfig]]:
 
 
 def _targets(
-    cpes: list[LabCpe], configs: list[tuple[str, str, CpeConfig]], interval_s: int
+    kind: str, cpes: list[LabCpe], configs: list[tuple[str, str, CpeConfig]], interval_s: int
 ) -> list[PushTarget]:
+    platform, render = (
+        (Platform.NETCONF, render_xml) if kind == "netconf" else (Platform.HUAWEI_VRP, render_vrp)
+    )
     found = []
     for cpe, (site, serial, config) in zip(cpes, configs, strict=False):
         changed = config.model_copy(update={"management": config.management.model_copy(
@@ -83,41 +97,76 @@ def _targets(
         end = Endpoint(cpe.host, cpe.port,
                        Credentials(username=cpe.username, key_file=cpe.key_file),
                        host_key=cpe.host_key)  # fmt: skip
-        found.append(PushTarget(serial, site, Platform.NETCONF, end, render_xml(changed)))
+        found.append(PushTarget(serial, site, platform, end, render(changed)))
     return found
+
+
+@contextmanager
+def _lab(kind: str, count: int, directory: Path) -> Iterator[tuple[list[LabCpe], list[int]]]:
+    """The emulated CPEs, and the processes that run them."""
+    if kind == "netconf":
+        lab = NetconfLab(count, directory)
+        try:
+            yield lab.start(), lab.pids()
+        finally:
+            lab.close()
+        return
+    branchline = Path(sys.executable).parent / "branchline"
+    process = subprocess.Popen(
+        [str(branchline), "lab", "cpe", "--kind", "cli", "--count", str(count), "--dir",
+         str(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        listing = directory / "cpes.json"
+        while not listing.exists():
+            if process.poll() is not None:
+                raise SystemExit(f"the lab did not start: {process.stderr.read()[-500:]}")  # type: ignore[union-attr]
+            time.sleep(0.1)
+        cpes = [LabCpe(c["host"], c["port"], c["username"], Path(c["key_file"]), c["host_key"])
+                for c in json.loads(listing.read_text())]  # fmt: skip
+        yield cpes, [process.pid]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=120)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kind", choices=("cli", "netconf"), default="cli")
     parser.add_argument("--cpes", type=int, default=340)
     parser.add_argument("--serial", type=int, default=20, help="CPEs pushed one by one")
-    parser.add_argument("--workers", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=64)
     args = parser.parse_args()
     print("command: python -m bench.bench_push " + " ".join(sys.argv[1:]), flush=True)
     configs = fleet_configs(args.cpes)
+    kind, pool = args.kind, PushOptions(workers=args.workers)
     with tempfile.TemporaryDirectory(prefix="bench-push-") as tmp:
-        lab = NetconfLab(args.cpes, Path(tmp))
         began = time.perf_counter()
-        cpes = lab.start()
-        started = time.perf_counter() - began
-        try:
-            memory = _rss_mb(lab.pids())
+        with _lab(kind, args.cpes, Path(tmp)) as (cpes, pids):
+            started = time.perf_counter() - began
+            memory = _rss_mb(pids)
             print(
-                f"{args.cpes} NETCONF CPEs started in {started:.1f} s, {memory:.0f} MB "
-                f"resident ({memory / args.cpes:.1f} MB a CPE)",
+                f"{args.cpes} {kind} CPEs started in {started:.1f} s, {memory:.0f} MB "
+                f"resident ({memory / args.cpes:.2f} MB a CPE)",
                 flush=True,
             )
-            one_by_one = push(_targets(cpes[: args.serial], configs, 10), PushOptions(workers=1))
+            if kind == "cli":  # from the factory configuration to the whole one
+                began = time.perf_counter()
+                push(_targets(kind, cpes, configs, 5), pool).raise_for_status()
+                print(f"initial configuration of {args.cpes}: "
+                      f"{time.perf_counter() - began:.1f} s", flush=True)  # fmt: skip
+            one_by_one = push(_targets(kind, cpes[: args.serial], configs, 10),
+                              PushOptions(workers=1))  # fmt: skip
             one_by_one.raise_for_status()
             each = statistics.median(r.seconds for r in one_by_one.results)
             began = time.perf_counter()
-            fleet = push(_targets(cpes, configs, 20), PushOptions(workers=args.workers))
+            fleet = push(_targets(kind, cpes, configs, 20), pool)
             wall = time.perf_counter() - began
             fleet.raise_for_status()
-        finally:
-            lab.close()
+            memory_after = _rss_mb(pids)
     assert fleet.count(Outcome.PUSHED) == args.cpes
     serial_estimate = each * args.cpes
+    print(f"emulators' memory after the pushes: {memory_after:.0f} MB resident")
     print(f"one device, one by one (median of {args.serial}): {each:.2f} s")
     print(
         f"{args.cpes} devices with {args.workers} workers: {wall:.1f} s wall (one by one: "

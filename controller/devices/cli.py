@@ -132,7 +132,7 @@ class CliDriver:
         self._lock()
         try:
             self._before = self.get_running()
-            self._diff = cli_remediation(config, self._before)
+            self._diff = _left(config, self._before)
         except DeviceError:
             self.discard()
             raise
@@ -153,7 +153,7 @@ class CliDriver:
             raise CandidateRejectedError(
                 self.endpoint.name, f"line {line!r} refused: {message}", line
             )
-        left = cli_remediation(self._intended, self.get_running())
+        left = _left(self._intended, self.get_running())
         if not left.empty:
             self._restore()
             raise CommitError(
@@ -314,6 +314,14 @@ class CliDriver:
             raise ConnectError(name, f"{step}: {first_line(exc)}") from None
         except (NetmikoBaseException, OSError, EOFError) as exc:
             raise ConnectError(name, f"{step}: {first_line(exc)}") from None
+
+
+def _left(intended: str, running: str) -> CliDiff:
+    """What still separates the running configuration from the intended one: nothing when the
+    device shows the text as rendered (no parse), else hier-config's remediation."""
+    if running.strip() == intended.strip():
+        return CliDiff((), (), ())
+    return cli_remediation(intended, running)
 
 
 def _host_key_refused(exc: BaseException | None) -> bool:

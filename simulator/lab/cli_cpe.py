@@ -66,8 +66,10 @@ class VrpShell(CMDShell):
     def onecmd(self, line: str) -> bool:
         output, stop = self.session.handle(line)
         if output:
-            self.writeline(output)
+            self.stdout.write(output + "\n")
         self.prompt = self.session.prompt
+        if stop:
+            self.stdout.flush()
         return stop
 
     def postloop(self) -> None:
@@ -76,13 +78,14 @@ class VrpShell(CMDShell):
 
 class _ChannelIO:
     """The shell's stdin and stdout on an SSH channel: typed bytes are echoed as they come,
-    lines end at CR or LF (CRLF counts once), output LF goes out as CRLF."""
+    lines end at CR or LF (CRLF counts once), output goes out at each flush with LF as CRLF."""
 
     def __init__(self, channel: paramiko.Channel) -> None:
         self.channel = channel
         self._buffer = bytearray()
         self._lines: list[str] = []
         self._after_cr = False
+        self._out: list[str] = []
 
     def readline(self) -> str:
         while not self._lines:
@@ -114,14 +117,18 @@ class _ChannelIO:
         self.write_bytes(bytes(echo))
 
     def write(self, text: str) -> None:
-        self.write_bytes(text.replace("\r\n", "\n").replace("\n", "\r\n").encode())
+        self._out.append(text)
+
+    def flush(self) -> None:
+        """Send what the shell wrote since the last flush: the shell flushes after each prompt,
+        so an answer and its prompt go out together, not a packet per line."""
+        if self._out:
+            text, self._out = "".join(self._out), []
+            self.write_bytes(text.replace("\r\n", "\n").replace("\n", "\r\n").encode())
 
     def write_bytes(self, data: bytes) -> None:
         with suppress(OSError, EOFError, paramiko.SSHException):  # the client left: readline()
             self.channel.sendall(data)  # ends the shell
-
-    def flush(self) -> None:
-        pass
 
 
 class _Login(paramiko.ServerInterface):
