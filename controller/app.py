@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -38,13 +39,15 @@ from controller.auth.cache import TokenCache
 from controller.auth.principal import Principal, Role
 from controller.auth.ratelimit import AuthLimiter
 from controller.auth.sessions import BrowserSessions
+from controller.configs.decisions import DecisionPusher
+from controller.configs.deploy import Deployer
 from controller.demo_feed import feed_forever
 from controller.errors import NoInventoryError
 from controller.metrics import Metrics, RequestTimer
 from controller.monitor.device_logs import LiveLookup
 from controller.monitor.service import Monitor
 from controller.reconcile.loop import run_forever
-from controller.reconcile.reconciler import Reconciler
+from controller.reconcile.reconciler import Reconciler, StepReport
 from controller.settings import Settings
 from controller.simulations.jobs import Jobs, JobStatus
 from controller.simulations.stored import lookup_in
@@ -55,6 +58,8 @@ from telemetry.alarms.notify.registry import open_notifier
 from telemetry.private_files import private_dir
 from telemetry.store.base import TelemetryStore
 from telemetry.syslog import LogStore, SyslogReceiver
+
+log = logging.getLogger("branchline.controller")
 
 
 def create_app(
@@ -154,8 +159,15 @@ async def _lifespan(
     if config.demo_feed:
         feed = asyncio.create_task(feed_forever(app.state.store, app.state.telemetry))
     loops = []
+    app.state.deployer = Deployer(app.state.store, config)
+    if interrupted := app.state.deployer.recover():
+        log.warning("push jobs %s were interrupted by a stop of the controller: marked so",
+                    interrupted)  # fmt: skip
+    pusher = DecisionPusher(app.state.deployer, config.devices.coalesce_s)
+    app.state.decision_pusher = pusher
     if config.reconcile_interval_s > 0:
-        reconcile = [("reconcile", app.state.reconciler.step)]
+        pusher.start()
+        reconcile = [("reconcile", partial(_reconcile, app.state.reconciler, pusher))]
         loops.append(run_forever(reconcile, config.reconcile_interval_s, app.state.metrics))
         # The monitor on its own: health stays fresh while a reconcile tick is slow.
         monitor_interval = config.monitor_interval_s or config.reconcile_interval_s
@@ -178,11 +190,20 @@ async def _lifespan(
                     await task
         if receiver is not None:
             await receiver.stop()
+        await asyncio.to_thread(pusher.close)
         app.state.simulations.close()
         if telemetry_store is None:
             app.state.telemetry.close()
         if store is None:
             app.state.store.engine.dispose()
+
+
+def _reconcile(reconciler: Reconciler, pusher: DecisionPusher, at: datetime) -> StepReport:
+    """A reconcile step, its moves handed to the devices' pusher."""
+    report = reconciler.step(at)
+    if report.changes:
+        pusher.offer(report.changes)
+    return report
 
 
 def _watch_queues(app: FastAPI) -> None:

@@ -8,10 +8,11 @@ ones (`FLAT_NAMES`)."""
 from __future__ import annotations
 
 import os
+from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyAddress, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -55,6 +56,27 @@ class SyslogSettings(BaseModel):
     tcp_port: int | None = Field(default=None, ge=0, le=65535, description="None: off")
     keep_days: float = Field(default=30, gt=0, description="keep CPE logs this long")
     keep_rows: int = Field(default=1_000_000, ge=1000, description="and at most this many")
+
+
+class DeviceSettings(BaseModel):
+    """How the controller configures its enrolled CPEs (BRANCHLINE_DEVICES__...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    advertise_address: IPvAnyAddress = Field(
+        default=IPv4Address("127.0.0.1"),
+        description="the controller's address as the CPEs reach it (in their configuration: "
+        "controller, telemetry collector, syslog target)",
+    )
+    workers: int = Field(default=32, ge=1, le=512, description="devices pushed at once")
+    confirm_timeout_s: int = Field(
+        default=60, ge=10, le=3600, description="a device reverts unless confirmed within this"
+    )
+    timeout_s: float = Field(default=30, gt=0, le=600, description="per device operation")
+    coalesce_s: float = Field(
+        default=2.0, ge=0, le=300,
+        description="decisions made within this window go to a site in one push",
+    )  # fmt: skip
 
 
 FLAT_NAMES = {
@@ -141,6 +163,7 @@ class Settings(BaseSettings):
 
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
     syslog: SyslogSettings = Field(default_factory=SyslogSettings)
+    devices: DeviceSettings = Field(default_factory=DeviceSettings)
 
     demo_feed: bool = Field(
         default=False, description="feed telemetry from a simulated network (branchline demo)"

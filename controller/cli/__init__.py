@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from controller.cli import (
+    config_cmd,
+    devices_cmd,
     inventory_cmd,
     lab_cmd,
     policy_cmd,
@@ -27,6 +29,8 @@ app.add_typer(users_cmd.token_app, name="token", no_args_is_help=True)
 sim_cmd.app.command()(sim_replay_cmd.replay)
 app.add_typer(sim_cmd.app, name="sim", no_args_is_help=True)
 app.add_typer(lab_cmd.app, name="lab", no_args_is_help=True)
+app.add_typer(devices_cmd.app, name="devices", no_args_is_help=True)
+app.add_typer(config_cmd.app, name="config", no_args_is_help=True)
 app.command()(serve_cmd.serve)
 app.command()(serve_cmd.demo)
 

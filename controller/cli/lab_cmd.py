@@ -52,9 +52,10 @@ def cpe(
     try:
         with err.status(f"Starting {count} {kind} CPE{'s' if count > 1 else ''}..."):
             cpes = lab.start()
+        credentials = _write_credentials(directory, cpes[0].username, cpes[0].key_file)
         listing = [
             {"name": f"lab-cpe-{i + 1:03d}", "kind": kind, "platform": KINDS[kind],
-             "host": c.host, "port": c.port,
+             "credentials_ref": credentials, "host": c.host, "port": c.port,
              "username": c.username, "key_file": str(c.key_file), "host_key": c.host_key}
             for i, c in enumerate(cpes)
         ]  # fmt: skip
@@ -77,3 +78,11 @@ def cpe(
         if temporary is not None:
             temporary.cleanup()
     err.print("stopped.")
+
+
+def _write_credentials(directory: Path, username: str, key_file: Path) -> str:
+    """The lab's login as a credentials file only its owner may read; its `file:` reference."""
+    path = (directory / "credentials.json").resolve()
+    path.touch(mode=0o600)
+    path.write_text(json.dumps({"username": username, "key_file": str(key_file.resolve())}))
+    return f"file:{path}"

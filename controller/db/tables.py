@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -309,3 +310,79 @@ class AlarmRaiseRow(Base):
     site: Mapped[str] = mapped_column(String(64), primary_key=True)
     link: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class DeviceEndpointRow(Base):
+    """An enrolled CPE: where the controller reaches its management plane, and the SSH host key
+    pinned for it (learned at enrolment, ZTP or first contact). Keyed by serial with no foreign
+    key: a device stays enrolled across inventory imports, and a CPE of the inventory without a
+    row here is not managed (nothing is pushed to it)."""
+
+    __tablename__ = "device_endpoints"
+
+    serial: Mapped[str] = mapped_column(String(40), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    host_key: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    credentials_ref: Mapped[str | None] = mapped_column(String(220), nullable=True)
+    """The device's own login (ZTP generates one per device; a lab has its own), instead of
+    its inventory CPE's `credentials_ref`."""
+    key_pinned_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    enrolled_by: Mapped[str] = mapped_column(String(64))
+
+
+class ConfigVersionRow(Base):
+    """A configuration a CPE was given: its text in the platform's dialect, who and when, and
+    the diff from the version before. Versions count from 1 per CPE."""
+
+    __tablename__ = "config_versions"
+    __table_args__ = (Index("uq_config_versions_serial_version", "serial", "version", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    serial: Mapped[str] = mapped_column(String(40))
+    site_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    platform: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    diff: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class PushJobRow(Base):
+    """One push to one or more CPEs: running, done (every device got its configuration),
+    failed (some did not) or interrupted (the controller stopped before it ended)."""
+
+    __tablename__ = "push_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(500))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class PushResultRow(Base):
+    """One device of a push job: queued, committed (not yet confirmed: a controller that stops
+    here leaves a device that reverts by itself), then pushed, unchanged, failed, skipped or
+    interrupted; with the diff, the error and the version it got."""
+
+    __tablename__ = "push_results"
+
+    job_id: Mapped[int] = mapped_column(
+        ForeignKey("push_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    serial: Mapped[str] = mapped_column(String(40), primary_key=True)
+    site_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    diff: Mapped[str] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_kind: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

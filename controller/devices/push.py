@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from controller.devices.base import DeviceDriver, Endpoint
@@ -27,6 +27,9 @@ from sites.enums import Platform
 from sites.errors import BranchlineError
 
 Opener = Callable[[Platform, Endpoint], DeviceDriver]
+Committed = Callable[["PushTarget"], None]
+"""Told of a device whose commit is made and not yet confirmed (to record it before the
+confirm: a controller that stops there leaves a device that reverts by itself)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,8 @@ class DeviceResult:
     """The error's class (`ConnectError`, `CandidateRejectedError`, ...)."""
     attempts: int = 0
     seconds: float = 0.0
+    host_key: str | None = None
+    """The SSH host key the device showed (to pin, when none was pinned yet)."""
 
 
 class PushFailedError(BranchlineError):
@@ -121,39 +126,55 @@ def push(
     *,
     opener: Opener = open_driver,
     progress: Callable[[int], None] | None = None,
+    committed: Committed | None = None,
+    done: Callable[[DeviceResult], None] | None = None,
 ) -> PushReport:
-    """Push every target's configuration (see module); `progress(n)` after each device."""
+    """Push every target's configuration (see module); `progress(n)` after each device,
+    `committed(target)` between a device's commit and its confirm, `done(result)` with each
+    device's result as it comes (from the pool's threads)."""
     options = options or PushOptions()
     results: dict[str, DeviceResult] = {}
     failed_sites: set[str] = set()
-    done = 0
+    count = 0
     with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
         for wave in waves(targets):
             runnable = [t for t in wave if t.site not in failed_sites]
             for target in wave:
                 if target.site in failed_sites:
-                    results[target.device] = DeviceResult(
+                    skipped = DeviceResult(
                         target.device, target.site, Outcome.SKIPPED,
                         error="another CPE of its site failed in an earlier wave: not touched",
                     )  # fmt: skip
-                    done += 1
-            for result in pool.map(lambda t: _push_one(t, options, opener), runnable):
+                    results[target.device] = skipped
+                    if done is not None:
+                        done(skipped)
+                    count += 1
+
+            def one(target: PushTarget) -> DeviceResult:
+                result = _push_one(target, options, opener, committed)
+                if done is not None:
+                    done(result)
+                return result
+
+            for result in pool.map(one, runnable):
                 results[result.device] = result
                 if result.outcome is Outcome.FAILED:
                     failed_sites.add(result.site)
-                done += 1
+                count += 1
                 if progress is not None:
-                    progress(done)
+                    progress(count)
     return PushReport(tuple(results[t.device] for t in targets))
 
 
-def _push_one(target: PushTarget, options: PushOptions, opener: Opener) -> DeviceResult:
+def _push_one(
+    target: PushTarget, options: PushOptions, opener: Opener, committed: Committed | None
+) -> DeviceResult:
     began = time.perf_counter()
     attempt = 0
     while True:
         attempt += 1
         try:
-            outcome, diff = _apply(target, options, opener)
+            outcome, diff, key = _apply(target, options, opener, committed)
         except DeviceError as exc:
             if exc.retryable and attempt <= options.retries:
                 time.sleep(options.backoff_s * 2 ** (attempt - 1))
@@ -164,23 +185,29 @@ def _push_one(target: PushTarget, options: PushOptions, opener: Opener) -> Devic
                 seconds=time.perf_counter() - began,
             )  # fmt: skip
         return DeviceResult(target.device, target.site, outcome, diff, attempts=attempt,
-                            seconds=time.perf_counter() - began)  # fmt: skip
+                            seconds=time.perf_counter() - began, host_key=key)  # fmt: skip
 
 
-def _apply(target: PushTarget, options: PushOptions, opener: Opener) -> tuple[Outcome, str]:
+def _apply(
+    target: PushTarget, options: PushOptions, opener: Opener, committed: Committed | None
+) -> tuple[Outcome, str, str | None]:
     with opener(target.platform, target.endpoint) as driver:
         driver.load_candidate(target.config)
         diff = driver.compare()
         if not diff:
             driver.discard()
-            return Outcome.UNCHANGED, ""
+            return Outcome.UNCHANGED, "", driver.host_key
         driver.commit(confirm_timeout_s=options.confirm_timeout_s)
+        if committed is not None:
+            committed(target)
         try:
             # From a new session: the device still answers on its management address.
-            with opener(target.platform, target.endpoint) as check:
+            # (pinned to the key the first session saw, at a first contact too)
+            pinned = replace(target.endpoint, host_key=driver.host_key)
+            with opener(target.platform, pinned) as check:
                 check.get_running()
         except DeviceError:
             driver.rollback()
             raise
         driver.confirm()
-        return Outcome.PUSHED, diff
+        return Outcome.PUSHED, diff, driver.host_key

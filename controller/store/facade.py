@@ -11,7 +11,9 @@ from sqlalchemy import Engine
 from controller.store.alarm_store import DatabaseAlarmStore
 from controller.store.audit import AuditLog
 from controller.store.catalogue_store import Applications, SlaClasses
+from controller.store.config_store import Configs
 from controller.store.current import CurrentInventory
+from controller.store.device_store import Devices
 from controller.store.inventory_store import Inventories, Summary
 from controller.store.outbox_store import DatabaseOutboxStore
 from controller.store.path_store import Paths
@@ -36,6 +38,10 @@ class Store:
         self.paths = Paths(engine)
         self.alarms = DatabaseAlarmStore(engine)
         self.outbox = DatabaseOutboxStore(engine)
+        self.devices = Devices(engine)
+        """Enrolled CPEs: management endpoints and pinned host keys."""
+        self.configs = Configs(engine)
+        """Configuration versions per CPE, and push jobs."""
 
     def summary(self) -> Summary:
         return self.inventories.summary()
