@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from functools import partial
@@ -19,6 +20,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from controller.api import (
     admin,
     catalogue,
+    configs,
     decisions,
     device_logs,
     history,
@@ -84,6 +86,10 @@ def create_app(
         app.state.store = store
     if telemetry_store is not None:
         app.state.telemetry = telemetry_store
+    if store is not None:
+        app.state.deployer = Deployer(store, config)
+    # Pushes, previews and rollbacks asked through the API run here, not in the event loop.
+    app.state.config_jobs = ThreadPoolExecutor(max_workers=2, thread_name_prefix="config-job")
     if store is not None and telemetry_store is not None:
         app.state.reconciler = _reconciler(app, config)
         app.state.monitor = _monitor(app, config)
@@ -116,7 +122,7 @@ def create_app(
     routers = (inventory.router, sites.router, catalogue.sla_router, catalogue.app_router,
                policies.router, decisions.router, telemetry.router, monitoring.router,
                simulations.router, device_logs.router, history.router, admin.router,
-               map_page.router, metrics_api.router)  # fmt: skip
+               map_page.router, metrics_api.router, configs.router)  # fmt: skip
     for router in routers:
         app.include_router(router, responses=problems.ERRORS)
     _document_bodies(app)
@@ -159,12 +165,7 @@ async def _lifespan(
     if config.demo_feed:
         feed = asyncio.create_task(feed_forever(app.state.store, app.state.telemetry))
     loops = []
-    app.state.deployer = Deployer(app.state.store, config)
-    if interrupted := app.state.deployer.recover():
-        log.warning("push jobs %s were interrupted by a stop of the controller: marked so",
-                    interrupted)  # fmt: skip
-    pusher = DecisionPusher(app.state.deployer, config.devices.coalesce_s)
-    app.state.decision_pusher = pusher
+    pusher = _devices(app, config)
     if config.reconcile_interval_s > 0:
         pusher.start()
         reconcile = [("reconcile", partial(_reconcile, app.state.reconciler, pusher))]
@@ -191,11 +192,25 @@ async def _lifespan(
         if receiver is not None:
             await receiver.stop()
         await asyncio.to_thread(pusher.close)
+        # A job not started yet stays queued in the database: marked interrupted at next start.
+        app.state.config_jobs.shutdown(wait=False, cancel_futures=True)
         app.state.simulations.close()
         if telemetry_store is None:
             app.state.telemetry.close()
         if store is None:
             app.state.store.engine.dispose()
+
+
+def _devices(app: FastAPI, config: Settings) -> DecisionPusher:
+    """The configurations' side: the deployer (jobs a stopped controller left running are
+    marked interrupted first) and the pusher of the loop's decisions."""
+    app.state.deployer = Deployer(app.state.store, config)
+    if interrupted := app.state.deployer.recover():
+        log.warning("push jobs %s were interrupted by a stop of the controller: marked so",
+                    interrupted)  # fmt: skip
+    pusher = DecisionPusher(app.state.deployer, config.devices.coalesce_s)
+    app.state.decision_pusher = pusher
+    return pusher
 
 
 def _reconcile(reconciler: Reconciler, pusher: DecisionPusher, at: datetime) -> StepReport:

@@ -203,10 +203,25 @@ class Deployer:
         progress: Callable[[int], None] | None = None,
     ) -> Job:
         """Push `plan` as one job (see module); every device's outcome is in the job."""
-        configs = self.store.configs
+        return self.run(self.begin(plan, kind=kind, actor=actor, reason=reason), plan, actor,
+                        progress=progress)  # fmt: skip
+
+    def begin(self, plan: Plan, *, kind: str, actor: str, reason: str) -> int:
+        """Record the job of `plan` (every device queued) before it runs; its id."""
         devices = [(t.device, t.site) for t in plan.targets]
         devices += [(p.serial, p.site) for p in plan.problems]
-        job_id = configs.start(kind, actor, reason, devices)
+        return self.store.configs.start(kind, actor, reason, devices)
+
+    def run(
+        self,
+        job_id: int,
+        plan: Plan,
+        actor: str,
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> Job:
+        """Run a job `begin` recorded; its outcome."""
+        configs = self.store.configs
         for problem in plan.problems:
             configs.record(job_id, DeviceOutcome(problem.serial, DeviceState.FAILED,
                                                  error=problem.message,
@@ -232,8 +247,8 @@ class Deployer:
              committed=lambda t: configs.committed(job_id, t.device), done=done)  # fmt: skip
         return configs.finish(job_id)
 
-    def rollback(self, serial: str, version: int, actor: str) -> Job:
-        """Push version `version` of `serial`'s configuration back to it, as a job."""
+    def rollback_plan(self, serial: str, version: int) -> Plan:
+        """The plan that pushes version `version` of `serial`'s configuration back to it."""
         given = self.store.configs.version(serial, version)
         intended, _ = intended_configs(self.store, self.settings, [given.site])
         if serial not in intended:
@@ -241,7 +256,11 @@ class Deployer:
         plan = self._plan({serial: (intended[serial], given.text)}, {})
         if plan.not_enrolled:
             raise NotFoundError(f"device {serial!r} is not enrolled")
-        return self.push(plan, kind="rollback", actor=actor,
+        return plan
+
+    def rollback(self, serial: str, version: int, actor: str) -> Job:
+        """Push version `version` of `serial`'s configuration back to it, as a job."""
+        return self.push(self.rollback_plan(serial, version), kind="rollback", actor=actor,
                          reason=f"rollback of {serial} to version {version}")  # fmt: skip
 
     def recover(self) -> list[int]:

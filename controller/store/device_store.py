@@ -45,8 +45,8 @@ class Devices:
         *,
         credentials_ref: str | None = None,
     ) -> DeviceEndpoint:
-        """Enrol (or move) a device. A host key given replaces the pinned one: that is the
-        operator's word that the device was replaced."""
+        """Enrol (or move) a device. A host key or a login given replaces the one it had (for a
+        key: the operator's word that the device was replaced); none given keeps it."""
         now = datetime.now(UTC)
         with Session(self._writer) as session, session.begin():
             row = session.get(DeviceEndpointRow, serial)
@@ -54,7 +54,9 @@ class Devices:
             if row is None:
                 row = DeviceEndpointRow(serial=serial, enrolled_at=now, enrolled_by=actor)
                 session.add(row)
-            row.host, row.port, row.credentials_ref = host, port, credentials_ref
+            row.host, row.port = host, port
+            if credentials_ref is not None:
+                row.credentials_ref = credentials_ref
             if host_key is not None:
                 row.host_key, row.key_pinned_at = host_key, now
             record(session, actor, "update" if before else "create", f"devices/{serial}",
