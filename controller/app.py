@@ -41,6 +41,7 @@ from controller.auth.cache import TokenCache
 from controller.auth.principal import Principal, Role
 from controller.auth.ratelimit import AuthLimiter
 from controller.auth.sessions import BrowserSessions
+from controller.configs.alarms import drift_alarms, job_alarms
 from controller.configs.decisions import DecisionPusher
 from controller.configs.deploy import Deployer
 from controller.demo_feed import feed_forever
@@ -54,6 +55,7 @@ from controller.settings import Settings
 from controller.simulations.jobs import Jobs, JobStatus
 from controller.simulations.stored import lookup_in
 from controller.store.facade import Store
+from controller.store.policy_store import utc_now
 from controller.stores import open_store, open_telemetry_store
 from telemetry.alarms.notify.base import Notifier
 from telemetry.alarms.notify.registry import open_notifier
@@ -166,6 +168,9 @@ async def _lifespan(
         feed = asyncio.create_task(feed_forever(app.state.store, app.state.telemetry))
     loops = []
     pusher = _devices(app, config)
+    if config.devices.drift_interval_s > 0:
+        drift = [("drift", partial(_drift_check, app.state.deployer, app.state.monitor))]
+        loops.append(run_forever(drift, config.devices.drift_interval_s, app.state.metrics))
     if config.reconcile_interval_s > 0:
         pusher.start()
         reconcile = [("reconcile", partial(_reconcile, app.state.reconciler, pusher))]
@@ -208,9 +213,17 @@ def _devices(app: FastAPI, config: Settings) -> DecisionPusher:
     if interrupted := app.state.deployer.recover():
         log.warning("push jobs %s were interrupted by a stop of the controller: marked so",
                     interrupted)  # fmt: skip
+    monitor: Monitor = app.state.monitor
+    app.state.deployer.on_job = lambda job: job_alarms(monitor.report, job, utc_now())
     pusher = DecisionPusher(app.state.deployer, config.devices.coalesce_s)
     app.state.decision_pusher = pusher
     return pusher
+
+
+def _drift_check(deployer: Deployer, monitor: Monitor, at: datetime) -> None:
+    """Read the enrolled CPEs; raise or clear each site's drift alarm."""
+    if deployer.store.devices.all():
+        drift_alarms(monitor.report, deployer.drift(), at)
 
 
 def _reconcile(reconciler: Reconciler, pusher: DecisionPusher, at: datetime) -> StepReport:

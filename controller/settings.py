@@ -77,6 +77,9 @@ class DeviceSettings(BaseModel):
         default=2.0, ge=0, le=300,
         description="decisions made within this window go to a site in one push",
     )  # fmt: skip
+    drift_interval_s: float = Field(
+        default=900, ge=0, description="read the enrolled CPEs for drift this often (0: never)"
+    )
 
 
 FLAT_NAMES = {

@@ -100,6 +100,8 @@ class Deployer:
         self.settings = settings
         self._opener = opener
         self._environ = environ
+        self.on_job: Callable[[Job], None] | None = None
+        """Told of every job as it finishes (the app raises and clears push alarms)."""
 
     # -- planning
 
@@ -245,7 +247,10 @@ class Deployer:
                               confirm_timeout_s=devices_settings.confirm_timeout_s)  # fmt: skip
         push(plan.targets, options, opener=self._opener, progress=progress,
              committed=lambda t: configs.committed(job_id, t.device), done=done)  # fmt: skip
-        return configs.finish(job_id)
+        job = configs.finish(job_id)
+        if self.on_job is not None:
+            self.on_job(job)
+        return job
 
     def rollback_plan(self, serial: str, version: int) -> Plan:
         """The plan that pushes version `version` of `serial`'s configuration back to it."""

@@ -22,6 +22,7 @@ from telemetry.alarms import (
     Alarm,
     AlarmEngine,
     AlarmEvent,
+    AlarmKind,
     AlarmManager,
     AlarmNotFoundError,
     AlarmStore,
@@ -107,6 +108,17 @@ class Monitor:
         """The health layout of the current inventory (for history views)."""
         with self._lock:
             return self._refresh()[0]
+
+    def report(self, kind: AlarmKind, site: str, failure: str | None, now: datetime) -> None:
+        """A caller's news about a site (a push, a ZTP, a drift check; `EXTERNAL_KINDS`): a
+        failure raises (or keeps) the site's alarm of that kind, None clears it; notified."""
+        with self._lock:
+            _, _, manager = self._refresh()
+            if failure is None:
+                events = manager.report_success(kind, site, now)
+            else:
+                events = manager.report_failure(kind, site, failure, now)
+            self.outbox.submit(events)
 
     def acknowledge(self, alarm_id: int, by: str, now: datetime) -> Alarm:
         with self._lock:

@@ -69,14 +69,18 @@ class AlarmManager:
         now: datetime,
         severity: Severity | None = None,
     ) -> list[AlarmEvent]:
-        """A caller reports a push or ZTP failure of a site (kinds in `EXTERNAL_KINDS`)."""
+        """A caller reports a push or ZTP failure, or a configuration drift, of a site (kinds in
+        `EXTERNAL_KINDS`)."""
         if kind not in EXTERNAL_KINDS:
-            raise AlarmError(f"{kind} is derived from telemetry; callers report only push/ZTP")
+            raise AlarmError(
+                f"{kind} is derived from telemetry; callers report only push, ZTP and drift"
+            )
         spec = AlarmSpec(AlarmKey(kind, site), severity or DEFAULT_SEVERITY[kind], message)
         return self.raise_alarm(spec, now)
 
     def report_success(self, kind: AlarmKind, site: str, now: datetime) -> list[AlarmEvent]:
-        """A later push or ZTP of the site succeeded: clear its failure alarm, if any."""
+        """A later push or ZTP of the site succeeded (or its CPEs run what they were given
+        again): clear its alarm of that kind, if any."""
         return self.clear(AlarmKey(kind, site), now, reason="succeeded")
 
     def clear(

@@ -35,10 +35,11 @@ class AlarmKind(StrEnum):
     LINK_FLAPPING = "link-flapping"
     PUSH_FAILURE = "push-failure"  # raised by the config-push caller
     ZTP_FAILURE = "ztp-failure"  # raised by the ZTP caller
+    CONFIG_DRIFT = "config-drift"  # a CPE runs something else than it was given: the drift check
 
 
 LINK_KINDS = frozenset({AlarmKind.LINK_DOWN, AlarmKind.SLA_VIOLATION, AlarmKind.LINK_FLAPPING})
-EXTERNAL_KINDS = frozenset({AlarmKind.PUSH_FAILURE, AlarmKind.ZTP_FAILURE})
+EXTERNAL_KINDS = frozenset({AlarmKind.PUSH_FAILURE, AlarmKind.ZTP_FAILURE, AlarmKind.CONFIG_DRIFT})
 
 
 class Severity(StrEnum):
@@ -53,6 +54,7 @@ DEFAULT_SEVERITY: dict[AlarmKind, Severity] = {
     AlarmKind.LINK_DOWN: Severity.MAJOR,
     AlarmKind.PUSH_FAILURE: Severity.MAJOR,
     AlarmKind.ZTP_FAILURE: Severity.MAJOR,
+    AlarmKind.CONFIG_DRIFT: Severity.MINOR,
     AlarmKind.SLA_VIOLATION: Severity.MINOR,
     AlarmKind.LINK_FLAPPING: Severity.WARNING,
 }

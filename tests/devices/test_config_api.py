@@ -26,7 +26,8 @@ pytestmark = pytest.mark.slow  # a real SSH CLI CPE
 
 @pytest.fixture
 def api(tmp_path: Path, small_inventory: Inventory) -> Iterator[tuple[TestClient, CliLab, Any]]:
-    settings = Settings(data_dir=tmp_path / "data", reconcile_interval_s=0)
+    settings = Settings(data_dir=tmp_path / "data", reconcile_interval_s=0,
+                        devices={"drift_interval_s": 1})  # fmt: skip
     store = open_store(settings)
     store.replace_inventory(small_inventory, actor="test-setup")
     telemetry = open_telemetry("embedded", path=tmp_path / "telemetry.db")
@@ -37,7 +38,7 @@ def api(tmp_path: Path, small_inventory: Inventory) -> Iterator[tuple[TestClient
     login.touch(mode=0o600)
     login.write_text(json.dumps({"username": cpe.username, "key_file": str(cpe.key_file)}))
     # The device's own login is set on the controller's machine (CLI), not through the API.
-    store.devices.enroll("HZ-0001", "192.0.2.1", 22, None, "test-setup",
+    store.devices.enroll("HZ-0001", "127.0.0.1", 1, None, "test-setup",  # moved below
                          credentials_ref=f"file:{login}")  # fmt: skip
     scoped = bearer(store, "lhasa", Role.OPERATOR, ["br-lhasa-001"])
     try:
@@ -85,6 +86,10 @@ def test_enrol_preview_push_versions_rollback_and_drift(
         person.handle(line)
     [drift] = client.post("/api/v1/config/drift", json={}).json()
     assert drift["state"] == "drifted" and "interval 5000" in drift["diff"]
+    # The drift check (every second here) raises the site's alarm, and clears it once the
+    # device runs its version again (below, after the rollback).
+    [alarm] = alarms(client, "config-drift", active=True)
+    assert alarm["site"] == "br-hangzhou-001" and "HZ-0001" in alarm["message"]
 
     [v1] = client.get("/api/v1/devices/HZ-0001/versions").json()
     assert v1["version"] == 1 and v1["text"] is None
@@ -95,6 +100,18 @@ def test_enrol_preview_push_versions_rollback_and_drift(
     job = finished(client, back.json())
     assert job["kind"] == "rollback" and job["state"] == "done"
     assert "interval 5000" not in lab.device(cpe.port).display()
+    assert alarms(client, "config-drift", active=False)[0]["cleared_at"] is not None
+
+
+def alarms(client: TestClient, kind: str, *, active: bool) -> list[dict[str, Any]]:
+    """The alarms of `kind` (waiting up to 20 s for one in the state asked)."""
+    deadline = time.monotonic() + 20
+    while True:
+        found = client.get("/api/v1/alarms", params={"kind": kind, "active": active}).json()
+        if found and (active or found[0]["cleared_at"] is not None):
+            return list(found)
+        assert time.monotonic() < deadline, f"no {'active' if active else 'cleared'} {kind}"
+        time.sleep(0.3)
 
 
 def test_bad_input_and_scope(api: tuple[TestClient, CliLab, Any]) -> None:
@@ -117,3 +134,10 @@ def test_bad_input_and_scope(api: tuple[TestClient, CliLab, Any]) -> None:
                       headers=scoped).status_code == 403  # fmt: skip
     mine = client.post("/api/v1/config/push", json={"sites": ["br-lhasa-001"]}, headers=scoped)
     assert mine.status_code == 202 and mine.json()["results"] == []  # none enrolled there
+    # A CPE of a platform with no dialect yet: the job fails for it, and the site has an alarm.
+    assert client.put("/api/v1/devices/LS-0001", json={"host": "127.0.0.1"}).status_code == 200
+    job = finished(client, client.post("/api/v1/config/push",
+                                       json={"sites": ["br-lhasa-001"]}).json())  # fmt: skip
+    assert job["state"] == "failed" and job["results"][0]["error_kind"] == "ConfigError"
+    [alarm] = alarms(client, "push-failure", active=True)
+    assert alarm["site"] == "br-lhasa-001" and "cisco_ios" in alarm["message"]
