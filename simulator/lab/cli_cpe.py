@@ -175,6 +175,13 @@ class CliCpeServer(ParamikoSshServer):
         self._ssh_server_key = host_key
         self.client_key = client_key
 
+    def _bind_sockets(self) -> None:
+        # fakenos listens in its accepting thread, after start() has returned: a client quick
+        # enough was refused. Listening here, the port takes connections once start() returns.
+        super()._bind_sockets()
+        assert self._socket is not None
+        self._socket.listen(128)
+
     @property
     def device(self) -> VrpDevice:
         device: VrpDevice = self.nos.device
