@@ -14,7 +14,8 @@ from controller.cli.actor import cli_actor
 from controller.cli.console import err, out, progress_bar
 
 if TYPE_CHECKING:
-    from controller.configs.deploy import Deployer
+    from controller.configs.canary import Figure
+    from controller.configs.deploy import Deployer, Plan
     from controller.store.config_store import Job
 
 app = typer.Typer(help="Configurations of the enrolled CPEs: preview, push, history, drift.")
@@ -55,10 +56,25 @@ def preview(site: Annotated[list[str] | None, SITES] = None) -> None:
 
 
 @app.command()
-def push(site: Annotated[list[str] | None, SITES] = None) -> None:
-    """Push every enrolled CPE's intended configuration (of --site), as a recorded job."""
+def push(
+    site: Annotated[list[str] | None, SITES] = None,
+    canary: Annotated[
+        list[str] | None,
+        typer.Option(help="push this site first (repeatable), watch its SLA figures, then the "
+                     "rest, or roll it back if it got worse"),
+    ] = None,
+    watch: Annotated[float, typer.Option(min=1, max=86_400, help="seconds to watch")] = 300,
+    worse_by: Annotated[
+        float, typer.Option(min=0, max=1, help="an SLA share drop larger than this is worse")
+    ] = 0.05,
+) -> None:  # fmt: skip
+    """Push every enrolled CPE's intended configuration (of --site), as a recorded job; with
+    --canary, those sites first."""
     with _deployer() as deployer:
         plan = deployer.plan(site or None)
+        if canary:
+            _canary(deployer, plan, canary, watch, worse_by)
+            return
         total = len(plan.targets) + len(plan.problems)
         with progress_bar("Pushing", total) as advance:
             job = deployer.push(plan, kind="operator", actor=cli_actor(),
@@ -66,6 +82,45 @@ def push(site: Annotated[list[str] | None, SITES] = None) -> None:
     _print_job(job)
     _not_enrolled(len(plan.not_enrolled))
     if job.state.value != "done":
+        raise typer.Exit(1)
+
+
+def _canary(
+    deployer: Deployer, plan: Plan, sites: list[str], watch: float, worse_by: float
+) -> None:
+    import time
+
+    from controller.configs.canary import CanaryOptions, rollout
+    from controller.stores import open_telemetry_store
+    from telemetry.health.layout import HealthLayout
+
+    def watching(seconds: float) -> None:
+        with progress_bar(f"Watching {', '.join(sites)}", int(seconds)) as advance:
+            for second in range(int(seconds)):
+                time.sleep(1)
+                advance(second + 1)
+            time.sleep(seconds - int(seconds))
+
+    def layout() -> HealthLayout:
+        return HealthLayout.from_inventory(deployer.store.current.get()[1])
+
+    telemetry = open_telemetry_store(deployer.settings)
+    try:
+        report = rollout(
+            deployer, telemetry, layout, plan, CanaryOptions(tuple(sites), watch, worse_by),
+            actor=cli_actor(), sleep=watching,
+        )  # fmt: skip
+    finally:
+        telemetry.close()
+    _print_job(report.canary_job)
+    for before, after in zip(report.before, report.after, strict=False):
+        out.print(f"{before.site}: within SLA {_share(before)} before, {_share(after)} after")
+    for job in (report.rest_job, *report.rollback_jobs):
+        if job is not None:
+            _print_job(job)
+    colour = "green" if report.verdict == "continued" else "red"
+    out.print(f"canary: [{colour}]{report.verdict}[/]: {report.reason}")
+    if report.verdict != "continued":
         raise typer.Exit(1)
 
 
@@ -160,6 +215,10 @@ def drift(site: Annotated[list[str] | None, SITES] = None) -> None:
             out.print(d.diff, markup=False, highlight=False)
     if any(d.state.value in ("drifted", "unreachable") for d in found):
         raise typer.Exit(1)
+
+
+def _share(figure: Figure) -> str:
+    return "no data" if figure.share is None else f"{figure.share:.1%}"
 
 
 def _print_job(job: Job) -> None:

@@ -63,6 +63,13 @@ def test_enrol_a_lab_preview_push_and_watch_for_drift(tmp_path: Path) -> None:
         drift = run("config", "drift")
         assert drift.returncode == 1
         assert "drifted" in drift.stdout and "headless-after 99" in drift.stdout
+        # A canary push puts it right: the site first, watched (no telemetry: nothing to
+        # compare with), then the rest (nothing else enrolled).
+        canary = run("config", "push", "--canary", "br-hangzhou-001", "--watch", "1")
+        assert canary.returncode == 0, canary.stdout + canary.stderr
+        assert "canary: continued" in canary.stdout
+        assert "br-hangzhou-001: within SLA no data before, no data after" in canary.stdout
+        assert run("config", "drift").returncode == 0
     finally:
         lab.send_signal(signal.SIGINT)
         lab.wait(timeout=60)
