@@ -6,7 +6,8 @@ is the remediation between the running and the intended configuration
 A push, on the device:
 
 1. `configuration exclusive`: the configuration lock (another session's: `LockedError`);
-   the running configuration is read and kept as the backup;
+   the running configuration is read and kept as the backup, and saved on the device too
+   (`save branchline-backup.cfg`) when the commit begins;
 2. `configuration trial GUARD` before the first line: the device itself goes back to the backup
    unless confirmed, so a controller that dies while typing leaves it as it was;
 3. the remediation lines, one at a time; a line the device refuses stops the push, the device
@@ -60,6 +61,8 @@ PROMPT = r"[<\[][^\s<>\[\]]+[>\]]\s*$"
 """Any view's prompt at the end of what the device sent: `<name>`, `[name]`, `[name-view]`."""
 _ERROR = re.compile(r"^Error: (.+)$", re.M)
 _SAVE_QUESTION = r"\[Y/N\]:?\s*$"
+BACKUP_FILE = "branchline-backup.cfg"
+"""Where the running configuration is saved on the device before a push types anything."""
 GUARD_S = 300
 """How long the device waits for our confirm while we type (step 2 of the module)."""
 
@@ -144,6 +147,7 @@ class CliDriver:
     def commit(self, confirm_timeout_s: int | None = None) -> None:
         if self._diff is None or self._before is None or self._intended is None:
             raise CommitError(self.endpoint.name, "nothing staged: load a candidate first")
+        self._save(BACKUP_FILE)  # a copy on the device a person can go back to, whatever happens
         self._command(f"configuration trial {max(GUARD_S, confirm_timeout_s or 0)}", "commit")
         self._pending = True
         failed = self._type(self._diff.remediation)
@@ -271,8 +275,9 @@ class CliDriver:
         finally:
             self._send("return", "load")
 
-    def _save(self) -> None:
-        answer = self._send("save", "save", expect=_SAVE_QUESTION)
+    def _save(self, file: str | None = None) -> None:
+        """`save` (the startup configuration) or `save FILE`, answering its question."""
+        answer = self._send(f"save {file}" if file else "save", "save", expect=_SAVE_QUESTION)
         answer = self._send("y", "save")
         if "successfully" not in answer:
             raise CommitError(self.endpoint.name, f"save: {answer.strip()[:200]}")

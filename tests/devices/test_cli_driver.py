@@ -91,6 +91,7 @@ def test_an_invalid_command_in_the_middle_restores_the_config_and_names_the_line
         before = driver.get_running()
         driver.load_candidate(text)
         lines = driver.compare().splitlines()
+        saved = lab.device(lab.cpes[0].port).files
         with pytest.raises(CandidateRejectedError) as refused:
             driver.commit(confirm_timeout_s=60)
         assert refused.value.line == "match protocol sctp"
@@ -100,6 +101,7 @@ def test_an_invalid_command_in_the_middle_restores_the_config_and_names_the_line
         # lines before the refused one had been typed, and are gone again
         assert lines.index(" - link " + CONFIG.applications[0].link) >= 0
         assert driver.get_running() == before
+        assert saved["branchline-backup.cfg"] + "\n" == before  # the backup, on the device
     with CliDriver(endpoint(lab.cpes[0])) as again:  # no lock left
         again.load_candidate(render_vrp(OTHER))
         again.discard()
