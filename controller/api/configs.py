@@ -181,11 +181,13 @@ def list_jobs(
     return [_job(j) for j in store.configs.jobs(limit)]
 
 
-@router.get("/config/jobs/{job_id}")
-def get_job(store: StoreDep, who: Viewer, job_id: Annotated[int, Path(ge=1, le=2**31)]) -> JobRead:
-    job = store.configs.job(job_id)
+@router.get("/config/jobs/{push_job}")
+def get_job(
+    store: StoreDep, who: Viewer, push_job: Annotated[int, Path(ge=1, le=2**31)]
+) -> JobRead:
+    job = store.configs.job(push_job)
     if who.scoped and not all(who.sees(r.site) for r in job.results):
-        raise HTTPException(403, f"job {job_id} touches sites outside {who.name}'s scope")
+        raise HTTPException(403, f"job {push_job} touches sites outside {who.name}'s scope")
     return _job(job)
 
 
