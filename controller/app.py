@@ -34,6 +34,7 @@ from controller.api import (
 )
 from controller.api import map as map_page
 from controller.api import metrics as metrics_api
+from controller.api import ztp as ztp_api
 from controller.api.limits import BodyLimit
 from controller.api.read_cache import ReadCache
 from controller.api.snapshot_views import SnapshotViews
@@ -57,6 +58,7 @@ from controller.simulations.stored import lookup_in
 from controller.store.facade import Store
 from controller.store.policy_store import utc_now
 from controller.stores import open_store, open_telemetry_store
+from controller.ztp.invitations import Invitations
 from telemetry.alarms.notify.base import Notifier
 from telemetry.alarms.notify.registry import open_notifier
 from telemetry.private_files import private_dir
@@ -90,6 +92,7 @@ def create_app(
         app.state.telemetry = telemetry_store
     if store is not None:
         app.state.deployer = Deployer(store, config)
+        app.state.invitations = Invitations(store, config)
     # Pushes, previews and rollbacks asked through the API run here, not in the event loop.
     app.state.config_jobs = ThreadPoolExecutor(max_workers=2, thread_name_prefix="config-job")
     if store is not None and telemetry_store is not None:
@@ -124,7 +127,7 @@ def create_app(
     routers = (inventory.router, sites.router, catalogue.sla_router, catalogue.app_router,
                policies.router, decisions.router, telemetry.router, monitoring.router,
                simulations.router, device_logs.router, history.router, admin.router,
-               map_page.router, metrics_api.router, configs.router)  # fmt: skip
+               map_page.router, metrics_api.router, configs.router, ztp_api.router)  # fmt: skip
     for router in routers:
         app.include_router(router, responses=problems.ERRORS)
     _document_bodies(app)
@@ -210,6 +213,7 @@ def _devices(app: FastAPI, config: Settings) -> DecisionPusher:
     """The configurations' side: the deployer (jobs a stopped controller left running are
     marked interrupted first) and the pusher of the loop's decisions."""
     app.state.deployer = Deployer(app.state.store, config)
+    app.state.invitations = Invitations(app.state.store, config)
     if interrupted := app.state.deployer.recover():
         log.warning("push jobs %s were interrupted by a stop of the controller: marked so",
                     interrupted)  # fmt: skip

@@ -20,6 +20,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from telemetry.smtp import SmtpServer
+
 
 def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "branchline"
@@ -80,6 +82,22 @@ class DeviceSettings(BaseModel):
     drift_interval_s: float = Field(
         default=900, ge=0, description="read the enrolled CPEs for drift this often (0: never)"
     )
+
+
+class ZtpSettings(BaseModel):
+    """Opening branches by e-mailed one-time links (BRANCHLINE_ZTP__...; SMTP under
+    BRANCHLINE_ZTP__SMTP__HOST, __PORT, __SECURITY (none, starttls, tls), __USERNAME,
+    __PASSWORD)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    public_url: str = Field(
+        default="https://127.0.0.1:8443", pattern=r"^https?://[^\s/#?]+(/[^\s#?]*)?$",
+        description="the controller as the person at the branch reaches it (the link's base)",
+    )  # fmt: skip
+    link_ttl_h: float = Field(default=24, gt=0, le=24 * 30, description="a link's validity")
+    sender: str = Field(default="branchline@localhost", pattern=r"^[^@\s]+@[^@\s]+$")
+    smtp: SmtpServer = Field(default_factory=SmtpServer)
 
 
 FLAT_NAMES = {
@@ -167,6 +185,7 @@ class Settings(BaseSettings):
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
     syslog: SyslogSettings = Field(default_factory=SyslogSettings)
     devices: DeviceSettings = Field(default_factory=DeviceSettings)
+    ztp: ZtpSettings = Field(default_factory=ZtpSettings)
 
     demo_feed: bool = Field(
         default=False, description="feed telemetry from a simulated network (branchline demo)"

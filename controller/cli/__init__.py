@@ -14,6 +14,7 @@ from controller.cli import (
     sim_cmd,
     sim_replay_cmd,
     users_cmd,
+    ztp_cmd,
 )
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.add_typer(sim_cmd.app, name="sim", no_args_is_help=True)
 app.add_typer(lab_cmd.app, name="lab", no_args_is_help=True)
 app.add_typer(devices_cmd.app, name="devices", no_args_is_help=True)
 app.add_typer(config_cmd.app, name="config", no_args_is_help=True)
+app.add_typer(ztp_cmd.app, name="ztp", no_args_is_help=True)
 app.command()(serve_cmd.serve)
 app.command()(serve_cmd.demo)
 

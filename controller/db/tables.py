@@ -386,3 +386,50 @@ class PushResultRow(Base):
     seconds: Mapped[float] = mapped_column(Float)
     version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SiteLifecycleRow(Base):
+    """Where a site stands in being opened: planned, invited, claimed, provisioning, online, or
+    failed (with the reason). A site without a row is in service as the inventory has it."""
+
+    __tablename__ = "site_lifecycle"
+
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SiteEventRow(Base):
+    """A site's timeline: every step of opening it, with who or what took it."""
+
+    __tablename__ = "site_events"
+    __table_args__ = (Index("ix_site_events_site_id_id", "site_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(16))
+    step: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+
+
+class ZtpInviteRow(Base):
+    """A one-time link to open a site, e-mailed to the person at the branch. Only the token's
+    SHA-256 is kept; re-inviting revokes the site's previous link."""
+
+    __tablename__ = "ztp_invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(String(64), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    mailed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    serial: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

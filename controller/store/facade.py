@@ -20,6 +20,7 @@ from controller.store.path_store import Paths
 from controller.store.policy_store import Policies, utc_now
 from controller.store.site_store import Sites
 from controller.store.user_store import Users
+from controller.store.ztp_store import Ztp
 from sites.inventory import Inventory
 
 
@@ -42,6 +43,8 @@ class Store:
         """Enrolled CPEs: management endpoints and pinned host keys."""
         self.configs = Configs(engine)
         """Configuration versions per CPE, and push jobs."""
+        self.ztp = Ztp(engine)
+        """Sites being opened: lifecycle, timeline, invitations."""
 
     def summary(self) -> Summary:
         return self.inventories.summary()

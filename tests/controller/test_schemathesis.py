@@ -49,9 +49,12 @@ _APP = create_app(Settings(data_dir=_DATA_DIR, reconcile_interval_s=0), store=_S
                   telemetry_store=_TELEMETRY)  # fmt: skip
 # Schemathesis sends many bad tokens on purpose; the per-address limit would answer 429 to all.
 _APP.state.auth_failures = AuthLimiter(limit=1_000_000, address_limit=1_000_000)
-# The routes that log in to devices are left out: a generated enrolment names any host, and a
-# push would then reach for it (tests/devices/test_config_api.py covers them, on lab CPEs).
-DEVICE_ROUTES = r"^/api/v1/(config/(push|preview|drift)|devices/[^/]+/rollback)$"
+# The routes that reach out are left out: those that log in to devices (a generated enrolment
+# names any host, and a push would then reach for it; tests/devices/test_config_api.py covers
+# them, on lab CPEs) and the invitation, which mails (tests/controller/test_ztp_invites.py).
+DEVICE_ROUTES = (
+    r"^/api/v1/(config/(push|preview|drift)|devices/[^/]+/rollback|sites/[^/]+/invites)$"
+)
 schema = schemathesis.openapi.from_asgi("/openapi.json", _APP).exclude(path_regex=DEVICE_ROUTES)
 
 

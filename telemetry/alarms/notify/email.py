@@ -1,8 +1,7 @@
-"""Alarm e-mails over SMTP (stdlib smtplib)."""
+"""Alarm e-mails over SMTP (`telemetry.smtp`)."""
 
 from __future__ import annotations
 
-import smtplib
 from email.message import EmailMessage
 from typing import Any
 
@@ -10,6 +9,8 @@ from pydantic import Field, SecretStr
 
 from sites.base import FrozenModel
 from telemetry.alarms.notify.base import PRODUCT, Notification, NotifyError
+from telemetry.smtp import MailError, Security, SmtpServer
+from telemetry.smtp import send as send_mail
 
 
 class EmailSettings(FrozenModel):
@@ -46,18 +47,13 @@ class EmailNotifier:
 
     def send(self, notification: Notification) -> None:
         s = self.settings
+        server = SmtpServer(host=s.host, port=s.port, username=s.username, password=s.password,
+                            security=Security.STARTTLS if s.starttls else Security.NONE,
+                            timeout=s.timeout)  # fmt: skip
         try:
-            with smtplib.SMTP(s.host, s.port, timeout=s.timeout) as smtp:
-                if s.starttls:
-                    smtp.starttls()
-                if s.username is not None:
-                    secret = s.password.get_secret_value() if s.password else ""
-                    smtp.login(s.username, secret)
-                refused = smtp.send_message(self.message(notification))
-        except (smtplib.SMTPException, OSError) as exc:
-            raise NotifyError(f"SMTP {s.host}:{s.port}: {exc}") from exc
-        if refused:  # accepted for some recipients only: still a failure to report
-            raise NotifyError(f"SMTP {s.host}:{s.port} refused recipients {sorted(refused)}")
+            send_mail(server, self.message(notification))
+        except MailError as exc:
+            raise NotifyError(str(exc)) from exc
 
 
 def open_notifier(**options: Any) -> EmailNotifier:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -16,37 +13,15 @@ import pytest
 
 from sites.inventory import Inventory
 from telemetry.health import HealthLayout
-from tests.components import free_port, missing
-
-
-@dataclass
-class Mailbox:
-    """What the SMTP server received. aiosmtpd calls `handle_DATA` for each accepted mail."""
-
-    port: int = 0
-    messages: list[EmailMessage] = field(default_factory=list)
-    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 Message accepted for delivery"
+from tests.mailbox import Mailbox
+from tests.mailbox import smtp_server as mailbox
 
 
 @pytest.fixture
 def smtp_server() -> Iterator[Mailbox]:
     """A real aiosmtpd SMTP server on a free loopback port (DESIGN §3)."""
-    try:
-        from aiosmtpd.controller import Controller
-    except ImportError:
-        missing("aiosmtpd", "install the test extra: pip install -e '.[test]'")
-    box = Mailbox(port=free_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    yield box
-    controller.stop()
+    with mailbox() as box:
+        yield box
 
 
 @dataclass

@@ -26,7 +26,7 @@ from telemetry.alarms.notify import Outbox
 from telemetry.alarms.notify.email import EmailNotifier, EmailSettings
 from telemetry.health import HealthLayout, Status, score
 from telemetry.store import TelemetryStore, open_store
-from tests.telemetry.alarms.conftest import Mailbox
+from tests.mailbox import Mailbox
 from tests.telemetry.health.builders import Row, at, batch, change, rows_for
 
 SPOKE = "br-xiaogan-001"

@@ -35,7 +35,8 @@ from telemetry.alarms.notify import (
 from telemetry.alarms.notify.email import EmailNotifier, EmailSettings
 from telemetry.alarms.notify.webhook import WebhookNotifier, WebhookSettings
 from tests.components import free_port
-from tests.telemetry.alarms.conftest import Hooks, Mailbox
+from tests.mailbox import Mailbox
+from tests.telemetry.alarms.conftest import Hooks
 from tests.telemetry.health.builders import at
 
 KEY = AlarmKey(AlarmKind.LINK_DOWN, "br-xiaogan-001", "inet-1")

@@ -1,0 +1,99 @@
+"""`branchline ztp ...`: open branches with no engineer on site: invite the person at the branch
+(a one-time link by e-mail), list and revoke invitations, read a site's timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from controller.cli.actor import cli_actor
+from controller.cli.console import err, out
+
+app = typer.Typer(help="Open branches by e-mailed one-time links (zero-touch provisioning).")
+
+
+@app.command()
+def invite(
+    site: Annotated[str, typer.Argument(help="the site to open")],
+    email: Annotated[str, typer.Option(help="who opens it: the link goes there")],
+    ttl_h: Annotated[
+        float | None, typer.Option(min=0.01, max=720, help="hours the link works")
+    ] = None,
+) -> None:
+    """Mail a one-time link for SITE to EMAIL (the site's previous link stops working)."""
+    from controller.errors import NotFoundError
+    from controller.settings import Settings
+    from controller.stores import open_store
+    from controller.ztp.invitations import InvitationError, Invitations
+
+    settings = Settings()
+    store = open_store(settings)
+    try:
+        made = Invitations(store, settings).invite(site, email, cli_actor(), ttl_h)
+    except (ValueError, NotFoundError, InvitationError) as exc:
+        err.print(f"[red]error[/]: {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        store.engine.dispose()
+    err.print(f"invitation {made.id} for {site} mailed to {email}; the link works until "
+              f"{made.expires_at:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+
+
+@app.command("invites")
+def list_invites(site: Annotated[str | None, typer.Option(help="only this site")] = None) -> None:
+    """The invitations, newest first."""
+    from controller.settings import Settings
+    from controller.stores import open_store
+
+    store = open_store(Settings())
+    try:
+        found = store.ztp.invites(site)
+    finally:
+        store.engine.dispose()
+    now = datetime.now(UTC)
+    table = Table("id", "site", "e-mail", "status", "until", "by")
+    for i in found:
+        table.add_row(str(i.id), i.site, i.email, i.status(now).value,
+                      f"{i.expires_at:%Y-%m-%d %H:%M}Z", i.created_by)  # fmt: skip
+    out.print(table)
+
+
+@app.command()
+def revoke(invitation: Annotated[int, typer.Argument(min=1, help="its id")]) -> None:
+    """Make an invitation's link stop working."""
+    from controller.errors import ResourceError
+    from controller.settings import Settings
+    from controller.stores import open_store
+
+    store = open_store(Settings())
+    try:
+        store.ztp.revoke(invitation, cli_actor())
+    except ResourceError as exc:
+        err.print(f"[red]error[/]: {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        store.engine.dispose()
+    err.print(f"invitation {invitation} revoked")
+
+
+@app.command()
+def timeline(site: Annotated[str, typer.Argument(help="the site")]) -> None:
+    """A site's lifecycle state and every step of its opening."""
+    from controller.settings import Settings
+    from controller.stores import open_store
+
+    store = open_store(Settings())
+    try:
+        state = store.ztp.state(site)
+        events = store.ztp.timeline(site)
+    finally:
+        store.engine.dispose()
+    out.print(f"{site}: {state[0].value if state else 'in service'}"
+              + (f" ({state[1]})" if state and state[1] else ""))  # fmt: skip
+    table = Table("at", "state", "step", "detail", "by")
+    for e in events:
+        table.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}Z", e.state.value, e.step, e.detail, e.actor)
+    out.print(table)

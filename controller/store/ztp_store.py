@@ -1,0 +1,213 @@
+"""Opening sites: each site's lifecycle state and timeline, and the one-time ZTP invitations.
+
+Only a token's SHA-256 is stored; the token itself exists in the mail and nowhere else.
+Inviting a site revokes its invitations still open, moves the site to `invited` and writes the
+step to its timeline and to the audit log, in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from controller.db.engine import for_writing
+from controller.db.tables import SiteEventRow, SiteLifecycleRow, ZtpInviteRow
+from controller.errors import ConflictError, NotFoundError
+from controller.store.audit import record
+
+
+class SiteState(StrEnum):
+    PLANNED = "planned"
+    INVITED = "invited"
+    CLAIMED = "claimed"
+    PROVISIONING = "provisioning"
+    ONLINE = "online"
+    FAILED = "failed"
+
+
+class InviteStatus(StrEnum):
+    OPEN = "open"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    CLAIMED = "claimed"  # the installer gave the CPE's serial
+    CONSUMED = "consumed"  # the CPE called home and got its bootstrap
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    id: int
+    site: str
+    email: str
+    created_at: datetime
+    created_by: str
+    expires_at: datetime
+    revoked_at: datetime | None
+    mailed_at: datetime | None
+    claimed_at: datetime | None
+    serial: str | None
+    consumed_at: datetime | None
+
+    def status(self, now: datetime) -> InviteStatus:
+        if self.consumed_at is not None:
+            return InviteStatus.CONSUMED
+        if self.revoked_at is not None:
+            return InviteStatus.REVOKED
+        if self.claimed_at is not None:
+            return InviteStatus.CLAIMED
+        return InviteStatus.EXPIRED if now >= self.expires_at else InviteStatus.OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class SiteEvent:
+    at: datetime
+    state: SiteState
+    step: str
+    detail: str
+    actor: str
+
+
+class Ztp:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._writer = for_writing(engine)
+
+    def invite(
+        self, site: str, email: str, token_hash: str, expires_at: datetime, actor: str
+    ) -> Invite:
+        now = datetime.now(UTC)
+        with Session(self._writer) as session, session.begin():
+            open_ids = list(session.scalars(
+                select(ZtpInviteRow.id).where(
+                    ZtpInviteRow.site_id == site, ZtpInviteRow.revoked_at.is_(None),
+                    ZtpInviteRow.consumed_at.is_(None))
+            ))  # fmt: skip
+            if open_ids:
+                session.execute(update(ZtpInviteRow).where(ZtpInviteRow.id.in_(open_ids))
+                                .values(revoked_at=now))  # fmt: skip
+            revoked = len(open_ids)
+            row = ZtpInviteRow(site_id=site, email=email, token_hash=token_hash, created_at=now,
+                               created_by=actor, expires_at=expires_at)  # fmt: skip
+            session.add(row)
+            session.flush()
+            detail = f"invitation {row.id} for {email}, valid until {expires_at:%Y-%m-%d %H:%M}Z"
+            if revoked:
+                detail += f" (the site's previous invitation{'s' if revoked > 1 else ''} revoked)"
+            _advance(session, site, Step(SiteState.INVITED, "invited", detail, actor, now))
+            record(session, actor, "create", f"ztp/invites/{row.id}", before=None,
+                   after={"site": site, "email": email,
+                          "expires_at": expires_at.isoformat()})  # fmt: skip
+            return _invite(row)
+
+    def mailed(self, invite_id: int, actor: str) -> None:
+        now = datetime.now(UTC)
+        with Session(self._writer) as session, session.begin():
+            row = session.get(ZtpInviteRow, invite_id)
+            if row is None:
+                raise NotFoundError(f"no invitation {invite_id}")
+            row.mailed_at = now
+            _event(session, row.site_id, Step(SiteState.INVITED, "mailed",
+                                              f"invitation {invite_id} mailed to {row.email}",
+                                              actor, now))  # fmt: skip
+
+    def revoke(self, invite_id: int, actor: str) -> Invite:
+        now = datetime.now(UTC)
+        with Session(self._writer) as session, session.begin():
+            row = session.get(ZtpInviteRow, invite_id)
+            if row is None:
+                raise NotFoundError(f"no invitation {invite_id}")
+            if row.consumed_at is not None:
+                raise ConflictError(f"invitation {invite_id} was used already", "invite")
+            if row.revoked_at is None:
+                row.revoked_at = now
+                state = self._state(session, row.site_id) or SiteState.PLANNED
+                _event(
+                    session,
+                    row.site_id,
+                    Step(state, "revoked", f"invitation {invite_id} revoked", actor, now),
+                )
+                record(session, actor, "delete", f"ztp/invites/{invite_id}",
+                       before={"site": row.site_id, "email": row.email}, after=None)  # fmt: skip
+            return _invite(row)
+
+    def invites(self, site: str | None = None, limit: int = 100) -> list[Invite]:
+        """Newest first."""
+        query = select(ZtpInviteRow).order_by(ZtpInviteRow.id.desc()).limit(limit)
+        if site is not None:
+            query = query.where(ZtpInviteRow.site_id == site)
+        with Session(self._engine) as session:
+            return [_invite(row) for row in session.scalars(query)]
+
+    def get(self, invite_id: int) -> Invite:
+        with Session(self._engine) as session:
+            row = session.get(ZtpInviteRow, invite_id)
+            if row is None:
+                raise NotFoundError(f"no invitation {invite_id}")
+            return _invite(row)
+
+    def invite_by_hash(self, token_hash: str) -> Invite | None:
+        with Session(self._engine) as session:
+            row = session.scalars(
+                select(ZtpInviteRow).where(ZtpInviteRow.token_hash == token_hash)
+            ).first()
+            return None if row is None else _invite(row)
+
+    def state(self, site: str) -> tuple[SiteState, str | None] | None:
+        """A site's lifecycle state and the reason of a failure; None: in service."""
+        with Session(self._engine) as session:
+            row = session.get(SiteLifecycleRow, site)
+            return None if row is None else (SiteState(row.state), row.reason)
+
+    def plan(self, site: str, actor: str) -> None:
+        """Mark a site as planned (to be opened)."""
+        now = datetime.now(UTC)
+        with Session(self._writer) as session, session.begin():
+            _advance(session, site, Step(SiteState.PLANNED, "planned", "to be opened", actor, now))
+
+    def timeline(self, site: str) -> list[SiteEvent]:
+        query = select(SiteEventRow).where(SiteEventRow.site_id == site).order_by(SiteEventRow.id)
+        with Session(self._engine) as session:
+            return [SiteEvent(r.at, SiteState(r.state), r.step, r.detail, r.actor)
+                    for r in session.scalars(query)]  # fmt: skip
+
+    @staticmethod
+    def _state(session: Session, site: str) -> SiteState | None:
+        row = session.get(SiteLifecycleRow, site)
+        return None if row is None else SiteState(row.state)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A step of a site's opening: the state it leaves the site in, and what happened."""
+
+    state: SiteState
+    step: str
+    detail: str
+    actor: str
+    at: datetime
+    reason: str | None = None
+
+
+def _advance(session: Session, site: str, step: Step) -> None:
+    """Move the site to the step's state, and write the step to its timeline."""
+    row = session.get(SiteLifecycleRow, site)
+    if row is None:
+        session.add(SiteLifecycleRow(site_id=site, state=step.state.value, reason=step.reason,
+                                     updated_at=step.at))  # fmt: skip
+    else:
+        row.state, row.reason, row.updated_at = step.state.value, step.reason, step.at
+    _event(session, site, step)
+
+
+def _event(session: Session, site: str, step: Step) -> None:
+    session.add(SiteEventRow(site_id=site, at=step.at, state=step.state.value, step=step.step,
+                             detail=step.detail, actor=step.actor))  # fmt: skip
+
+
+def _invite(row: ZtpInviteRow) -> Invite:
+    return Invite(row.id, row.site_id, row.email, row.created_at, row.created_by, row.expires_at,
+                  row.revoked_at, row.mailed_at, row.claimed_at, row.serial,
+                  row.consumed_at)  # fmt: skip
