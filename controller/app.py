@@ -31,6 +31,7 @@ from controller.api import (
     simulations,
     sites,
     telemetry,
+    ztp_installer,
 )
 from controller.api import map as map_page
 from controller.api import metrics as metrics_api
@@ -40,7 +41,7 @@ from controller.api.read_cache import ReadCache
 from controller.api.snapshot_views import SnapshotViews
 from controller.auth.cache import TokenCache
 from controller.auth.principal import Principal, Role
-from controller.auth.ratelimit import AuthLimiter
+from controller.auth.ratelimit import AuthLimiter, FailureLimiter
 from controller.auth.sessions import BrowserSessions
 from controller.configs.alarms import drift_alarms, job_alarms
 from controller.configs.decisions import DecisionPusher
@@ -111,6 +112,8 @@ def create_app(
     app.state.auth_failures = AuthLimiter()
     app.state.token_cache = TokenCache()
     app.state.browser_sessions = BrowserSessions()
+    app.state.ztp_sessions = BrowserSessions(ttl_s=4 * 3600)  # the installer page's
+    app.state.ztp_failures = FailureLimiter(limit=10, window_s=60.0)
     app.state.read_cache = ReadCache()
     app.state.snapshot_views = SnapshotViews()
     limits = {
@@ -127,7 +130,8 @@ def create_app(
     routers = (inventory.router, sites.router, catalogue.sla_router, catalogue.app_router,
                policies.router, decisions.router, telemetry.router, monitoring.router,
                simulations.router, device_logs.router, history.router, admin.router,
-               map_page.router, metrics_api.router, configs.router, ztp_api.router)  # fmt: skip
+               map_page.router, metrics_api.router, configs.router, ztp_api.router,
+               ztp_installer.router)  # fmt: skip
     for router in routers:
         app.include_router(router, responses=problems.ERRORS)
     _document_bodies(app)

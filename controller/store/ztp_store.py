@@ -113,6 +113,26 @@ class Ztp:
                                               f"invitation {invite_id} mailed to {row.email}",
                                               actor, now))  # fmt: skip
 
+    def claim(self, invite_id: int, serial: str, actor: str) -> Invite:
+        """The installer gave the CPE's serial: the invitation is bound to it, the site
+        `claimed`. Claiming again with the same serial changes nothing; with another, 409."""
+        now = datetime.now(UTC)
+        with Session(self._writer) as session, session.begin():
+            row = session.get(ZtpInviteRow, invite_id)
+            if row is None:
+                raise NotFoundError(f"no invitation {invite_id}")
+            if row.serial is not None and row.serial != serial:
+                raise ConflictError(f"this invitation is claimed for another device ({row.serial})",
+                                    "serial")  # fmt: skip
+            if row.serial is None:
+                row.serial, row.claimed_at = serial, now
+                _advance(session, row.site_id, Step(SiteState.CLAIMED, "claimed",
+                                                    f"the installer gave the serial {serial}",
+                                                    actor, now))  # fmt: skip
+                record(session, actor, "update", f"ztp/invites/{invite_id}",
+                       before={"serial": None}, after={"serial": serial})  # fmt: skip
+            return _invite(row)
+
     def revoke(self, invite_id: int, actor: str) -> Invite:
         now = datetime.now(UTC)
         with Session(self._writer) as session, session.begin():

@@ -1,0 +1,152 @@
+"""/ztp: the installer's side of opening a branch, for the person at the branch (no account).
+
+`GET /ztp` is the page; its script reads the token after `#` in the link, exchanges it at
+`POST /ztp/session` for a session cookie (HttpOnly, SameSite=Strict, path /ztp) and drops it from
+the address and the history. `POST /ztp/claim` binds the CPE's serial to the invitation, and
+`GET /ztp/status` is the site's progress (its timeline's steps, never who took them).
+
+An unknown or tampered token is 404 (the same path as any wrong token: one indexed lookup of its
+hash); a used, expired or revoked one 410; a client that keeps failing gets 429.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, HTTPException, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from controller.api.deps import StoreDep
+from controller.auth.ratelimit import FailureLimiter
+from controller.auth.sessions import BrowserSessions
+from controller.auth.tokens import hash_secret
+from controller.store.facade import Store
+from controller.store.ztp_store import Invite, InviteStatus
+from controller.ztp.page import installer_page, language
+
+router = APIRouter(
+    prefix="/ztp", tags=["opening sites: installer"],
+    responses={410: {"description": "the link was used already, has expired or was revoked"}},
+)  # fmt: skip
+
+COOKIE = "branchline_ztp"
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; "
+    "style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'",
+}
+
+
+class TokenBody(BaseModel):
+    token: str = Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class ClaimBody(BaseModel):
+    serial: str = Field(pattern=r"^[A-Za-z0-9-]{4,40}$", description="the CPE's serial number")
+
+
+class Step(BaseModel):
+    at: datetime
+    step: str
+
+
+class InstallerStatus(BaseModel):
+    site: str
+    name: str
+    city: str
+    state: str
+    reason: str | None
+    serial: str | None
+    timeline: list[Step]
+
+
+@router.get("", response_class=HTMLResponse)
+def page(
+    request: Request, lang: Annotated[str | None, Query(pattern="^(zh|en)$")] = None
+) -> HTMLResponse:
+    """The installer page, in Chinese or English (Accept-Language, or ?lang=)."""
+    chosen = language(request.headers.get("accept-language"), lang)
+    return HTMLResponse(installer_page(chosen), headers=PAGE_HEADERS)
+
+
+@router.post("/session")
+def open_session(
+    request: Request, response: Response, store: StoreDep, body: TokenBody
+) -> InstallerStatus:
+    """Exchange the link's token for a session cookie; the site and its progress."""
+    client = request.client.host if request.client else "unknown"
+    now = time.monotonic()
+    failures: FailureLimiter = request.app.state.ztp_failures
+    wait = failures.retry_after(client, now)
+    if wait > 0:
+        raise HTTPException(429, "too many failed attempts", {"Retry-After": f"{wait:.0f}"})
+    token_hash = hash_secret(body.token)
+    invite = store.ztp.invite_by_hash(token_hash)
+    if invite is None:
+        failures.failed(client, now)
+        raise HTTPException(404, "no such invitation: open the link from the mail as it is")
+    _usable(invite)
+    sessions: BrowserSessions = request.app.state.ztp_sessions
+    session = sessions.open(token_hash, now)
+    response.set_cookie(COOKIE, session, max_age=int(sessions.ttl_s), path="/ztp",
+                        httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https")  # fmt: skip
+    return _status(store, invite)
+
+
+@router.post("/claim")
+def claim(
+    request: Request, store: StoreDep, body: ClaimBody,
+    session: Annotated[str | None, Cookie(alias=COOKIE)] = None,
+) -> InstallerStatus:  # fmt: skip
+    """Bind the CPE's serial number to the invitation."""
+    invite = _invite(request, store, session)
+    _, inventory = store.current.get()
+    site = next((s for s in inventory.sites if s.id == invite.site), None)
+    if site is None or body.serial not in {c.serial for c in site.cpes}:
+        raise HTTPException(422, f"serial: {body.serial} is not a device of this branch")
+    claimed = store.ztp.claim(invite.id, body.serial, f"installer:{invite.email}")
+    return _status(store, claimed)
+
+
+@router.get("/status")
+def status(
+    request: Request, store: StoreDep,
+    session: Annotated[str | None, Cookie(alias=COOKIE)] = None,
+) -> InstallerStatus:  # fmt: skip
+    """The site's progress."""
+    return _status(store, _invite(request, store, session))
+
+
+def _invite(request: Request, store: Store, session: str | None) -> Invite:
+    sessions: BrowserSessions = request.app.state.ztp_sessions
+    token_hash = sessions.token(session, time.monotonic()) if session else None
+    invite = store.ztp.invite_by_hash(token_hash) if token_hash else None
+    if invite is None:
+        raise HTTPException(401, "open the link from the mail again")
+    _usable(invite)
+    return invite
+
+
+def _usable(invite: Invite) -> None:
+    state = invite.status(datetime.now(UTC))
+    if state in (InviteStatus.EXPIRED, InviteStatus.REVOKED, InviteStatus.CONSUMED):
+        raise HTTPException(410, f"this link was {state.value}: ask HQ for a new one")
+
+
+def _status(store: Store, invite: Invite) -> InstallerStatus:
+    _, inventory = store.current.get()
+    site = next(s for s in inventory.sites if s.id == invite.site)
+    state = store.ztp.state(invite.site)
+    steps = [Step(at=e.at, step=e.step) for e in store.ztp.timeline(invite.site)
+             if e.at >= invite.created_at]  # fmt: skip
+    return InstallerStatus(
+        site=site.id, name=site.name, city=site.city,
+        state=state[0].value if state else "in-service", reason=state[1] if state else None,
+        serial=invite.serial, timeline=steps,
+    )  # fmt: skip
