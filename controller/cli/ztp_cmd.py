@@ -97,3 +97,27 @@ def timeline(site: Annotated[str, typer.Argument(help="the site")]) -> None:
     for e in events:
         table.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}Z", e.state.value, e.step, e.detail, e.actor)
     out.print(table)
+
+
+key_app = typer.Typer(help="The ZTP signing key (CPEs verify their day-0 bootstrap with it).")
+app.add_typer(key_app, name="key", no_args_is_help=True)
+
+
+@key_app.command("show")
+def key_show() -> None:
+    """Print the public key (one line; give it to CPEs' factory settings or USB bundles)."""
+    from controller.settings import Settings
+    from controller.ztp.signing import SigningKey, public_text
+
+    out.print(public_text(SigningKey(Settings().data_dir / "ztp").public()), highlight=False)
+
+
+@key_app.command("rotate")
+def key_rotate() -> None:
+    """Make a new signing key (the current one is kept as the previous) and print its public
+    key. CPEs that know only the old key refuse new bootstraps until given this one."""
+    from controller.settings import Settings
+    from controller.ztp.signing import SigningKey, public_text
+
+    out.print(public_text(SigningKey(Settings().data_dir / "ztp").rotate()), highlight=False)
+    err.print("rotated: give the new public key to the CPEs still to be opened")
