@@ -59,6 +59,7 @@ from controller.simulations.stored import lookup_in
 from controller.store.facade import Store
 from controller.store.policy_store import utc_now
 from controller.stores import open_store, open_telemetry_store
+from controller.ztp.callhome import CallHome
 from controller.ztp.invitations import Invitations
 from telemetry.alarms.notify.base import Notifier
 from telemetry.alarms.notify.registry import open_notifier
@@ -96,6 +97,9 @@ def create_app(
         app.state.invitations = Invitations(store, config)
     # Pushes, previews and rollbacks asked through the API run here, not in the event loop.
     app.state.config_jobs = ThreadPoolExecutor(max_workers=2, thread_name_prefix="config-job")
+    if store is not None:
+        app.state.call_home = CallHome(store, config, app.state.deployer,
+                                       submit=app.state.config_jobs.submit)  # fmt: skip
     if store is not None and telemetry_store is not None:
         app.state.reconciler = _reconciler(app, config)
         app.state.monitor = _monitor(app, config)
@@ -223,6 +227,13 @@ def _devices(app: FastAPI, config: Settings) -> DecisionPusher:
                     interrupted)  # fmt: skip
     monitor: Monitor = app.state.monitor
     app.state.deployer.on_job = lambda job: job_alarms(monitor.report, job, utc_now())
+    app.state.call_home = CallHome(
+        app.state.store,
+        config,
+        app.state.deployer,
+        submit=app.state.config_jobs.submit,
+        report=monitor.report,
+    )
     pusher = DecisionPusher(app.state.deployer, config.devices.coalesce_s)
     app.state.decision_pusher = pusher
     return pusher

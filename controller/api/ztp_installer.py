@@ -19,12 +19,13 @@ from fastapi import APIRouter, Cookie, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from controller.api.deps import StoreDep
+from controller.api.deps import StoreDep, running
 from controller.auth.ratelimit import FailureLimiter
 from controller.auth.sessions import BrowserSessions
 from controller.auth.tokens import hash_secret
 from controller.store.facade import Store
 from controller.store.ztp_store import Invite, InviteStatus
+from controller.ztp.callhome import CallHome, CallHomeRefusedError, CallHomeRequest
 from controller.ztp.page import installer_page, language
 
 router = APIRouter(
@@ -53,6 +54,21 @@ class ClaimBody(BaseModel):
 class Step(BaseModel):
     at: datetime
     step: str
+
+
+class CallHomeBody(BaseModel):
+    serial: str = Field(pattern=r"^[A-Za-z0-9-]{4,40}$")
+    port: int = Field(ge=1, le=65535, description="where the device takes SSH or NETCONF")
+    host_key: str = Field(
+        max_length=2100, pattern=r"^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) "
+        r"[A-Za-z0-9+/=]{16,2000}$", description="the device's SSH host key, pinned from now on",
+    )  # fmt: skip
+
+
+class SignedRead(BaseModel):
+    document: str = Field(description="the day-0 bootstrap, JSON")
+    signature: str = Field(description="Ed25519 signature of the document's UTF-8 bytes, base64")
+    key_id: str
 
 
 class InstallerStatus(BaseModel):
@@ -119,23 +135,48 @@ def status(
     request: Request, store: StoreDep,
     session: Annotated[str | None, Cookie(alias=COOKIE)] = None,
 ) -> InstallerStatus:  # fmt: skip
-    """The site's progress."""
-    return _status(store, _invite(request, store, session))
+    """The site's progress (also once the device has used the link up)."""
+    return _status(store, _invite(request, store, session, watching=True))
 
 
-def _invite(request: Request, store: Store, session: str | None) -> Invite:
+@router.post("/call-home", responses={409: {"description": "this device called home already"}})
+def call_home(request: Request, body: CallHomeBody) -> SignedRead:
+    """A factory-default CPE asks for its day-0 bootstrap (see controller/ztp/callhome.py)."""
+    client = request.client.host if request.client else "unknown"
+    now = time.monotonic()
+    failures: FailureLimiter = request.app.state.ztp_failures
+    wait = failures.retry_after(client, now)
+    if wait > 0:
+        raise HTTPException(429, "too many failed attempts", {"Retry-After": f"{wait:.0f}"})
+    service: CallHome = running(request, "call_home")
+    try:
+        signed = service.bootstrap(CallHomeRequest(body.serial, client, body.port, body.host_key))
+    except CallHomeRefusedError as exc:
+        failures.failed(client, now)
+        raise HTTPException(exc.status, str(exc)) from None
+    return SignedRead(**signed.to_json())
+
+
+def _invite(
+    request: Request, store: Store, session: str | None, *, watching: bool = False
+) -> Invite:
     sessions: BrowserSessions = request.app.state.ztp_sessions
     token_hash = sessions.token(session, time.monotonic()) if session else None
     invite = store.ztp.invite_by_hash(token_hash) if token_hash else None
     if invite is None:
         raise HTTPException(401, "open the link from the mail again")
-    _usable(invite)
+    _usable(invite, watching=watching)
     return invite
 
 
-def _usable(invite: Invite) -> None:
+def _usable(invite: Invite, *, watching: bool = False) -> None:
+    """A used, expired or revoked link is refused (410); a session that watches the progress
+    goes on once the device has used the link."""
     state = invite.status(datetime.now(UTC))
-    if state in (InviteStatus.EXPIRED, InviteStatus.REVOKED, InviteStatus.CONSUMED):
+    gone = {InviteStatus.EXPIRED, InviteStatus.REVOKED, InviteStatus.CONSUMED}
+    if watching:
+        gone.discard(InviteStatus.CONSUMED)
+    if state in gone:
         raise HTTPException(410, f"this link was {state.value}: ask HQ for a new one")
 
 

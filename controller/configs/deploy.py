@@ -148,6 +148,14 @@ class Deployer:
 
     # -- reading devices
 
+    def probe(self, target: PushTarget) -> DeviceError | None:
+        """Log in to the device and out again: None, or why that failed."""
+        try:
+            with self._opener(target.platform, target.endpoint):
+                return None
+        except DeviceError as exc:
+            return exc
+
     def preview(self, plan: Plan) -> list[Preview]:
         """Each planned device's diff, read from the device (staged, compared, discarded)."""
 

@@ -133,6 +133,52 @@ class Ztp:
                        before={"serial": None}, after={"serial": serial})  # fmt: skip
             return _invite(row)
 
+    def claimed_by(self, serial: str, now: datetime) -> Invite | None:
+        """The open invitation claimed for `serial` (not used, revoked or expired), if any."""
+        with Session(self._engine) as session:
+            row = session.scalars(
+                select(ZtpInviteRow).where(
+                    ZtpInviteRow.serial == serial, ZtpInviteRow.consumed_at.is_(None),
+                    ZtpInviteRow.revoked_at.is_(None), ZtpInviteRow.expires_at > now)
+                .order_by(ZtpInviteRow.id.desc()).limit(1)
+            ).first()  # fmt: skip
+            return None if row is None else _invite(row)
+
+    def used_by(self, serial: str) -> Invite | None:
+        """The newest invitation a device with `serial` already called home with."""
+        with Session(self._engine) as session:
+            row = session.scalars(
+                select(ZtpInviteRow).where(ZtpInviteRow.serial == serial,
+                                           ZtpInviteRow.consumed_at.is_not(None))
+                .order_by(ZtpInviteRow.id.desc()).limit(1)
+            ).first()  # fmt: skip
+            return None if row is None else _invite(row)
+
+    def consume(self, invite_id: int, detail: str, actor: str) -> None:
+        """The device called home with this invitation: used up; the site `provisioning`."""
+        now = datetime.now(UTC)
+        with Session(self._writer) as session, session.begin():
+            row = session.get(ZtpInviteRow, invite_id)
+            if row is None:
+                raise NotFoundError(f"no invitation {invite_id}")
+            row.consumed_at = now
+            _advance(session, row.site_id,
+                     Step(SiteState.PROVISIONING, "called-home", detail, actor, now))  # fmt: skip
+            record(session, actor, "update", f"ztp/invites/{invite_id}",
+                   before={"consumed": False}, after={"consumed": True})  # fmt: skip
+
+    def advance(self, site: str, step: Step) -> None:
+        """Move a site to the step's state, with the step in its timeline (online, failed)."""
+        with Session(self._writer) as session, session.begin():
+            _advance(session, site, step)
+
+    def note(self, site: str, step: str, detail: str, actor: str) -> None:
+        """A step of a site's timeline that does not change its state (a refused call-home)."""
+        now = datetime.now(UTC)
+        with Session(self._writer) as session, session.begin():
+            state = self._state(session, site) or SiteState.PLANNED
+            _event(session, site, Step(state, step, detail, actor, now))
+
     def revoke(self, invite_id: int, actor: str) -> Invite:
         now = datetime.now(UTC)
         with Session(self._writer) as session, session.begin():

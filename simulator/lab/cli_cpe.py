@@ -132,18 +132,17 @@ class _ChannelIO:
 
 
 class _Login(paramiko.ServerInterface):
-    """The lab's user with the lab's client key; a shell on a pty, nothing else."""
+    """Users with their authorized keys (base64); a shell on a pty, nothing else."""
 
-    def __init__(self, username: str, client_key: str) -> None:
-        self.username = username
-        self.client_key = client_key
+    def __init__(self, authorized: dict[str, set[str]]) -> None:
+        self.authorized = authorized
         self.shell = threading.Event()
 
     def get_allowed_auths(self, username: str) -> str:
         return "publickey"
 
     def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
-        ours = username == self.username and key.get_base64() == self.client_key
+        ours = key.get_base64() in self.authorized.get(username, set())
         return AUTH_SUCCESSFUL if ours else AUTH_FAILED
 
     def check_channel_request(self, kind: str, chanid: int) -> int:
@@ -173,7 +172,7 @@ class CliCpeServer(ParamikoSshServer):
             password="", shell_configuration={"base_prompt": "HUAWEI"}, address="127.0.0.1",
         )  # fmt: skip
         self._ssh_server_key = host_key
-        self.client_key = client_key
+        self.authorized: dict[str, set[str]] = {username: {client_key}}
 
     def _bind_sockets(self) -> None:
         # fakenos listens in its accepting thread, after start() has returned: a client quick
@@ -181,6 +180,11 @@ class CliCpeServer(ParamikoSshServer):
         super()._bind_sockets()
         assert self._socket is not None
         self._socket.listen(128)
+
+    def authorize(self, username: str, public_key: str) -> None:
+        """Let `username` log in with `public_key` ("ssh-ed25519 AAAA..."), as a day-0
+        configuration does for the controller's login."""
+        self.authorized.setdefault(username, set()).add(public_key.split()[1])
 
     @property
     def device(self) -> VrpDevice:
@@ -196,7 +200,7 @@ class CliCpeServer(ParamikoSshServer):
             self._active_sessions.add(transport)
         try:
             transport.add_server_key(self._ssh_server_key)
-            login = _Login(self.username, self.client_key)
+            login = _Login(self.authorized)
             transport.start_server(server=login)
             channel = transport.accept(LOGIN_TIMEOUT_S)
             if channel is None or not login.shell.wait(LOGIN_TIMEOUT_S):

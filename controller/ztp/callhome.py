@@ -1,0 +1,184 @@
+"""A factory-default CPE calling home: only a serial bound to a claimed, unused invitation gets
+its day-0 bootstrap, signed with the controller's key (`controller.ztp.signing`):
+
+- where the controller is;
+- a login for the controller on this device alone (an Ed25519 key made for it; the device
+  authorizes its public half, the controller keeps the private half owner-only in the data
+  directory);
+- the device's whole configuration.
+
+The device is enrolled at the address it called from, with the host key it showed pinned. The
+invitation is used up and the site is `provisioning`. Then, in the background, the controller
+waits until it can log in with that login, pushes the configuration with the drivers, and
+confirms it. The site is then `online`, or `failed` with the reason and a `ztp-failure` alarm.
+
+A serial with no claimed invitation gets 403 (and its site, if the inventory knows it, a
+`ztp-failure` alarm). A device that called home already (a replay) gets 409.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from controller.configs.deploy import Deployer, Plan
+from controller.configs.intended import intended_configs
+from controller.settings import Settings
+from controller.store.facade import Store
+from controller.store.ztp_store import SiteState, Step
+from controller.ztp.signing import Signed, SigningKey
+from telemetry.alarms.model import AlarmKind
+from telemetry.private_files import private_dir, private_file
+
+log = logging.getLogger("branchline.ztp")
+
+LOGIN = "branchline"
+"""The user the controller logs in to a provisioned device as."""
+BOOTSTRAP_TTL = timedelta(hours=1)
+ACTOR = "controller:ztp"
+
+Report = Callable[[AlarmKind, str, str | None, datetime], None]
+
+
+class CallHomeRefusedError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class CallHomeRequest:
+    serial: str
+    address: str
+    """Where the controller reaches the device: the address it called from."""
+    port: int
+    host_key: str
+
+
+class CallHome:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        deployer: Deployer,
+        *,
+        submit: Callable[[Callable[[], None]], object],
+        report: Report | None = None,
+        wait_s: float = 60.0,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.deployer = deployer
+        self.keys = SigningKey(settings.data_dir / "ztp")
+        self._submit = submit
+        self._report = report
+        self.wait_s = wait_s
+
+    def bootstrap(self, request: CallHomeRequest) -> Signed:
+        now = datetime.now(UTC)
+        serial = request.serial
+        invite = self.store.ztp.claimed_by(serial, now)
+        site = self._site_of(serial)
+        if invite is None:
+            if self.store.ztp.used_by(serial) is not None:
+                if site:
+                    self.store.ztp.note(site, "call-home refused",
+                                        f"{serial} called home again from {request.address}: "
+                                        "it was provisioned already", ACTOR)  # fmt: skip
+                raise CallHomeRefusedError(409, "this device called home already")
+            why = f"call-home from {serial} at {request.address}: no claimed invitation"
+            log.warning("%s", why)
+            if site:
+                self.store.ztp.note(site, "call-home refused", why, ACTOR)
+                self._alarm(site, why)
+            raise CallHomeRefusedError(403, "no claimed invitation for this device")
+        intended, unbuildable = intended_configs(self.store, self.settings, [invite.site])
+        if serial not in intended:
+            why = unbuildable.get(serial, (invite.site, "no configuration"))[1]
+            self._fail(invite.site, f"{serial}: its configuration cannot be built: {why}")
+            raise CallHomeRefusedError(409, "the device's configuration cannot be built")
+        credentials_ref, authorized = self._login(serial)
+        address = self.settings.devices.advertise_address
+        document = {
+            "serial": serial, "site": invite.site,
+            "controller": {"url": self.settings.ztp.public_url, "address": str(address),
+                           "port": self.settings.port},
+            "login": {"username": LOGIN, "authorized_key": authorized},
+            "platform": intended[serial].platform.value, "config": intended[serial].text,
+            "issued_at": now.isoformat(), "expires_at": (now + BOOTSTRAP_TTL).isoformat(),
+        }  # fmt: skip
+        signed = self.keys.sign(document)
+        self.store.devices.enroll(serial, request.address, request.port, request.host_key, ACTOR,
+                                  credentials_ref=credentials_ref)  # fmt: skip
+        self.store.ztp.consume(invite.id, f"{serial} called home from {request.address}; its "
+                               "signed day-0 bootstrap was sent", ACTOR)  # fmt: skip
+        self._submit(lambda: self.provision(invite.site, serial))
+        return signed
+
+    def provision(self, site: str, serial: str) -> None:
+        """Log in as soon as the device allows it, push its configuration, and say how it
+        went (see module)."""
+        plan = self.deployer.plan([site])
+        target = next((t for t in plan.targets if t.device == serial), None)
+        if target is None:
+            self._fail(site, f"{serial}: not enrolled any more")
+            return
+        deadline = time.monotonic() + self.wait_s
+        while (problem := self.deployer.probe(target)) is not None:
+            if time.monotonic() > deadline:
+                self._fail(site, f"{serial}: the controller could not log in within "
+                                 f"{self.wait_s:g} s: {problem.reason}")  # fmt: skip
+                return
+            time.sleep(1.0)
+        job = self.deployer.push(
+            Plan((target,), (), ()), kind="ztp", actor=ACTOR, reason=f"opening {site}"
+        )
+        result = job.results[0]
+        if job.state.value != "done":
+            self._fail(site, f"{serial}: the configuration push failed (job {job.id}): "
+                             f"{result.error}")  # fmt: skip
+            return
+        self.store.ztp.advance(site, Step(SiteState.ONLINE, "online",
+                                          f"{serial} runs its configuration (job {job.id})",
+                                          ACTOR, datetime.now(UTC)))  # fmt: skip
+        if self._report is not None:
+            self._report(AlarmKind.ZTP_FAILURE, site, None, datetime.now(UTC))
+
+    # -- helpers
+
+    def _site_of(self, serial: str) -> str | None:
+        _, inventory = self.store.current.get()
+        return next((s.id for s in inventory.sites for c in s.cpes if c.serial == serial), None)
+
+    def _login(self, serial: str) -> tuple[str, str]:
+        """A login for this device alone: its credentials reference, and the public key the
+        device is to authorize."""
+        directory = private_dir(self.settings.data_dir / "ztp" / "devices" / serial)
+        key = Ed25519PrivateKey.generate()
+        key_file = private_file(directory / "login-key")
+        key_file.write_bytes(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+            serialization.NoEncryption()))  # fmt: skip
+        credentials = private_file(directory / "login.json")
+        credentials.write_text(json.dumps({"username": LOGIN, "key_file": str(key_file)}))
+        public = key.public_key().public_bytes(serialization.Encoding.OpenSSH,
+                                               serialization.PublicFormat.OpenSSH)  # fmt: skip
+        return f"file:{Path(credentials).resolve()}", public.decode()
+
+    def _fail(self, site: str, why: str) -> None:
+        log.warning("opening %s failed: %s", site, why)
+        self.store.ztp.advance(site, Step(SiteState.FAILED, "failed", why, ACTOR,
+                                          datetime.now(UTC), reason=why))  # fmt: skip
+        self._alarm(site, why)
+
+    def _alarm(self, site: str, why: str) -> None:
+        if self._report is not None:
+            self._report(AlarmKind.ZTP_FAILURE, site, why, datetime.now(UTC))
