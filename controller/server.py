@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -30,13 +31,19 @@ class RedactSecrets(logging.Filter):
 
 
 def serve(
-    app: FastAPI, host: str, port: int, log_level: str = "info", trusted_proxies: str = ""
+    app: FastAPI,
+    host: str,
+    port: int,
+    log_level: str = "info",
+    trusted_proxies: str = "",
+    *,
+    tls: tuple[Path, Path] | None = None,
 ) -> None:
     """Serve until stopped. Returns normally after a signal-initiated graceful shutdown.
 
     uvicorn finishes in-flight requests and the lifespan shutdown, then re-raises the signal it
     captured; for SIGINT that surfaces here as KeyboardInterrupt, which is the stop we asked for,
-    not an error.
+    not an error. With `tls` (certificate file, key file), HTTPS only.
     """
     config = uvicorn.Config(
         app,
@@ -49,6 +56,8 @@ def serve(
         proxy_headers=bool(trusted_proxies.strip()),
         forwarded_allow_ips=trusted_proxies.strip() or None,
         lifespan="on",
+        ssl_certfile=str(tls[0]) if tls else None,
+        ssl_keyfile=str(tls[1]) if tls else None,
     )
     # uvicorn sets its loggers up when the Config is made: add the filter after that.
     for name in ("uvicorn.access", "uvicorn.error"):

@@ -147,6 +147,10 @@ class Settings(BaseSettings):
     database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    tls_certfile: Path | None = Field(
+        default=None, description="serve HTTPS with this certificate (PEM, chain included)"
+    )
+    tls_keyfile: Path | None = Field(default=None, description="and this private key (PEM)")
     trusted_proxies: str = Field(
         default="",
         description="comma-separated addresses of reverse proxies whose X-Forwarded-For names "

@@ -114,7 +114,13 @@ def _where(settings: Settings) -> str:
 def _run(
     settings: Settings, store: Store, host: str, port: int, log_level: LogLevel, origin: str
 ) -> None:
-    base = f"http://{host}:{port}"
+    tls = None
+    if settings.tls_certfile is not None or settings.tls_keyfile is not None:
+        if settings.tls_certfile is None or settings.tls_keyfile is None:
+            err.print("[red]error[/]: give both BRANCHLINE_TLS_CERTFILE and BRANCHLINE_TLS_KEYFILE")
+            raise typer.Exit(2)
+        tls = (settings.tls_certfile, settings.tls_keyfile)
+    base = f"{'https' if tls else 'http'}://{host}:{port}"
     sites = store.summary().sites
     err.print(
         f"[bold]Branchline controller[/] on {base} with {sites} sites ({origin})\n"
@@ -126,6 +132,6 @@ def _run(
         from controller.server import serve as run_server
 
         app = create_app(settings, store=store)
-        run_server(app, host, port, log_level.value, settings.trusted_proxies)
+        run_server(app, host, port, log_level.value, settings.trusted_proxies, tls=tls)
     finally:
         store.engine.dispose()
