@@ -107,7 +107,8 @@ app.add_typer(key_app, name="key", no_args_is_help=True)
 def key_show() -> None:
     """Print the public key (one line; give it to CPEs' factory settings or USB bundles)."""
     from controller.settings import Settings
-    from controller.ztp.signing import SigningKey, public_text
+    from controller.ztp.signing import SigningKey
+    from sites.bootstrap import public_text
 
     out.print(public_text(SigningKey(Settings().data_dir / "ztp").public()), highlight=False)
 
@@ -117,7 +118,8 @@ def key_rotate() -> None:
     """Make a new signing key (the current one is kept as the previous) and print its public
     key. CPEs that know only the old key refuse new bootstraps until given this one."""
     from controller.settings import Settings
-    from controller.ztp.signing import SigningKey, public_text
+    from controller.ztp.signing import SigningKey
+    from sites.bootstrap import public_text
 
     out.print(public_text(SigningKey(Settings().data_dir / "ztp").rotate()), highlight=False)
     err.print("rotated: give the new public key to the CPEs still to be opened")

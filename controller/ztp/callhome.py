@@ -34,7 +34,8 @@ from controller.configs.intended import intended_configs
 from controller.settings import Settings
 from controller.store.facade import Store
 from controller.store.ztp_store import SiteState, Step
-from controller.ztp.signing import Signed, SigningKey
+from controller.ztp.signing import SigningKey
+from sites.bootstrap import Signed
 from telemetry.alarms.model import AlarmKind
 from telemetry.private_files import private_dir, private_file
 

@@ -1,7 +1,9 @@
-"""Opening a branch over HTTPS as the person at the branch does it: `branchline serve` with a
-certificate (a test CA), the invitation mailed to a real SMTP server, the link found in the mail
-followed with a client that trusts only that CA, the serial claimed; the token appears in no
-line the server logs."""
+"""Opening a branch over HTTPS end to end, as the person at the branch and the CPE do it:
+`branchline serve` with a certificate (a test CA), the invitation mailed to a real SMTP server,
+the link found in the mail followed with a client that trusts only that CA, the serial claimed,
+then a factory-default SSH CLI CPE calls home over HTTPS, verifies and applies its day-0, the
+controller pushes its configuration and the site is online; the token appears in no line the
+server logs."""
 
 from __future__ import annotations
 
@@ -23,12 +25,14 @@ import trustme
 
 from controller.settings import Settings
 from controller.stores import open_store
+from simulator.lab.cli_cpe import CliLab
+from simulator.lab.factory import BootstrapRefusedError, apply_day0, call_home
 from sites.inventory import Inventory
 from tests.components import free_port
 from tests.conftest import BRANCHLINE
 from tests.mailbox import smtp_server
 
-pytestmark = pytest.mark.slow  # a server process
+pytestmark = pytest.mark.slow  # a server process, a real SSH CLI CPE
 
 
 def test_the_link_from_the_mail_works_over_https_and_its_token_is_never_logged(
@@ -44,6 +48,9 @@ def test_the_link_from_the_mail_works_over_https_and_its_token_is_never_logged(
     server_cert.private_key_pem.write_to_path(str(key))
     client = ssl.create_default_context()
     ca.configure_trust(client)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    lab = CliLab(1, tmp_path / "lab")
+    lab.start()
     port = free_port()
     base = f"https://127.0.0.1:{port}"
     with smtp_server() as box:
@@ -97,8 +104,25 @@ def test_the_link_from_the_mail_works_over_https_and_its_token_is_never_logged(
             assert [c.secure and c.name for c in jar] == ["branchline_ztp"]
             status, claimed = call("/ztp/claim", {"serial": "HZ-0001"})
             assert status == 200 and json.loads(claimed)["state"] == "claimed"
+
+            # The CPE, switched on at the branch, trusts the controller's public key.
+            trusted = subprocess.run([BRANCHLINE, "ztp", "key", "show"], env=env, check=True,
+                                     capture_output=True, text=True).stdout.strip()  # fmt: skip
+            cpe = lab.cpes[0]
+            day0 = call_home(base, "HZ-0001", cpe.port, cpe.host_key, trusted,
+                             ca_file=tmp_path / "ca.pem")  # fmt: skip
+            apply_day0(lab.servers[cpe.port], day0)
+            deadline = time.monotonic() + 60
+            while (state := json.loads(call("/ztp/status")[1]))["state"] != "online":
+                assert state["state"] != "failed" and time.monotonic() < deadline, state
+                time.sleep(0.5)
+            assert [s["step"] for s in state["timeline"]][-2:] == ["called-home", "online"]
+            with pytest.raises(BootstrapRefusedError, match="409"):  # no second bootstrap
+                call_home(base, "HZ-0001", cpe.port, cpe.host_key, trusted,
+                          ca_file=tmp_path / "ca.pem")  # fmt: skip
         finally:
             server.send_signal(signal.SIGINT)
             output, _ = server.communicate(timeout=30)
+            lab.close()
     assert "POST /ztp/session" in output  # the access log ran
     assert token not in output

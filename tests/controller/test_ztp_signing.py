@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from controller.ztp.signing import Signed, SigningKey, public_text, verify
+from controller.ztp.signing import SigningKey
+from sites.bootstrap import Signed, public_text, verify
 from tests.conftest import BRANCHLINE
 
 

@@ -21,8 +21,9 @@ from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
 from controller.stores import open_store
-from controller.ztp.signing import Signed, SigningKey, public_text, verify
+from controller.ztp.signing import SigningKey
 from simulator.lab.cli_cpe import CliLab
+from sites.bootstrap import Signed, public_text, verify
 from sites.inventory import Inventory
 from telemetry.store.registry import open_store as open_telemetry
 from tests.conftest import bearer
