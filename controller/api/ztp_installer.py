@@ -182,7 +182,9 @@ def _usable(invite: Invite, *, watching: bool = False) -> None:
 
 def _status(store: Store, invite: Invite) -> InstallerStatus:
     _, inventory = store.current.get()
-    site = next(s for s in inventory.sites if s.id == invite.site)
+    site = next((s for s in inventory.sites if s.id == invite.site), None)
+    if site is None:  # deleted since it was invited
+        raise HTTPException(410, "this branch is no longer planned: ask HQ")
     state = store.ztp.state(invite.site)
     steps = [Step(at=e.at, step=e.step) for e in store.ztp.timeline(invite.site)
              if e.at >= invite.created_at]  # fmt: skip
