@@ -119,3 +119,14 @@ def test_a_client_that_keeps_failing_is_slowed_down(
     assert answers[:10] == [404] * 10 and answers[10:] == [429, 429]
     refused = client.post("/ztp/session", json={"token": token})
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+
+
+def test_a_branch_deleted_since_its_invitation_is_gone(
+    world: tuple[TestClient, Store, Mailbox],
+) -> None:
+    client, store, box = world
+    token = invite(client, box)
+    assert client.post("/ztp/session", json={"token": token}).status_code == 200
+    store.sites.delete(SITE, store.sites.get(SITE).revision, "test")
+    gone = client.get("/ztp/status")
+    assert gone.status_code == 410 and "no longer planned" in gone.text
