@@ -1,0 +1,187 @@
+"""Opening branches by ZTP, end to end over HTTPS: from following the mailed link to the site
+online, for one branch and for many opened at once.
+
+    .venv/bin/python -m bench.bench_ztp --branches 50
+
+A real `branchline serve` (HTTPS, a test CA), a real SMTP server (aiosmtpd), and SSH CLI CPEs
+(`simulator.lab.cli_cpe`, in this process) of the reference network's single-CPE VRP branches.
+For each branch: the invitation is mailed (not timed); then, timed, the installer's browser
+opens the page, posts the token and claims the serial, the factory-default CPE calls home,
+verifies and applies its day-0 (`simulator.lab.factory`), and the page is polled until the site
+is online. Reported: one branch alone, then all of them at once (wall time, and the slowest).
+
+Targets (issue "Zero-touch provisioning"): one branch under 10 s, 50 under 60 s (the seed's
+deployment took 30 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import trustme
+
+from controller.settings import Settings, ZtpSettings
+from controller.stores import open_store
+from controller.ztp.invitations import Invitations
+from controller.ztp.signing import SigningKey
+from simulator.lab.cli_cpe import CliLab
+from simulator.lab.common import free_ports
+from simulator.lab.factory import apply_day0, call_home
+from sites.bootstrap import public_text
+from sites.generator import generate_reference_network
+from telemetry.smtp import SmtpServer
+from tests.mailbox import Mailbox, smtp_server
+
+
+class Browser:
+    """The installer's phone: its own cookies, trusting the test CA."""
+
+    def __init__(self, base: str, context: ssl.SSLContext) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPSHandler(context=context),
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+        )
+
+    def call(self, path: str, body: dict[str, Any] | None = None) -> tuple[int, str]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.base}{path}", data=data,
+                                         headers={"Content-Type": "application/json"})  # fmt: skip
+        try:
+            with self.opener.open(request, timeout=30) as answer:
+                return int(answer.status), answer.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+
+@dataclass(frozen=True)
+class Rig:
+    """The controller's address, the CA that vouches for it, the CPEs, the key they trust."""
+
+    base: str
+    context: ssl.SSLContext
+    ca_file: Path
+    lab: CliLab
+    trusted: str
+
+
+def open_branch(rig: Rig, token: str, serial: str, port: int) -> float:
+    """Seconds from following the link to the site online."""
+    base, lab = rig.base, rig.lab
+    began = time.perf_counter()
+    browser = Browser(base, rig.context)
+    assert browser.call("/ztp")[0] == 200
+    assert browser.call("/ztp/session", {"token": token})[0] == 200
+    assert browser.call("/ztp/claim", {"serial": serial})[0] == 200
+    cpe = next(c for c in lab.cpes if c.port == port)
+    day0 = call_home(base, serial, cpe.port, cpe.host_key, rig.trusted, ca_file=rig.ca_file)
+    apply_day0(lab.servers[port], day0)
+    while (state := json.loads(browser.call("/ztp/status")[1]))["state"] != "online":
+        if state["state"] == "failed":
+            raise SystemExit(f"{serial}: {state['reason']}")
+        time.sleep(0.2)
+    return time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--branches", type=int, default=50)
+    args = parser.parse_args()
+    print("command: python -m bench.bench_ztp " + " ".join(sys.argv[1:]), flush=True)
+    inventory = generate_reference_network(340, seed=7)
+    branches = [(s.id, s.cpes[0].serial) for s in inventory.sites
+                if s.role == "spoke" and len(s.cpes) == 1
+                and s.cpes[0].platform.value == "huawei_vrp"][: args.branches + 1]  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="bench-ztp-") as tmp, smtp_server() as box:
+        directory = Path(tmp)
+        ca = trustme.CA()
+        issued = ca.issue_cert("127.0.0.1")
+        cert, key, ca_file = directory / "cert.pem", directory / "key.pem", directory / "ca.pem"
+        issued.cert_chain_pems[0].write_to_path(str(cert))
+        issued.private_key_pem.write_to_path(str(key))
+        ca.cert_pem.write_to_path(str(ca_file))
+        context = ssl.create_default_context(cafile=str(ca_file))
+        (port,) = free_ports(1)
+        base = f"https://127.0.0.1:{port}"
+        env = {**os.environ, "BRANCHLINE_DATA_DIR": str(directory / "data"),
+               "BRANCHLINE_RECONCILE_INTERVAL_S": "0", "BRANCHLINE_TLS_CERTFILE": str(cert),
+               "BRANCHLINE_TLS_KEYFILE": str(key), "BRANCHLINE_ZTP__PUBLIC_URL": base,
+               "BRANCHLINE_ZTP__SMTP__PORT": str(box.port),
+               "BRANCHLINE_DEVICES__DRIFT_INTERVAL_S": "0"}  # fmt: skip
+        settings = Settings(data_dir=directory / "data", ztp=ZtpSettings(
+            public_url=base, smtp=SmtpServer(port=box.port)))  # fmt: skip
+        store = open_store(settings)
+        store.replace_inventory(inventory, "bench")
+        trusted = public_text(SigningKey(settings.data_dir / "ztp").public())
+        lab = CliLab(len(branches), directory / "lab")
+        lab.start()
+        server = subprocess.Popen([str(Path(sys.executable).parent / "branchline"), "serve",
+                                   "--port", str(port), "--log-level", "warning"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        try:
+            _wait(base, context, server)
+            tokens = _invite(store, settings, box, branches)
+            ports = [c.port for c in lab.cpes]
+            rig = Rig(base, context, ca_file, lab, trusted)
+            one = open_branch(rig, tokens[0], branches[0][1], ports[0])
+            print(f"one branch, link to online: {one:.2f} s", flush=True)
+            rest = list(zip(tokens[1:], branches[1:], ports[1:], strict=True))
+            began = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=len(rest)) as pool:
+                times = list(pool.map(lambda r: open_branch(rig, r[0], r[1][1], r[2]), rest))
+            wall = time.perf_counter() - began
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=60)
+            lab.close()
+            store.engine.dispose()
+    print(f"{len(rest)} branches at once: {wall:.1f} s wall; each {statistics.median(times):.1f} s "
+          f"median, {max(times):.1f} s slowest")  # fmt: skip
+
+
+def _wait(base: str, context: ssl.SSLContext, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if Browser(base, context).call("/api/v1/health")[0] == 200:
+                return
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("the controller did not start")
+        time.sleep(0.2)
+
+
+def _invite(
+    store: Any, settings: Settings, box: Mailbox, branches: list[tuple[str, str]]
+) -> list[str]:
+    invitations = Invitations(store, settings)
+    tokens = []
+    for site, _ in branches:
+        invitations.invite(site, "branch@example.cn", "bench")
+        body = box.messages[-1].get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+        found = re.search(r"/ztp#([A-Za-z0-9_-]+)", body)
+        assert found is not None
+        tokens.append(found.group(1))
+    return tokens
+
+
+if __name__ == "__main__":
+    main()
