@@ -17,7 +17,6 @@ deployment took 30 minutes).
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import json
 import os
 import re
@@ -28,8 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,28 +44,8 @@ from simulator.lab.factory import apply_day0, call_home
 from sites.bootstrap import public_text
 from sites.generator import generate_reference_network
 from telemetry.smtp import SmtpServer
+from tests.browser import Browser
 from tests.mailbox import Mailbox, smtp_server
-
-
-class Browser:
-    """The installer's phone: its own cookies, trusting the test CA."""
-
-    def __init__(self, base: str, context: ssl.SSLContext) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPSHandler(context=context),
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
-        )
-
-    def call(self, path: str, body: dict[str, Any] | None = None) -> tuple[int, str]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.base}{path}", data=data,
-                                         headers={"Content-Type": "application/json"})  # fmt: skip
-        try:
-            with self.opener.open(request, timeout=30) as answer:
-                return int(answer.status), answer.read().decode()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode()
 
 
 @dataclass(frozen=True)

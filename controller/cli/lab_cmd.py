@@ -31,16 +31,38 @@ def cpe(
     count: Annotated[int, typer.Option(min=1, max=1000, help="how many CPEs")] = 3,
     kind: Annotated[str, typer.Option(help=KIND_HELP)] = "netconf",
     directory: Annotated[Path | None, typer.Option("--dir", help=DIR_HELP)] = None,
-) -> None:
+    factory: Annotated[
+        list[str] | None,
+        typer.Option("--factory-serial", help="cli: one CPE in its factory settings with this "
+                     "serial (repeatable): it calls home until its branch is claimed"),
+    ] = None,
+    controller: Annotated[
+        str | None, typer.Option(help="the controller's ZTP URL (with --factory-serial)")
+    ] = None,
+    trusted_key: Annotated[
+        str | None,
+        typer.Option(help="the controller's public key (branchline ztp key show)"),
+    ] = None,
+    ca_file: Annotated[
+        Path | None, typer.Option("--ca", help="trust this CA for the controller's HTTPS")
+    ] = None,
+) -> None:  # fmt: skip
     """Start COUNT emulated CPEs on 127.0.0.1 and write their management addresses, logins and
-    host keys to DIR/cpes.json; stop them all on Ctrl-C (or SIGTERM)."""
+    host keys to DIR/cpes.json; stop them all on Ctrl-C (or SIGTERM). With --factory-serial,
+    SSH CLI CPEs in their factory settings instead, opened by ZTP."""
     from simulator.lab.cli_cpe import CliLab
     from simulator.lab.common import LabError
+    from simulator.lab.factory import FactoryCpe
     from simulator.lab.netconf_cpe import NetconfLab
 
     if kind not in KINDS:
         err.print(f"[red]error[/]: --kind: {kind!r} is not one of {', '.join(KINDS)}")
         raise typer.Exit(2)
+    if factory and (kind != "cli" or not controller or not trusted_key):
+        err.print("[red]error[/]: --factory-serial: needs --kind cli, --controller and "
+                  "--trusted-key")  # fmt: skip
+        raise typer.Exit(2)
+    count = len(factory) if factory else count
     temporary = None
     if directory is None:
         temporary = tempfile.TemporaryDirectory(prefix="branchline-lab-")
@@ -52,11 +74,21 @@ def cpe(
     try:
         with err.status(f"Starting {count} {kind} CPE{'s' if count > 1 else ''}..."):
             cpes = lab.start()
+        assert controller is not None or not factory
+        calling = [
+            FactoryCpe(lab.servers[c.port], serial, controller or "", trusted_key or "",
+                       ca_file=ca_file)
+            for c, serial in zip(cpes, factory or [], strict=False)
+            if isinstance(lab, CliLab)
+        ]  # fmt: skip
+        for factory_cpe in calling:
+            factory_cpe.start()
         credentials = _write_credentials(directory, cpes[0].username, cpes[0].key_file)
         listing = [
             {"name": f"lab-cpe-{i + 1:03d}", "kind": kind, "platform": KINDS[kind],
              "credentials_ref": credentials, "host": c.host, "port": c.port,
-             "username": c.username, "key_file": str(c.key_file), "host_key": c.host_key}
+             "username": c.username, "key_file": str(c.key_file), "host_key": c.host_key,
+             "factory_serial": factory[i] if factory else None}
             for i, c in enumerate(cpes)
         ]  # fmt: skip
         partial = directory / "cpes.json.partial"  # a reader never sees half a listing
@@ -68,8 +100,12 @@ def cpe(
                           str(entry["username"]))  # fmt: skip
         out.print(table)
         out.print(f"management addresses, logins and host keys: {directory / 'cpes.json'}")
+        if calling:
+            err.print(f"{len(calling)} in factory settings, calling {controller} until claimed")
         err.print("Ctrl-C stops them.")
         stop.wait()
+        for factory_cpe in calling:
+            factory_cpe.stop()
     except LabError as exc:
         err.print(f"[red]error[/]: {exc}")
         raise typer.Exit(1) from None

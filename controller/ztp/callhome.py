@@ -98,7 +98,11 @@ class CallHome:
             why = f"call-home from {serial} at {request.address}: no claimed invitation"
             log.warning("%s", why)
             if site:
-                self.store.ztp.note(site, "call-home refused", why, ACTOR)
+                # A CPE switched on before its branch is claimed calls again and again: its
+                # timeline says so once, not at every call.
+                last = self.store.ztp.timeline(site)[-1:]
+                if not last or last[0].detail != why:
+                    self.store.ztp.note(site, "call-home refused", why, ACTOR)
                 self._alarm(site, why)
             raise CallHomeRefusedError(403, "no claimed invitation for this device")
         intended, unbuildable = intended_configs(self.store, self.settings, [invite.site])

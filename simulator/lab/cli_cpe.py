@@ -181,6 +181,12 @@ class CliCpeServer(ParamikoSshServer):
         assert self._socket is not None
         self._socket.listen(128)
 
+    @property
+    def host_key_line(self) -> str:
+        """The CPE's SSH host key as a known_hosts line part ("ssh-ed25519 AAAA...")."""
+        key = self._ssh_server_key
+        return f"{key.get_name()} {key.get_base64()}"
+
     def authorize(self, username: str, public_key: str) -> None:
         """Let `username` log in with `public_key` ("ssh-ed25519 AAAA..."), as a day-0
         configuration does for the controller's login."""

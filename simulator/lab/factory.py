@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import ssl
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -26,7 +27,12 @@ MAX_BOOTSTRAP_BYTES = 1 << 20
 
 
 class BootstrapRefusedError(SimulatorError):
-    """The controller refused the call-home, or its answer is not a bootstrap this CPE trusts."""
+    """The controller refused the call-home (`status`: its HTTP status), or could not be
+    reached (`status` None), or its answer is not a bootstrap this CPE trusts (`status` 200)."""
+
+    def __init__(self, message: str, status: int | None = 200) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def call_home(
@@ -44,9 +50,10 @@ def call_home(
         with urllib.request.urlopen(request, timeout=timeout_s, context=context) as answer:
             text = answer.read(MAX_BOOTSTRAP_BYTES + 1)
     except urllib.error.HTTPError as exc:
-        raise BootstrapRefusedError(f"the controller refused the call-home: {exc.code}") from None
+        raise BootstrapRefusedError(f"the controller refused the call-home: {exc.code}",
+                                    exc.code) from None  # fmt: skip
     except (urllib.error.URLError, OSError) as exc:
-        raise BootstrapRefusedError(f"the controller could not be reached: {exc}") from None
+        raise BootstrapRefusedError(f"the controller could not be reached: {exc}", None) from None
     if len(text) > MAX_BOOTSTRAP_BYTES:
         raise BootstrapRefusedError("the bootstrap is larger than a CPE takes")
     try:
@@ -71,3 +78,48 @@ def apply_day0(server: CliCpeServer, day0: dict[str, Any]) -> None:
         if answer.startswith("Error") or "\nError" in answer:
             raise BootstrapRefusedError(f"day-0 line {line.strip()!r} refused: {answer}")
     session.close()
+
+
+class FactoryCpe:
+    """An emulated CPE switched on at the branch in its factory settings: it calls home every
+    `poll_s` (10 s: under the controller's limit of failed attempts per client) until the
+    controller answers with a bootstrap (403 while nobody has claimed its
+    serial; the controller unreachable), then verifies and applies it and stops. A bootstrap
+    it cannot trust stops it too, with `error` saying why; nothing of it is applied."""
+
+    def __init__(
+        self, server: CliCpeServer, serial: str, controller_url: str, trusted_key: str, *,
+        ca_file: Path | None = None, poll_s: float = 10.0,
+    ) -> None:  # fmt: skip
+        self.server = server
+        self.serial = serial
+        self.controller_url = controller_url
+        self.trusted_key = trusted_key
+        self.ca_file = ca_file
+        self.poll_s = poll_s
+        self.done = threading.Event()
+        self.error: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"factory-{serial}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        host_key = self.server.host_key_line
+        while not self._stop.is_set():
+            try:
+                day0 = call_home(self.controller_url, self.serial, self.server.port, host_key,
+                                 self.trusted_key, ca_file=self.ca_file)  # fmt: skip
+                apply_day0(self.server, day0)
+            except BootstrapRefusedError as exc:
+                if exc.status in (None, 403, 429):  # not claimed yet, or not reachable
+                    self._stop.wait(self.poll_s)
+                    continue
+                self.error = str(exc)
+            self.done.set()
+            return

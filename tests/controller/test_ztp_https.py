@@ -7,7 +7,6 @@ server logs."""
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import os
 import re
@@ -15,10 +14,7 @@ import signal
 import ssl
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 import trustme
@@ -28,6 +24,7 @@ from controller.stores import open_store
 from simulator.lab.cli_cpe import CliLab
 from simulator.lab.factory import BootstrapRefusedError, apply_day0, call_home
 from sites.inventory import Inventory
+from tests.browser import Browser
 from tests.components import free_port
 from tests.conftest import BRANCHLINE
 from tests.mailbox import smtp_server
@@ -63,21 +60,9 @@ def test_the_link_from_the_mail_works_over_https_and_its_token_is_never_logged(
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         try:
-            jar = http.cookiejar.CookieJar()
-            browser = urllib.request.build_opener(
-                urllib.request.HTTPSHandler(context=client),
-                urllib.request.HTTPCookieProcessor(jar),
-            )
-
-            def call(path: str, body: dict[str, Any] | None = None) -> tuple[int, str]:
-                data = json.dumps(body).encode() if body is not None else None
-                json_body = {"Content-Type": "application/json"}
-                request = urllib.request.Request(f"{base}{path}", data=data, headers=json_body)
-                try:
-                    with browser.open(request, timeout=10) as answer:
-                        return int(answer.status), answer.read().decode()
-                except urllib.error.HTTPError as exc:
-                    return exc.code, exc.read().decode()
+            browser = Browser(base, client)
+            call = browser.call
+            jar = browser.jar
 
             deadline = time.monotonic() + 60
             while True:
