@@ -12,6 +12,7 @@ from rich.table import Table
 
 from controller.cli.actor import cli_actor
 from controller.cli.console import err, out, progress_bar
+from controller.cli.stored import opened_store
 
 if TYPE_CHECKING:
     from controller.configs.canary import Figure
@@ -27,14 +28,10 @@ SITES = typer.Option("--site", help="only this site (repeatable); default: every
 def _deployer() -> Iterator[Deployer]:
     from controller.configs.deploy import Deployer
     from controller.settings import Settings
-    from controller.stores import open_store
 
     settings = Settings()
-    store = open_store(settings)
-    try:
+    with opened_store(settings) as store:
         yield Deployer(store, settings)
-    finally:
-        store.engine.dispose()
 
 
 @app.command()

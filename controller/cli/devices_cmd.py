@@ -12,6 +12,7 @@ from rich.table import Table
 
 from controller.cli.actor import cli_actor
 from controller.cli.console import err, out
+from controller.cli.stored import opened_store
 
 app = typer.Typer(help="Enrolled CPEs: where the controller reaches them, their host keys.")
 
@@ -34,19 +35,13 @@ def enroll(
     ] = None,
 ) -> None:  # fmt: skip
     """Enrol one CPE: the controller pushes its configuration from now on."""
-    from controller.settings import Settings
-    from controller.stores import open_store
-
-    store = open_store(Settings())
-    try:
+    with opened_store() as store:
         _, inventory = store.current.get()
         if not any(c.serial == serial for s in inventory.sites for c in s.cpes):
             err.print(f"[red]error[/]: serial: no CPE {serial!r} in the inventory")
             raise typer.Exit(1)
         store.devices.enroll(serial, host, port, host_key, cli_actor(),
                              credentials_ref=credentials_ref)  # fmt: skip
-    finally:
-        store.engine.dispose()
     err.print(f"enrolled {serial} at {host}:{port}")
 
 
@@ -60,8 +55,6 @@ def enroll_lab(
     """Enrol emulated CPEs: each CPE of the lab takes the next inventory CPE of its platform
     (in inventory order, within --site when given), with the lab's address, host key and
     login."""
-    from controller.settings import Settings
-    from controller.stores import open_store
 
     if listing.stat().st_size > MAX_LISTING_BYTES:
         err.print(f"[red]error[/]: {listing}: larger than {MAX_LISTING_BYTES} bytes")
@@ -73,8 +66,7 @@ def enroll_lab(
     except (ValueError, KeyError, TypeError) as exc:
         err.print(f"[red]error[/]: {listing}: not a lab listing ({exc})")
         raise typer.Exit(1) from None
-    store = open_store(Settings())
-    try:
+    with opened_store() as store:
         _, inventory = store.current.get()
         wanted = set(site) if site else None
         free = [(s.id, c) for s in inventory.sites for c in s.cpes
@@ -91,22 +83,14 @@ def enroll_lab(
             store.devices.enroll(cpe.serial, host, port, key, cli_actor(),
                                  credentials_ref=credentials)  # fmt: skip
             table.add_row(cpe.serial, site_id, platform, f"{host}:{port}")
-    finally:
-        store.engine.dispose()
     out.print(table)
 
 
 @app.command("list")
 def list_() -> None:
     """The enrolled CPEs."""
-    from controller.settings import Settings
-    from controller.stores import open_store
-
-    store = open_store(Settings())
-    try:
+    with opened_store() as store:
         devices = store.devices.all()
-    finally:
-        store.engine.dispose()
     table = Table("serial", "address", "host key", "enrolled", "by")
     for d in devices.values():
         key = "learned at first contact" if d.host_key is None else d.host_key[:40] + "..."
@@ -119,15 +103,11 @@ def list_() -> None:
 def remove(serial: Annotated[str, typer.Argument(help="the CPE's serial number")]) -> None:
     """Stop managing a CPE (its configuration versions are kept)."""
     from controller.errors import NotFoundError
-    from controller.settings import Settings
-    from controller.stores import open_store
 
-    store = open_store(Settings())
-    try:
-        store.devices.remove(serial, cli_actor())
-    except NotFoundError as exc:
-        err.print(f"[red]error[/]: {exc}")
-        raise typer.Exit(1) from None
-    finally:
-        store.engine.dispose()
+    with opened_store() as store:
+        try:
+            store.devices.remove(serial, cli_actor())
+        except NotFoundError as exc:
+            err.print(f"[red]error[/]: {exc}")
+            raise typer.Exit(1) from None
     err.print(f"removed {serial}")

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from controller.cli.actor import cli_actor
 from controller.cli.console import err, out
+from controller.cli.stored import opened_store
 
 app = typer.Typer(help="Open branches by e-mailed one-time links (zero-touch provisioning).")
 
@@ -26,18 +27,15 @@ def invite(
     """Mail a one-time link for SITE to EMAIL (the site's previous link stops working)."""
     from controller.errors import NotFoundError
     from controller.settings import Settings
-    from controller.stores import open_store
     from controller.ztp.invitations import InvitationError, Invitations
 
     settings = Settings()
-    store = open_store(settings)
-    try:
-        made = Invitations(store, settings).invite(site, email, cli_actor(), ttl_h)
-    except (ValueError, NotFoundError, InvitationError) as exc:
-        err.print(f"[red]error[/]: {exc}")
-        raise typer.Exit(1) from None
-    finally:
-        store.engine.dispose()
+    with opened_store(settings) as store:
+        try:
+            made = Invitations(store, settings).invite(site, email, cli_actor(), ttl_h)
+        except (ValueError, NotFoundError, InvitationError) as exc:
+            err.print(f"[red]error[/]: {exc}")
+            raise typer.Exit(1) from None
     err.print(f"invitation {made.id} for {site} mailed to {email}; the link works until "
               f"{made.expires_at:%Y-%m-%d %H:%M} UTC")  # fmt: skip
 
@@ -45,14 +43,8 @@ def invite(
 @app.command("invites")
 def list_invites(site: Annotated[str | None, typer.Option(help="only this site")] = None) -> None:
     """The invitations, newest first."""
-    from controller.settings import Settings
-    from controller.stores import open_store
-
-    store = open_store(Settings())
-    try:
+    with opened_store() as store:
         found = store.ztp.invites(site)
-    finally:
-        store.engine.dispose()
     now = datetime.now(UTC)
     table = Table("id", "site", "e-mail", "status", "until", "by")
     for i in found:
@@ -65,32 +57,22 @@ def list_invites(site: Annotated[str | None, typer.Option(help="only this site")
 def revoke(invitation: Annotated[int, typer.Argument(min=1, help="its id")]) -> None:
     """Make an invitation's link stop working."""
     from controller.errors import ResourceError
-    from controller.settings import Settings
-    from controller.stores import open_store
 
-    store = open_store(Settings())
-    try:
-        store.ztp.revoke(invitation, cli_actor())
-    except ResourceError as exc:
-        err.print(f"[red]error[/]: {exc}")
-        raise typer.Exit(1) from None
-    finally:
-        store.engine.dispose()
+    with opened_store() as store:
+        try:
+            store.ztp.revoke(invitation, cli_actor())
+        except ResourceError as exc:
+            err.print(f"[red]error[/]: {exc}")
+            raise typer.Exit(1) from None
     err.print(f"invitation {invitation} revoked")
 
 
 @app.command()
 def timeline(site: Annotated[str, typer.Argument(help="the site")]) -> None:
     """A site's lifecycle state and every step of its opening."""
-    from controller.settings import Settings
-    from controller.stores import open_store
-
-    store = open_store(Settings())
-    try:
+    with opened_store() as store:
         state = store.ztp.state(site)
         events = store.ztp.timeline(site)
-    finally:
-        store.engine.dispose()
     out.print(f"{site}: {state[0].value if state else 'in service'}"
               + (f" ({state[1]})" if state and state[1] else ""))  # fmt: skip
     table = Table("at", "state", "step", "detail", "by")

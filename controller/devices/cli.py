@@ -29,8 +29,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import paramiko
 from netmiko import ConnectHandler
@@ -41,7 +40,7 @@ from netmiko.exceptions import (
     ReadTimeout,
 )
 
-from controller.devices.base import Endpoint
+from controller.devices.base import Endpoint, SessionContext
 from controller.devices.errors import (
     AuthError,
     CandidateRejectedError,
@@ -67,7 +66,7 @@ GUARD_S = 300
 """How long the device waits for our confirm while we type (step 2 of the module)."""
 
 
-class CliDriver:
+class CliDriver(SessionContext):
     """`DeviceDriver` over SSH to a VRP-like command line (see module)."""
 
     def __init__(self, endpoint: Endpoint) -> None:
@@ -203,15 +202,6 @@ class CliDriver:
             self._save()
         finally:
             self._release()
-
-    def __enter__(self) -> Self:
-        self.open()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     # -- helpers
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from ncclient import manager
@@ -27,7 +26,7 @@ from ncclient.transport.errors import (
 )
 from ncclient.xml_ import to_ele
 
-from controller.devices.base import Endpoint
+from controller.devices.base import Endpoint, SessionContext
 from controller.devices.errors import (
     AuthError,
     CandidateRejectedError,
@@ -62,7 +61,7 @@ _FAILURES: dict[str, type[DeviceError]] = {
 }
 
 
-class NetconfDriver:
+class NetconfDriver(SessionContext):
     """`DeviceDriver` over NETCONF (see module)."""
 
     def __init__(self, endpoint: Endpoint) -> None:
@@ -187,15 +186,6 @@ class NetconfDriver:
             self._m.edit_config(target="candidate", config=payload)
             self._m.commit()
         self._release()
-
-    def __enter__(self) -> Self:
-        self.open()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     # -- helpers
 
