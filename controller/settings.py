@@ -97,6 +97,14 @@ class ZtpSettings(BaseModel):
     )  # fmt: skip
     link_ttl_h: float = Field(default=24, gt=0, le=24 * 30, description="a link's validity")
     sender: str = Field(default="branchline@localhost", pattern=r"^[^@\s]+@[^@\s]+$")
+    device_user: str = Field(
+        default="branchline", pattern=r"^[a-z_][a-z0-9_-]{0,31}$",
+        description="the login the controller makes for itself on each device it opens",
+    )  # fmt: skip
+    usb_ttl_h: float = Field(
+        default=24 * 14, gt=0, le=24 * 90,
+        description="how long a USB bundle's bootstrap is valid (it travels by courier)",
+    )  # fmt: skip
     smtp: SmtpServer = Field(default_factory=SmtpServer)
 
 

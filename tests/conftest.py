@@ -48,6 +48,14 @@ def small_inventory(small_yaml: str) -> Inventory:
     return load_inventory_text(small_yaml)
 
 
+@pytest.fixture
+def netconf_branch_inventory(small_yaml: str) -> Inventory:
+    """The small network with its Hangzhou branch's CPE (HZ-0001) a NETCONF device."""
+    return load_inventory_text(small_yaml.replace(
+        "serial: HZ-0001, model: BL-E300, platform: huawei_vrp",
+        "serial: HZ-0001, model: BL-E300, platform: netconf"))  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     with postgres_server() as server:

@@ -1,9 +1,10 @@
 """/api/v1: opening sites. Invitations (a one-time link mailed to the person at the branch; the
-link's token is in the mail only, never in an answer), and each site's lifecycle and
-timeline. Inviting and revoking is for an operator of the site."""
+link's token is in the mail only, never in an answer), USB bundles, and each site's lifecycle
+and timeline. Inviting, writing bundles and revoking is for an operator of the site."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from controller.api.problems import problem
 from controller.errors import NotFoundError
 from controller.store.ztp_store import Invite
 from controller.ztp.invitations import EMAIL, InvitationError, Invitations
+from controller.ztp.usb import usb_bundle
 
 router = APIRouter(prefix="/api/v1", tags=["opening sites"])
 
@@ -44,6 +46,15 @@ class InviteRead(BaseModel):
     mailed_at: datetime | None
     claimed_at: datetime | None
     serial: str | None
+    channel: str = Field(description="mail: an e-mailed link; usb: a USB bundle")
+
+
+class BundleBody(BaseModel):
+    serial: str = Field(pattern=r"^[A-Za-z0-9-]{4,40}$", description="the device it is for")
+    ttl_h: float | None = Field(
+        default=None, gt=0, le=24 * 90, description="hours its bootstrap is valid (default: "
+        "settings, 14 days)"
+    )  # fmt: skip
 
 
 class EventRead(BaseModel):
@@ -78,6 +89,22 @@ def invite(
     return _invite(made)
 
 
+@router.post("/sites/{site_id}/usb-bundle", status_code=status.HTTP_201_CREATED)
+def write_usb_bundle(
+    request: Request, store: StoreDep, who: Operator, site_id: str, body: BundleBody
+) -> JSONResponse:
+    """A signed USB bundle to open the site with one device (the file to copy to the stick);
+    the site's open invitations stop working. The invitation it stands for is in the
+    `Location` header."""
+    check_site(who, site_id)
+    made, text = usb_bundle(store, request.app.state.settings, site_id, body.serial,
+                            actor=who.name, ttl_h=body.ttl_h)  # fmt: skip
+    name = f"{site_id}-{body.serial}.ztp.json"
+    headers = {"Location": f"/api/v1/invites/{made.id}",
+               "Content-Disposition": f'attachment; filename="{name}"'}  # fmt: skip
+    return JSONResponse(json.loads(text), status_code=201, headers=headers)
+
+
 @router.get("/invites")
 def list_invites(
     store: StoreDep, who: Viewer, site: str | None = None,
@@ -89,6 +116,15 @@ def list_invites(
     elif who.scoped:
         raise HTTPException(403, f"{who.name} is site-scoped: give ?site=")
     return [_invite(i) for i in store.ztp.invites(site, limit)]
+
+
+@router.get("/invites/{invite_id}")
+def get_invite(
+    store: StoreDep, who: Viewer, invite_id: Annotated[int, Path(ge=1, le=2**31)]
+) -> InviteRead:
+    invite = store.ztp.get(invite_id)
+    check_site(who, invite.site)
+    return _invite(invite)
 
 
 @router.delete("/invites/{invite_id}")
@@ -116,4 +152,4 @@ def _invite(i: Invite) -> InviteRead:
     return InviteRead(id=i.id, site=i.site, email=i.email, status=i.status(datetime.now(UTC)),
                       created_at=i.created_at, created_by=i.created_by,
                       expires_at=i.expires_at, mailed_at=i.mailed_at, claimed_at=i.claimed_at,
-                      serial=i.serial)  # fmt: skip
+                      serial=i.serial, channel=i.channel.value)  # fmt: skip

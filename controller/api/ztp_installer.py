@@ -4,6 +4,8 @@
 `POST /ztp/session` for a session cookie (HttpOnly, SameSite=Strict, path /ztp) and drops it from
 the address and the history. `POST /ztp/claim` binds the CPE's serial to the invitation, and
 `GET /ztp/status` is the site's progress (its timeline's steps, never who took them).
+`POST /ztp/call-home` is the device's, and `POST /ztp/report` where it says it refused its
+bootstrap.
 
 An unknown or tampered token is 404 (the same path as any wrong token: one indexed lookup of its
 hash); a used, expired or revoked one 410; a client that keeps failing gets 429.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Cookie, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -63,6 +65,13 @@ class CallHomeBody(BaseModel):
         max_length=2100, pattern=r"^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) "
         r"[A-Za-z0-9+/=]{16,2000}$", description="the device's SSH host key, pinned from now on",
     )  # fmt: skip
+
+
+class ReportBody(BaseModel):
+    serial: str = Field(pattern=r"^[A-Za-z0-9-]{4,40}$")
+    step: Literal["bootstrap-refused"] = Field(description="what went wrong on the device")
+    detail: str = Field(max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$",
+                        description="the device's own words (one line)")  # fmt: skip
 
 
 class SignedRead(BaseModel):
@@ -155,6 +164,26 @@ def call_home(request: Request, body: CallHomeBody) -> SignedRead:
         failures.failed(client, now)
         raise HTTPException(exc.status, str(exc)) from None
     return SignedRead(**signed.to_json())
+
+
+@router.post("/report", status_code=204, responses={403: {"description": "unknown serial"}})
+def device_report(request: Request, body: ReportBody) -> Response:
+    """A device says it refused its bootstrap (RFC 8572's progress report): written to its
+    site's timeline and raised as a `ztp-failure` alarm. Anyone can send one, so every report
+    counts against the client's failures (429 when it keeps sending)."""
+    client = request.client.host if request.client else "unknown"
+    now = time.monotonic()
+    failures: FailureLimiter = request.app.state.ztp_failures
+    wait = failures.retry_after(client, now)
+    if wait > 0:
+        raise HTTPException(429, "too many failed attempts", {"Retry-After": f"{wait:.0f}"})
+    failures.failed(client, now)
+    service: CallHome = running(request, "call_home")
+    try:
+        service.refused(body.serial, client, body.detail)
+    except CallHomeRefusedError as exc:
+        raise HTTPException(exc.status, str(exc)) from None
+    return Response(status_code=204)
 
 
 def _invite(

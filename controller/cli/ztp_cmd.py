@@ -1,9 +1,11 @@
 """`branchline ztp ...`: open branches with no engineer on site: invite the person at the branch
-(a one-time link by e-mail), list and revoke invitations, read a site's timeline."""
+(a one-time link by e-mail) or write a USB bundle, list and revoke invitations, read a site's
+timeline, show the DHCP option that points CPEs at the controller."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,15 +42,72 @@ def invite(
               f"{made.expires_at:%Y-%m-%d %H:%M} UTC")  # fmt: skip
 
 
+@app.command("usb-bundle")
+def usb_bundle(
+    site: Annotated[str, typer.Argument(help="the site to open")],
+    serial: Annotated[str, typer.Option(help="the CPE's serial number (a device of SITE)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="the file to write",
+                                         dir_okay=False)],
+    ttl_h: Annotated[
+        float | None, typer.Option(min=0.01, max=24 * 90, help="hours the bundle is valid "
+                                   "(default 14 days)")
+    ] = None,
+) -> None:  # fmt: skip
+    """Write a signed bundle that opens SITE with the CPE SERIAL, for a USB stick (the site's
+    open invitations stop working)."""
+    from controller.errors import ResourceError
+    from controller.settings import Settings
+    from controller.ztp.usb import usb_bundle as write
+
+    settings = Settings()
+    with opened_store(settings) as store:
+        try:
+            made, text = write(store, settings, site, serial, actor=cli_actor(), ttl_h=ttl_h)
+        except ResourceError as exc:
+            err.print(f"[red]error[/]: {exc}")
+            raise typer.Exit(1) from None
+    output.write_text(text)
+    err.print(f"{output}: opens {site} with {serial} until {made.expires_at:%Y-%m-%d %H:%M} UTC "
+              f"(invitation {made.id}); copy it to a USB stick for the branch")  # fmt: skip
+
+
+@app.command("dhcp-option")
+def dhcp_option(
+    url: Annotated[
+        list[str] | None,
+        typer.Option(help="a bootstrap server's URL (repeatable; default: the controller's ZTP "
+                     "public URL)"),
+    ] = None,
+) -> None:  # fmt: skip
+    """Print DHCP option 143 (RFC 8572's SZTP redirect) that points factory-default CPEs at the
+    controller, with the lines for dnsmasq and ISC dhcpd."""
+    from controller.settings import Settings
+    from sites.bootstrap import SZTP_REDIRECT_OPTION, redirect_option
+
+    urls = url or [Settings().ztp.public_url]
+    try:
+        value = redirect_option(urls)
+    except ValueError as exc:
+        err.print(f"[red]error[/]: --url: {exc}")
+        raise typer.Exit(2) from None
+    octets = ":".join(f"{b:02x}" for b in value)
+    err.print(f"option {SZTP_REDIRECT_OPTION} for {', '.join(urls)}:")
+    out.print(octets, highlight=False, soft_wrap=True)
+    err.print(f"dnsmasq:   dhcp-option-force={SZTP_REDIRECT_OPTION},{octets}")
+    err.print(f"ISC dhcpd: option sztp-redirect code {SZTP_REDIRECT_OPTION} = string;\n"
+              f"           option sztp-redirect {octets};", soft_wrap=True)  # fmt: skip
+
+
 @app.command("invites")
 def list_invites(site: Annotated[str | None, typer.Option(help="only this site")] = None) -> None:
     """The invitations, newest first."""
     with opened_store() as store:
         found = store.ztp.invites(site)
     now = datetime.now(UTC)
-    table = Table("id", "site", "e-mail", "status", "until", "by")
+    table = Table("id", "site", "by way of", "status", "until", "by")
     for i in found:
-        table.add_row(str(i.id), i.site, i.email, i.status(now).value,
+        way = i.email if i.channel.value == "mail" else f"USB bundle for {i.serial}"
+        table.add_row(str(i.id), i.site, way, i.status(now).value,
                       f"{i.expires_at:%Y-%m-%d %H:%M}Z", i.created_by)  # fmt: skip
     out.print(table)
 

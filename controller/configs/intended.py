@@ -13,7 +13,7 @@ from controller.settings import Settings
 from controller.store.facade import Store
 from policies.cpe_policy import site_path_policy
 from sites.config.build import build_site_configs
-from sites.config.model import Endpoint, Management
+from sites.config.model import CpeConfig, Endpoint, Management
 from sites.config.render import render
 from sites.enums import Platform
 from sites.errors import ConfigError
@@ -27,6 +27,7 @@ class Intended:
     credentials_ref: str
     management_address: str
     text: str
+    config: CpeConfig
 
 
 def management(settings: Settings) -> Management:
@@ -75,5 +76,5 @@ def intended_configs(
                 problems[serial] = (site.id, str(exc))
                 continue
             found[serial] = Intended(serial, site.id, cpe.platform, cpe.credentials_ref,
-                                     str(cpe.management_address), text)  # fmt: skip
+                                     str(cpe.management_address), text, config)  # fmt: skip
     return found, problems

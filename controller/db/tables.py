@@ -416,8 +416,9 @@ class SiteEventRow(Base):
 
 
 class ZtpInviteRow(Base):
-    """A one-time link to open a site, e-mailed to the person at the branch. Only the token's
-    SHA-256 is kept; re-inviting revokes the site's previous link."""
+    """A one-time link to open a site, e-mailed to the person at the branch, or a USB bundle
+    written for one device. Only the token's SHA-256 is kept; re-inviting revokes the site's
+    previous link."""
 
     __tablename__ = "ztp_invites"
 
@@ -433,3 +434,5 @@ class ZtpInviteRow(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     serial: Mapped[str | None] = mapped_column(String(40), nullable=True)
     consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    channel: Mapped[str] = mapped_column(String(8), server_default="mail")
+    """How it reached the branch: `mail` (a link) or `usb` (a bundle, claimed when written)."""

@@ -7,7 +7,7 @@ step to its timeline and to the audit log, in one transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -27,6 +27,11 @@ class SiteState(StrEnum):
     PROVISIONING = "provisioning"
     ONLINE = "online"
     FAILED = "failed"
+
+
+class Channel(StrEnum):
+    MAIL = "mail"  # a one-time link e-mailed to the person at the branch
+    USB = "usb"  # a signed bundle written for one device, claimed by its serial from the start
 
 
 class InviteStatus(StrEnum):
@@ -50,6 +55,7 @@ class Invite:
     claimed_at: datetime | None
     serial: str | None
     consumed_at: datetime | None
+    channel: Channel = Channel.MAIL
 
     def status(self, now: datetime) -> InviteStatus:
         if self.consumed_at is not None:
@@ -76,8 +82,11 @@ class Ztp:
         self._writer = for_writing(engine)
 
     def invite(
-        self, site: str, email: str, token_hash: str, expires_at: datetime, actor: str
-    ) -> Invite:
+        self, site: str, email: str, token_hash: str, expires_at: datetime, actor: str, *,
+        usb_serial: str | None = None,
+    ) -> Invite:  # fmt: skip
+        """A new invitation for `site`; with `usb_serial`, a USB bundle's, claimed by that
+        device at once (its token is never given to anyone)."""
         now = datetime.now(UTC)
         with Session(self._writer) as session, session.begin():
             open_ids = list(session.scalars(
@@ -89,16 +98,33 @@ class Ztp:
                 session.execute(update(ZtpInviteRow).where(ZtpInviteRow.id.in_(open_ids))
                                 .values(revoked_at=now))  # fmt: skip
             revoked = len(open_ids)
-            row = ZtpInviteRow(site_id=site, email=email, token_hash=token_hash, created_at=now,
-                               created_by=actor, expires_at=expires_at)  # fmt: skip
+            channel = Channel.MAIL if usb_serial is None else Channel.USB
+            row = ZtpInviteRow(
+                site_id=site, email=email, token_hash=token_hash, created_at=now,
+                created_by=actor, expires_at=expires_at, channel=channel.value,
+                serial=usb_serial, claimed_at=now if usb_serial else None,
+            )  # fmt: skip
             session.add(row)
             session.flush()
-            detail = f"invitation {row.id} for {email}, valid until {expires_at:%Y-%m-%d %H:%M}Z"
+            until = f"valid until {expires_at:%Y-%m-%d %H:%M}Z"
+            if usb_serial is None:
+                step = Step(SiteState.INVITED, "invited",
+                            f"invitation {row.id} for {email}, {until}", actor, now)  # fmt: skip
+            else:
+                step = Step(
+                    SiteState.CLAIMED,
+                    "usb-bundle",
+                    f"USB bundle {row.id} written for {usb_serial}, {until}",
+                    actor,
+                    now,
+                )
             if revoked:
-                detail += f" (the site's previous invitation{'s' if revoked > 1 else ''} revoked)"
-            _advance(session, site, Step(SiteState.INVITED, "invited", detail, actor, now))
+                step = replace(step, detail=f"{step.detail} (the site's previous invitation"
+                                            f"{'s' if revoked > 1 else ''} revoked)")  # fmt: skip
+            _advance(session, site, step)
             record(session, actor, "create", f"ztp/invites/{row.id}", before=None,
-                   after={"site": site, "email": email,
+                   after={"site": site, "email": email, "channel": channel.value,
+                          "serial": usb_serial,
                           "expires_at": expires_at.isoformat()})  # fmt: skip
             return _invite(row)
 
@@ -276,4 +302,4 @@ def _event(session: Session, site: str, step: Step) -> None:
 def _invite(row: ZtpInviteRow) -> Invite:
     return Invite(row.id, row.site_id, row.email, row.created_at, row.created_by, row.expires_at,
                   row.revoked_at, row.mailed_at, row.claimed_at, row.serial,
-                  row.consumed_at)  # fmt: skip
+                  row.consumed_at, Channel(row.channel))  # fmt: skip

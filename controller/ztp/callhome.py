@@ -1,11 +1,5 @@
-"""A factory-default CPE calling home: only a serial bound to a claimed, unused invitation gets
-its day-0 bootstrap, signed with the controller's key (`controller.ztp.signing`):
-
-- where the controller is;
-- a login for the controller on this device alone (an Ed25519 key made for it; the device
-  authorizes its public half, the controller keeps the private half owner-only in the data
-  directory);
-- the device's whole configuration.
+"""A factory-default CPE calling home: only a serial bound to a claimed, unused invitation (a
+link's, or a USB bundle's) gets its signed day-0 bootstrap (`controller.ztp.day0`).
 
 The device is enrolled at the address it called from, with the host key it showed pinned. The
 invitation is used up and the site is `provisioning`. Then, in the background, the controller
@@ -18,31 +12,22 @@ A serial with no claimed invitation gets 403 (and its site, if the inventory kno
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from controller.configs.deploy import Deployer, Plan
-from controller.configs.intended import intended_configs
 from controller.settings import Settings
 from controller.store.facade import Store
 from controller.store.ztp_store import SiteState, Step
-from controller.ztp.signing import SigningKey
+from controller.ztp.day0 import Day0Error, Day0Signer
 from sites.bootstrap import Signed
 from telemetry.alarms.model import AlarmKind
-from telemetry.private_files import private_dir, private_file
 
 log = logging.getLogger("branchline.ztp")
 
-LOGIN = "branchline"
-"""The user the controller logs in to a provisioned device as."""
 BOOTSTRAP_TTL = timedelta(hours=1)
 ACTOR = "controller:ztp"
 
@@ -78,7 +63,7 @@ class CallHome:
         self.store = store
         self.settings = settings
         self.deployer = deployer
-        self.keys = SigningKey(settings.data_dir / "ztp")
+        self.day0 = Day0Signer(store, settings)
         self._submit = submit
         self._report = report
         self.wait_s = wait_s
@@ -105,28 +90,33 @@ class CallHome:
                     self.store.ztp.note(site, "call-home refused", why, ACTOR)
                 self._alarm(site, why)
             raise CallHomeRefusedError(403, "no claimed invitation for this device")
-        intended, unbuildable = intended_configs(self.store, self.settings, [invite.site])
-        if serial not in intended:
-            why = unbuildable.get(serial, (invite.site, "no configuration"))[1]
-            self._fail(invite.site, f"{serial}: its configuration cannot be built: {why}")
-            raise CallHomeRefusedError(409, "the device's configuration cannot be built")
-        credentials_ref, authorized = self._login(serial)
-        address = self.settings.devices.advertise_address
-        document = {
-            "serial": serial, "site": invite.site,
-            "controller": {"url": self.settings.ztp.public_url, "address": str(address),
-                           "port": self.settings.port},
-            "login": {"username": LOGIN, "authorized_key": authorized},
-            "platform": intended[serial].platform.value, "config": intended[serial].text,
-            "issued_at": now.isoformat(), "expires_at": (now + BOOTSTRAP_TTL).isoformat(),
-        }  # fmt: skip
-        signed = self.keys.sign(document)
+        try:
+            day0 = self.day0.sign(invite.site, serial, now, now + BOOTSTRAP_TTL)
+        except Day0Error as exc:
+            self._fail(invite.site, str(exc))
+            raise CallHomeRefusedError(409, "the device's configuration cannot be built") from None
         self.store.devices.enroll(serial, request.address, request.port, request.host_key, ACTOR,
-                                  credentials_ref=credentials_ref)  # fmt: skip
+                                  credentials_ref=day0.credentials_ref)  # fmt: skip
         self.store.ztp.consume(invite.id, f"{serial} called home from {request.address}; its "
                                "signed day-0 bootstrap was sent", ACTOR)  # fmt: skip
         self._submit(lambda: self.provision(invite.site, serial))
-        return signed
+        return day0.signed
+
+    def refused(self, serial: str, address: str, detail: str) -> None:
+        """The device `serial` says it refused its bootstrap: its site's timeline says so (once
+        for the same words) and a `ztp-failure` alarm is raised. An unknown serial: 403."""
+        site = self._site_of(serial)
+        if site is None:
+            raise CallHomeRefusedError(403, "no such device")
+        why = (
+            f"{serial} at {address} refused its bootstrap: {detail}. If the signature did "
+            "not verify, give the device the controller's key (branchline ztp key show)"
+        )
+        log.warning("%s", why)
+        last = self.store.ztp.timeline(site)[-1:]
+        if not last or last[0].detail != why:
+            self.store.ztp.note(site, "bootstrap refused", why, ACTOR)
+        self._alarm(site, why)
 
     def provision(self, site: str, serial: str) -> None:
         """Log in as soon as the device allows it, push its configuration, and say how it
@@ -162,21 +152,6 @@ class CallHome:
     def _site_of(self, serial: str) -> str | None:
         _, inventory = self.store.current.get()
         return next((s.id for s in inventory.sites for c in s.cpes if c.serial == serial), None)
-
-    def _login(self, serial: str) -> tuple[str, str]:
-        """A login for this device alone: its credentials reference, and the public key the
-        device is to authorize."""
-        directory = private_dir(self.settings.data_dir / "ztp" / "devices" / serial)
-        key = Ed25519PrivateKey.generate()
-        key_file = private_file(directory / "login-key")
-        key_file.write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-            serialization.NoEncryption()))  # fmt: skip
-        credentials = private_file(directory / "login.json")
-        credentials.write_text(json.dumps({"username": LOGIN, "key_file": str(key_file)}))
-        public = key.public_key().public_bytes(serialization.Encoding.OpenSSH,
-                                               serialization.PublicFormat.OpenSSH)  # fmt: skip
-        return f"file:{Path(credentials).resolve()}", public.decode()
 
     def _fail(self, site: str, why: str) -> None:
         log.warning("opening %s failed: %s", site, why)

@@ -13,6 +13,11 @@ with no request: a client polling faster than that delays the revert.
 The login is the user running the lab, with a key the lab generates (`key_file`); each CPE
 starts with an empty datastore. `stop(port)` takes one CPE down (its sshd port stays open but
 its NETCONF server is gone), as an unreachable device.
+
+A day-0 bootstrap gives one CPE another login and its configuration: `authorize(port, user,
+key)` lets that key in on that CPE alone (sshd reads a per-port key file, `Match LocalPort`),
+and `load(port, xml)` commits a configuration as the CPE's console would. sshd logs in users
+of this machine only, so the login a bootstrap names must be the lab's user.
 """
 
 from __future__ import annotations
@@ -26,8 +31,13 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from ncclient import NCClientError, manager
+from ncclient.operations.rpc import RPCError
+
 from simulator.lab.common import LabCpe, LabError, free_ports
 from sites.config.schema import yang_path
+from sites.config.xml import parse_xml, render_edit_config
+from sites.errors import ConfigError
 
 NETCONFD = "/usr/sbin/netconfd"
 SSHD = "/usr/sbin/sshd"
@@ -96,6 +106,44 @@ class NetconfLab:
         """The processes of the running lab (its NETCONF servers and sshds)."""
         return [p.pid for p in (*self._servers.values(), *self._sshds) if p.poll() is None]
 
+    def authorize(self, port: int, username: str, public_key: str) -> None:
+        """Let `public_key` ("ssh-ed25519 AAAA...") log in to the CPE on `port` alone, in place
+        of the one a previous bootstrap authorized there."""
+        if port not in self._servers:
+            raise LabError(f"no CPE of this lab listens on port {port}")
+        user = getpass.getuser()
+        if username != user:
+            raise LabError(
+                f"this lab's CPEs log in users of this machine only: {username!r} is "
+                f"not {user!r} (set the controller's ZTP device user to it)"
+            )
+        kind, blob = public_key.split()[:2]
+        _private_write(self._authorized(port), f"{kind} {blob}\n")
+
+    def load(self, port: int, config: str) -> None:
+        """Commit `config` (the module's `<cpe>` XML) on the CPE on `port`, replacing what it
+        runs, as its console would: logged in with the lab's own key."""
+        cpe = next((c for c in self.cpes if c.port == port), None)
+        if cpe is None:
+            raise LabError(f"no CPE of this lab listens on port {port}")
+        try:
+            parsed = parse_xml(config)
+            if parsed is None:
+                raise LabError("the day-0 configuration is empty")
+            payload = render_edit_config(parsed)
+            with manager.connect(
+                host=cpe.host, port=port, username=cpe.username, key_filename=str(cpe.key_file),
+                allow_agent=False, look_for_keys=False, timeout=15,
+                hostkey_b64=cpe.host_key.split()[1],
+                device_params={"name": "default"},
+            ) as session:  # fmt: skip
+                session.edit_config(target="candidate", config=payload)
+                session.commit()
+        except LabError:
+            raise
+        except (ConfigError, RPCError, NCClientError, OSError) as exc:
+            raise LabError(f"the CPE on port {port} refused its configuration: {exc}") from None
+
     def stop(self, port: int) -> None:
         """Take one CPE's NETCONF server down (the device stops answering NETCONF)."""
         server = self._servers.pop(port, None)
@@ -117,6 +165,9 @@ class NetconfLab:
 
     def _socket(self, port: int) -> Path:
         return self.directory / f"ncx-{port}.sock"
+
+    def _authorized(self, port: int) -> Path:
+        return self.directory / f"authorized_keys-{port}"
 
     def _netconfd(self, port: int, user: str) -> subprocess.Popen[bytes]:
         log = self.directory / f"netconfd-{port}.log"
@@ -160,7 +211,11 @@ class NetconfLab:
             # (MaxStartups 10:30:100) drops the connections of a push to many CPEs at once.
             "MaxStartups 1000\nMaxSessions 1000\n"
             f'Subsystem netconf "{SUBSYSTEM} {sockets}"\n'
-        )
+            # The lab's key on every CPE; the key a bootstrap authorized on its CPE alone.
+            + "".join(f"Match LocalPort {p}\n    AuthorizedKeysFile "
+                      f"{self.directory / 'authorized_keys'} {self._authorized(p)}\n"
+                      for p in ports)
+        )  # fmt: skip
         log = self.directory / f"sshd-{number}.log"
         return subprocess.Popen(
             [SSHD, "-D", "-f", str(config), "-E", str(log)],
@@ -184,6 +239,13 @@ def _wait_listening(ports: list[int], timeout_s: float, sshd: subprocess.Popen[b
             if sshd.poll() is not None or time.monotonic() > deadline:
                 raise LabError(f"sshd is not listening on port {port}")
             time.sleep(0.05)
+
+
+def _private_write(path: Path, text: str) -> None:
+    """Write `path` readable by its owner only (sshd refuses others' key files)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
 
 
 def _end(processes: list[subprocess.Popen[bytes]], grace_s: float = 5.0) -> None:

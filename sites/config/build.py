@@ -161,3 +161,10 @@ def _tunnels(inventory: Inventory, site: Site, cpe: Cpe) -> tuple[Tunnel, ...]:
                     )
                 )
     return tuple(tunnels)
+
+
+def day0_config(config: CpeConfig) -> CpeConfig:
+    """What a device needs to reach the controller and be reached (its day-0 bootstrap): its
+    identity, the controller's endpoints, its WAN links and probes. The tunnels and the
+    applications come with the full configuration the controller then pushes and confirms."""
+    return config.model_copy(update={"tunnels": (), "applications": ()})

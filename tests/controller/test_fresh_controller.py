@@ -19,7 +19,7 @@ from tests.conftest import bearer
 
 EXAMPLE_VALUES = {"site_id": "br-hangzhou-001", "alarm_id": "1", "job_id": "abc", "name": "x",
                   "scope": "default", "user": "root", "token_id": "1", "version": "1",
-                  "push_job": "1", "serial": "HZ-0001"}  # fmt: skip
+                  "push_job": "1", "serial": "HZ-0001", "invite_id": "1"}  # fmt: skip
 
 
 def _url(template: str) -> str:

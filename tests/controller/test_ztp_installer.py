@@ -13,11 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from controller.app import create_app
+from controller.auth.principal import Role
 from controller.settings import Settings
 from controller.store.facade import Store
 from controller.stores import open_store
 from controller.ztp.invitations import Invitations
 from sites.inventory import Inventory
+from tests.conftest import bearer
 from tests.mailbox import Mailbox, smtp_server
 
 SITE = "br-hangzhou-001"
@@ -130,3 +132,26 @@ def test_a_branch_deleted_since_its_invitation_is_gone(
     store.sites.delete(SITE, store.sites.get(SITE).revision, "test")
     gone = client.get("/ztp/status")
     assert gone.status_code == 410 and "no longer planned" in gone.text
+
+
+def test_a_device_that_refused_its_bootstrap_is_heard_once_and_raises_an_alarm(
+    world: tuple[TestClient, Store, Mailbox],
+) -> None:
+    client, store, _ = world
+    report = {"serial": "HZ-0001", "step": "bootstrap-refused",
+              "detail": "bootstrap refused: the signature does not verify"}  # fmt: skip
+    for _ in range(2):
+        assert client.post("/ztp/report", json=report).status_code == 204
+    notes = [e.detail for e in store.ztp.timeline(SITE) if e.step == "bootstrap refused"]
+    assert len(notes) == 1 and "the signature does not verify" in notes[0]
+    assert "branchline ztp key show" in notes[0]  # what to do
+    admin = bearer(store, "root", Role.ADMIN)
+    alarms = client.get("/api/v1/alarms", params={"kind": "ztp-failure"}, headers=admin).json()
+    assert [a["site"] for a in alarms] == [SITE] and "signature" in alarms[0]["message"]
+    assert client.post("/ztp/report", json={**report, "serial": "XX-9999"}).status_code == 403
+    for bad in ({**report, "detail": "line\r\nForged: entry"}, {**report, "detail": "x" * 301},
+                {**report, "step": "anything"}):  # fmt: skip
+        assert client.post("/ztp/report", json=bad).status_code == 422
+    # Anyone can send one: a client that keeps sending is slowed down.
+    answers = [client.post("/ztp/report", json=report).status_code for _ in range(10)]
+    assert 429 in answers

@@ -183,3 +183,30 @@ def test_the_command_line_invites_and_shows_the_timeline(
     assert "open" in run("ztp", "invites").stdout
     assert "invited" in run("ztp", "timeline", SITE).stdout
     assert run("ztp", "invite", "nope", "--email", "a@b.example").returncode == 1
+
+
+def test_the_api_writes_a_usb_bundle_for_a_device_of_the_site_only(
+    store: Store, mailbox: Mailbox, tmp_path: Path
+) -> None:
+    app = create_app(settings_for(tmp_path, mailbox.port), store=store)
+    scoped = bearer(store, "lhasa", Role.OPERATOR, ["br-lhasa-001"])
+    viewer = bearer(store, "watcher", Role.VIEWER)
+    with TestClient(app, headers=bearer(store, "root", Role.ADMIN)) as api:
+        api.post(f"/api/v1/sites/{SITE}/invites", json={"email": "a@branch.example.cn"})
+        made = api.post(f"/api/v1/sites/{SITE}/usb-bundle", json={"serial": "HZ-0001"})
+        assert made.status_code == 201, made.text
+        assert made.json()["format"] == "branchline-ztp-bundle/1"
+        assert "HZ-0001.ztp.json" in made.headers["content-disposition"]
+        assert api.get(made.headers["location"]).json()["channel"] == "usb"
+        invites = api.get("/api/v1/invites", params={"site": SITE}).json()
+        assert [(i["channel"], i["status"], i["serial"]) for i in invites] == [
+            ("usb", "claimed", "HZ-0001"), ("mail", "revoked", None)]  # fmt: skip
+        assert api.get(f"/api/v1/sites/{SITE}/lifecycle").json()["state"] == "claimed"
+        other = api.post(f"/api/v1/sites/{SITE}/usb-bundle", json={"serial": "LS-0001"})
+        assert other.status_code == 422 and "LS-0001 is not a device of" in other.text
+        assert api.post("/api/v1/sites/nope/usb-bundle",
+                        json={"serial": "HZ-0001"}).status_code == 404  # fmt: skip
+        for headers in (scoped, viewer):
+            refused = api.post(f"/api/v1/sites/{SITE}/usb-bundle", json={"serial": "HZ-0001"},
+                               headers=headers)  # fmt: skip
+            assert refused.status_code == 403

@@ -87,3 +87,20 @@ def test_a_factory_cpe_calls_home_until_claimed_and_then_opens_its_branch(
             server.send_signal(signal.SIGINT)
             server.wait(timeout=60)
             store.engine.dispose()
+
+
+@pytest.mark.parametrize(("args", "why"), [
+    (["--factory-serial", "HZ-0001", "--trusted-key", "k"], "give one of --controller, --dhcp"),
+    (["--factory-serial", "HZ-0001", "--controller", "http://127.0.0.1:1", "--dhcp", "eth0",
+      "--trusted-key", "k"], "give one of"),
+    (["--factory-serial", "HZ-0001", "--controller", "http://127.0.0.1:1"], "needs --trusted-key"),
+    (["--controller", "http://127.0.0.1:1"], "only with --factory-serial"),
+])  # fmt: skip
+def test_factory_settings_that_cannot_work_are_refused_before_anything_starts(
+    tmp_path: Path, args: list[str], why: str
+) -> None:
+    done = subprocess.run([BRANCHLINE, "lab", "cpe", "--dir", str(tmp_path), *args],
+                          capture_output=True, text=True, check=False, timeout=60,
+                          env={**os.environ, "COLUMNS": "200"})  # fmt: skip
+    assert done.returncode == 2 and why in done.stderr, done.stderr
+    assert not (tmp_path / "cpes.json").exists()
