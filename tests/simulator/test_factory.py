@@ -109,7 +109,7 @@ def test_a_refused_bootstrap_is_applied_nowhere_and_reported_to_the_controller(
     controller["answer"] = json.dumps(theirs.sign(day0()).to_json()).encode()
     target = Unpluggable()
     trusted = public_text(SigningKey(tmp_path / "ours").public())
-    device = FactoryCpe(target, "HZ-0001", controller["url"], trusted)  # type: ignore[arg-type]
+    device = FactoryCpe(target, "HZ-0001", controller["url"], trusted)
     device.start()
     assert device.done.wait(30)
     assert device.error is not None and "signature does not verify" in device.error
