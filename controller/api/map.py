@@ -41,6 +41,7 @@ from telemetry.map import (
     MapOptions,
     build_map_page,
     line_codes,
+    opening_states,
     replay,
     site_details,
     status_codes,
@@ -115,9 +116,11 @@ async def map_page(request: Request, store: StoreDep, token: TokenQuery = None) 
 
 @router.get("/map/status.json", response_class=JSONResponse)
 async def map_status(request: Request, store: StoreDep, token: TokenQuery = None) -> Response:
-    """`{"at_ms", "status": {site: code}, "lines": {spoke: code}}` for every visible site (the
-    colours of markers and of spoke-hub lines); codes index
-    `["green", "grey", "amber", "red"]` (worse is higher). The page polls it to recolour."""
+    """`{"at_ms", "status": {site: code}, "lines": {spoke: code}, "opening": {site: state}}`
+    for every visible site (the colours of markers and of spoke-hub lines); codes index
+    `["green", "grey", "amber", "red"]` (worse is higher); `opening` names the sites being
+    opened: planned, provisioning or failed (their own colours). The page polls it to
+    recolour."""
     principal = await viewer(request, store, token)
     body = await run_in_threadpool(status_body, request.app.state, principal)
     return Response(body, media_type="application/json", headers=PRIVATE)
@@ -156,13 +159,15 @@ def _render(app_state: Any, telemetry: TelemetryStore, principal: Principal) -> 
     inventory, layout = _compiled(app_state, principal)
     now = datetime.now(UTC)
     snapshot = score(layout, telemetry.latest(now=now), now)
-    return build_map_page(inventory, snapshot, options=map_options())
+    return build_map_page(inventory, snapshot, options=map_options(),
+                          opening=_opening(app_state, principal))  # fmt: skip
 
 
 def status_body(app_state: Any, principal: Principal) -> bytes:
     """From the monitor's latest snapshot (refreshed every monitor interval), rendered once
     per snapshot and scope: every browser polls this."""
     snapshot = app_state.monitor.current(datetime.now(UTC))
+    opening = _opening(app_state, principal)  # changes between snapshots: part of the key
 
     def render() -> bytes:
         inventory, _ = _compiled(app_state, principal)
@@ -171,11 +176,20 @@ def status_body(app_state: Any, principal: Principal) -> bytes:
         if principal.scoped:
             lines = {site: code for site, code in lines.items() if principal.sees(site)}
         return json.dumps(
-            {"at_ms": snapshot.now_ms, "status": status, "lines": lines}, separators=(",", ":")
-        ).encode()
+            {"at_ms": snapshot.now_ms, "status": status, "lines": lines,
+             "opening": opening}, separators=(",", ":"),
+        ).encode()  # fmt: skip
 
     views: SnapshotViews = app_state.snapshot_views
-    return views.get(snapshot, ("map/status", principal.sites), render)
+    key = ("map/status", principal.sites, tuple(sorted(opening.items())))
+    return views.get(snapshot, key, render)
+
+
+def _opening(app_state: Any, principal: Principal) -> dict[str, str]:
+    """The visible sites being opened, and where each stands (`telemetry.map.opening_states`)."""
+    store: Store = app_state.store
+    states = {s: v.value for s, v in store.ztp.states().items() if principal.sees(s)}
+    return opening_states(states)
 
 
 def _history(app_state: Any, principal: Principal) -> dict[str, Any]:

@@ -253,6 +253,12 @@ class Ztp:
             row = session.get(SiteLifecycleRow, site)
             return None if row is None else (SiteState(row.state), row.reason)
 
+    def states(self) -> dict[str, SiteState]:
+        """{site: lifecycle state} of every site opened through Branchline (or being opened)."""
+        with Session(self._engine) as session:
+            rows = session.execute(select(SiteLifecycleRow.site_id, SiteLifecycleRow.state))
+            return {site: SiteState(state) for site, state in rows}
+
     def plan(self, site: str, actor: str) -> None:
         """Mark a site as planned (to be opened)."""
         now = datetime.now(UTC)

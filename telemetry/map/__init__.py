@@ -5,7 +5,14 @@ from telemetry.map.assets import LAND_FILE, MapAssets, MapOptions, MapRoutes
 from telemetry.map.details import CurrentPath, site_details
 from telemetry.map.page import build_map_page
 from telemetry.map.replay import Replay, replay, replay_windows
-from telemetry.map.rows import STATUS_CODE, MapData, line_codes, map_data, status_codes
+from telemetry.map.rows import (
+    STATUS_CODE,
+    MapData,
+    line_codes,
+    map_data,
+    opening_states,
+    status_codes,
+)
 
 __all__ = [
     "LAND_FILE",
@@ -19,6 +26,7 @@ __all__ = [
     "build_map_page",
     "line_codes",
     "map_data",
+    "opening_states",
     "replay",
     "replay_windows",
     "site_details",

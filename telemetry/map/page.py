@@ -4,6 +4,7 @@ by health, hub-spoke lines coloured by quality, and an offline base layer."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import folium
 from branca.element import MacroElement
@@ -43,16 +44,18 @@ def _bounds(data: MapData) -> list[list[float]]:
 def build_map_page(
     inventory: Inventory,
     snapshot: HealthSnapshot,
+    *,
     assets: MapAssets | None = None,
     options: MapOptions | None = None,
     routes: MapRoutes | None = None,
+    opening: Mapping[str, str] | None = None,
 ) -> str:
     """The whole HTML page for `inventory` coloured by `snapshot`; every URL in it is local
     (from `assets` and `routes`) unless the operator configured a tile server in `options`."""
     assets = assets or MapAssets()
     options = options or MapOptions()
     routes = routes or MapRoutes()
-    data = map_data(inventory, snapshot)
+    data = map_data(inventory, snapshot, opening)
     fmap = folium.Map(tiles=None, maxZoom=MAX_ZOOM, minZoom=2, prefer_canvas=True,
                       location=[35.0, 105.0], zoom_start=4, control_scale=True)  # fmt: skip
     fmap.default_js = assets.map_js()

@@ -6,6 +6,7 @@ site and costs too much 10,000 times over (see docs/telemetry.md, "The map").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,9 +26,10 @@ STATUS_CODE = {status: code for code, status in enumerate(STATUS_BY_CODE)}
 class MapData:
     """Rows for FastMarkerCluster and the hubs' `[lat, lon]`, which rows refer to by index.
 
-    Row: `[lat, lon, status, id, name, "link:state ...", note, [hub index...], line quality]`;
-    a link's state is up, down or no-data, or `up/fails-<class>,...` when it is up but fails
-    a critical SLA class.
+    Row: `[lat, lon, status, id, name, "link:state ...", note, [hub index...], line quality,
+    opening]`; a link's state is up, down or no-data, or `up/fails-<class>,...` when it is up
+    but fails a critical SLA class; `opening` is "" for a site in service, else where its
+    opening stands (`OPENING`).
     """
 
     rows: list[list[Any]]
@@ -55,8 +57,24 @@ def _link_texts(snapshot: HealthSnapshot) -> dict[str, str]:
     return texts
 
 
-def map_data(inventory: Inventory, snapshot: HealthSnapshot) -> MapData:
-    """The rows of every site of `inventory` (sites the snapshot does not know are grey)."""
+OPENING = {"planned": "planned", "invited": "planned", "claimed": "planned",
+           "provisioning": "provisioning", "failed": "failed"}  # fmt: skip
+"""A site's lifecycle state (`controller.store.ztp_store.SiteState`) as the map tells it: a
+site still to be opened, one whose CPE is being provisioned, one whose opening failed. An
+online site is in service and shown by its health."""
+
+
+def opening_states(lifecycle: Mapping[str, str]) -> dict[str, str]:
+    """{site: opening} for the sites of `lifecycle` ({site: state}) not yet in service."""
+    return {site: OPENING[state] for site, state in lifecycle.items() if state in OPENING}
+
+
+def map_data(
+    inventory: Inventory, snapshot: HealthSnapshot, opening: Mapping[str, str] | None = None
+) -> MapData:
+    """The rows of every site of `inventory` (sites the snapshot does not know are grey);
+    `opening`: `opening_states` of the sites being opened."""
+    opening = opening or {}
     layout = snapshot.layout
     codes = dict(zip(layout.site_ids, snapshot.status.tolist(), strict=True))
     texts = _link_texts(snapshot)
@@ -77,7 +95,7 @@ def map_data(inventory: Inventory, snapshot: HealthSnapshot) -> MapData:
         attached = [hub_index[h] for h in site.hubs if h in hub_index]
         line = quality.get(site.id, grey)
         rows.append([site.latitude, site.longitude, status, site.id, site.name, links, note,
-                     attached, line])  # fmt: skip
+                     attached, line, opening.get(site.id, "")])  # fmt: skip
     return MapData(rows=rows, hubs=hubs)
 
 

@@ -29,6 +29,8 @@ from importlib.resources import files
 
 COLOURS = ("#2e7d32", "#9e9e9e", "#f9a825", "#c62828")
 """Marker colours, indexed by the status code (`telemetry.health.model.STATUS_BY_CODE`)."""
+OPENING_COLOURS = {"planned": "#1565c0", "provisioning": "#6a1b9a", "failed": "#c62828"}
+"""Marker colours of sites being opened (`rows.OPENING`), drawn with a dashed outline."""
 
 
 @cache
@@ -38,4 +40,5 @@ def script(name: str) -> str:
 
 
 def callback() -> str:
-    return script("callback").replace("__COLOURS__", json.dumps(COLOURS))
+    return (script("callback").replace("__COLOURS__", json.dumps(COLOURS))
+            .replace("__OPENING_COLOURS__", json.dumps(OPENING_COLOURS)))  # fmt: skip

@@ -29,6 +29,7 @@ from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
 from controller.store.facade import Store
+from controller.store.ztp_store import SiteState, Step
 from controller.stores import open_store, open_telemetry_store
 from sites.inventory import Inventory
 from telemetry.samples import to_ms
@@ -65,6 +66,13 @@ def served(tmp_path: Path, reference_340: Inventory) -> Iterator[Served]:
     token = store.users.create_token("watcher", "map", actor="test-setup")
     telemetry = open_telemetry_store(settings)
     telemetry.write(mixed_batch(reference_340, to_ms(datetime.now(UTC))))
+    # Three branches being opened: two planned (one of them invited), one provisioning.
+    spokes = [s.id for s in reference_340.sites if s.hubs]
+    for site in spokes[:3]:
+        store.ztp.plan(site, "test-setup")
+    store.ztp.advance(spokes[1], Step(SiteState.INVITED, "invited", "", "t", datetime.now(UTC)))
+    store.ztp.advance(spokes[2], Step(SiteState.PROVISIONING, "called-home", "", "t",
+                                      datetime.now(UTC)))  # fmt: skip
     port = free_port()
     app = create_app(settings, store=store, telemetry_store=telemetry)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -179,6 +187,8 @@ def test_map_shows_every_site_with_local_requests_only(
     assert [int(n) for n in colours.groups()] == expected
     assert expected[0] > 0 and sum(expected[1:]) > 0  # mixed_batch: some lines not green
     assert 'data-slider="ready"' in dom.stdout and 'class="bl-slider"' in dom.stdout
+    # Sites being opened have their own colours, whatever their health says.
+    assert 'data-opening="planned:2,provisioning:1,failed:0"' in dom.stdout
     assert console_errors(dom.stderr) == []
     assert leaks(net_log) == []
     requested = page_requests(net_log, served.url.split("/map")[0])

@@ -2,6 +2,16 @@
     var BL = window.BL = window.BL || {rows: [], markers: {}};
     BL.colours = __COLOURS__;
     BL.names = ["green", "grey", "amber", "red"];
+    BL.opening = __OPENING_COLOURS__;
+    BL.openingText = {planned: "planned: not opened yet",
+                      provisioning: "provisioning: its CPE is being configured",
+                      failed: "opening failed: see its timeline"};
+    // A site being opened has its own colour and a dashed outline; one in service, its health's.
+    BL.style = function (row) {
+        var opening = row[9];
+        return opening ? {fillColor: BL.opening[opening], dashArray: "3 2", weight: 2}
+                       : {fillColor: BL.colours[row[2]], dashArray: null, weight: 1};
+    };
     function esc(s) {
         return String(s).replace(/[&<>"']/g, function (c) {
             return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
@@ -13,17 +23,17 @@
             return "<li>" + esc(p[0]) + ": " + esc(p[1]) + "</li>";
         }).join("") : "";
         return "<b>" + esc(row[4]) + "</b> (" + esc(row[3]) + ")<br>status: " +
-            esc(BL.names[row[2]]) + (row[6] ? "<br>" + esc(row[6]) : "") +
+            esc(BL.names[row[2]]) + (row[9] ? "<br>" + esc(BL.openingText[row[9]]) : "") +
+            (row[6] ? "<br>" + esc(row[6]) : "") +
             "<ul style='margin:4px 0;padding-left:16px'>" + links + "</ul>";
     }
     BL.esc = esc;
     BL.popup = popup;
     return function (row) {
         BL.rows.push(row);
-        var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
-            radius: 6, color: "#263238", weight: 1,
-            fillColor: BL.colours[row[2]], fillOpacity: 0.9
-        });
+        var marker = L.circleMarker(new L.LatLng(row[0], row[1]), L.extend({
+            radius: 6, color: "#263238", fillOpacity: 0.9
+        }, BL.style(row)));
         marker.options.status = row[2];
         marker.bindPopup(function () { return popup(row); }, {maxWidth: 360});
         // Applications and alarms are fetched when the popup opens (see live.py).

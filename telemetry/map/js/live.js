@@ -12,15 +12,16 @@
     BL.live = {};
     BL.rows.forEach(function (row) { BL.live[row[3]] = row[2]; });
     var history = null, fetchedAt = 0, position = null;  // position null: live
-    function paint(codeOf) {
+    function paint(codeOf, opening) {
         var changed = 0;
         BL.rows.forEach(function (row) {
-            var c = codeOf(row[3]);
-            if (c === undefined || c === row[2]) { return; }
-            row[2] = c;
+            var c = codeOf(row[3]), o = opening ? (opening[row[3]] || "") : row[9];
+            if ((c === undefined || c === row[2]) && o === row[9]) { return; }
+            if (c !== undefined) { row[2] = c; }
+            row[9] = o;
             var m = BL.markers[row[3]];
-            m.options.status = c;
-            m.setStyle({fillColor: BL.colours[c]});
+            m.options.status = row[2];
+            m.setStyle(BL.style(row));
             changed++;
         });
         if (changed) { cluster.refreshClusters(); }
@@ -51,7 +52,7 @@
         position = null;
         when.textContent = "live";
         body.replay = "live";
-        paint(function (id) { return BL.live[id]; });
+        paint(function (id) { return BL.live[id]; }, BL.liveOpening);
     }
     function showBucket(b) {
         var index = {};
@@ -99,7 +100,19 @@
         return get(cfg.status).then(function (data) {
             BL.live = data.status;
             recolourLines(data.lines);
-            if (position === null) { paint(function (id) { return data.status[id]; }); }
+            BL.liveOpening = data.opening;
+            if (position === null) {
+                paint(function (id) { return data.status[id]; }, data.opening);
+            }
+            // Sites being opened, counted by the colour their markers now have.
+            var opening = {planned: 0, provisioning: 0, failed: 0};
+            BL.rows.forEach(function (row) {
+                var m = BL.markers[row[3]];
+                if (row[9] && m.options.fillColor === BL.opening[row[9]]) { opening[row[9]]++; }
+            });
+            body.opening = Object.keys(opening).map(function (k) {
+                return k + ":" + opening[k];
+            }).join(",");
             BL.refreshes = (BL.refreshes || 0) + 1;
             body.refreshes = String(BL.refreshes);
             age.textContent = "updated " + hour(data.at_ms);

@@ -16,6 +16,7 @@ from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
 from controller.store.facade import Store
+from controller.store.ztp_store import SiteState, Step
 from policies.moves import PolicyRef
 from policies.reasons import Decision, Reason, Rule
 from sites.inventory import Inventory
@@ -189,3 +190,19 @@ def test_a_token_in_the_address_becomes_a_session_cookie(app: FastAPI, store: St
     assert browser.get("/map").status_code == 200  # the cookie, kept by the client
     assert browser.get("/map/status.json").status_code == 200
     assert TestClient(app).get("/map").status_code == 401  # no cookie, no token
+
+
+def test_sites_being_opened_are_named_with_where_their_opening_stands(
+    app: FastAPI, store: Store
+) -> None:
+    store.ztp.plan(SITE, "test-setup")
+    store.ztp.plan("br-lhasa-001", "test-setup")
+    store.ztp.advance("br-lhasa-001", Step(SiteState.ONLINE, "online", "", "t", datetime.now(UTC)))
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    assert api.get("/map/status.json").json()["opening"] == {SITE: "planned"}  # online: in service
+    store.ztp.advance(SITE, Step(SiteState.PROVISIONING, "called-home", "", "t", datetime.now(UTC)))
+    assert api.get("/map/status.json").json()["opening"] == {SITE: "provisioning"}
+    page = api.get("/map").text
+    assert f'"{SITE}"' in page and '"provisioning"]' in page  # the row's last field
+    scoped = TestClient(app, headers=bearer(store, "lhasa", Role.VIEWER, ["br-lhasa-001"]))
+    assert scoped.get("/map/status.json").json()["opening"] == {}
