@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: demo test test-fast lint types unit system-deps bench clean
+.PHONY: demo test test-fast lint types unit system-deps bench docs-images clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ test-fast: $(VENV)/.test
 
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench.bench_inventory
+
+# The guide's screenshots of the installer page, taken in headless Chromium (the same run as
+# tests/controller/test_installer_browser.py).
+docs-images: $(VENV)/.test
+	$(BIN)/python -m tests.installer_shots docs/images
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

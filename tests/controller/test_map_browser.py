@@ -33,21 +33,14 @@ from controller.store.ztp_store import SiteState, Step
 from controller.stores import open_store, open_telemetry_store
 from sites.inventory import Inventory
 from telemetry.samples import to_ms
+from tests.chromium import CHROMIUM, console_errors
+from tests.chromium import chromium as run_chromium
 from tests.components import free_port, missing
 
 # A browser, a server process, a real cluster or a soak: in `make test`, not `make test-fast`.
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-features=NetworkTimeServiceQuerying", "--hide-scrollbars",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-    "--enable-logging=stderr", "--v=0", "--window-size=1280,900",
-    "--virtual-time-budget=10000",  # lets the land outline arrive before the screenshot
-]  # fmt: skip
 
 
 class Served:
@@ -92,11 +85,7 @@ def served(tmp_path: Path, reference_340: Inventory) -> Iterator[Served]:
 
 
 def chromium(tmp_path: Path, name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    profile = tmp_path / f"profile-{name}"
-    return subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    return run_chromium(tmp_path / f"profile-{name}", *args)
 
 
 ERR_NAME_NOT_RESOLVED = -105
@@ -152,13 +141,6 @@ def page_requests(net_log: Path, origin: str) -> set[str]:
     """The URLs the page itself asked for (its origin as the initiator)."""
     text = net_log.read_text(encoding="utf-8", errors="replace")
     return set(re.findall(r'"url":\s*"(' + re.escape(origin) + r'[^"]*)"', text))
-
-
-def console_errors(stderr: str) -> list[str]:
-    return [
-        line for line in stderr.splitlines()
-        if "CONSOLE" in line and ("Uncaught" in line or "rror" in line)
-    ]  # fmt: skip
 
 
 def test_map_shows_every_site_with_local_requests_only(
