@@ -9,6 +9,10 @@ For each branch: the invitation is mailed (not timed); then, timed, the installe
 opens the page, posts the token and claims the serial, the factory-default CPE calls home,
 verifies and applies its day-0 (`simulator.lab.factory`), and the page is polled until the site
 is online. Reported: one branch alone, then all of them at once (wall time, and the slowest).
+Then the time the controller takes to refuse a tampered token (a real one with its last
+character changed) and an unknown one, interleaved over one kept-alive connection, each
+request from another client address (through the trusted-proxy header, so that the limit of
+failures per client does not answer instead): they must not tell apart.
 
 Targets (issue "Zero-touch provisioning"): one branch under 10 s, 50 under 60 s (the seed's
 deployment took 30 minutes).
@@ -17,6 +21,7 @@ deployment took 30 minutes).
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -29,6 +34,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +86,7 @@ def open_branch(rig: Rig, token: str, serial: str, port: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--branches", type=int, default=50)
+    parser.add_argument("--probes", type=int, default=500, help="refused tokens of each kind")
     args = parser.parse_args()
     print("command: python -m bench.bench_ztp " + " ".join(sys.argv[1:]), flush=True)
     inventory = generate_reference_network(340, seed=7)
@@ -101,7 +108,8 @@ def main() -> None:
                "BRANCHLINE_RECONCILE_INTERVAL_S": "0", "BRANCHLINE_TLS_CERTFILE": str(cert),
                "BRANCHLINE_TLS_KEYFILE": str(key), "BRANCHLINE_ZTP__PUBLIC_URL": base,
                "BRANCHLINE_ZTP__SMTP__PORT": str(box.port),
-               "BRANCHLINE_DEVICES__DRIFT_INTERVAL_S": "0"}  # fmt: skip
+               "BRANCHLINE_DEVICES__DRIFT_INTERVAL_S": "0",
+               "BRANCHLINE_TRUSTED_PROXIES": "127.0.0.1"}  # fmt: skip
         settings = Settings(data_dir=directory / "data", ztp=ZtpSettings(
             public_url=base, smtp=SmtpServer(port=box.port)))  # fmt: skip
         store = open_store(settings)
@@ -115,6 +123,7 @@ def main() -> None:
         try:
             _wait(base, context, server)
             tokens = _invite(store, settings, box, branches)
+            refusals = _refusal_times(port, context, tokens[-1], args.probes)
             ports = [c.port for c in lab.cpes]
             rig = Rig(base, context, ca_file, lab, trusted)
             one = open_branch(rig, tokens[0], branches[0][1], ports[0])
@@ -131,6 +140,46 @@ def main() -> None:
             store.engine.dispose()
     print(f"{len(rest)} branches at once: {wall:.1f} s wall; each {statistics.median(times):.1f} s "
           f"median, {max(times):.1f} s slowest")  # fmt: skip
+    _report_refusals(refusals)
+
+
+def _report_refusals(refusals: dict[str, list[float]]) -> None:
+    for name, took in refusals.items():
+        ms = sorted(t * 1000 for t in took)
+        print(f"{name} token refused (404): median {statistics.median(ms):.2f} ms, "
+              f"p95 {ms[int(0.95 * len(ms))]:.2f} ms over {len(ms)}")  # fmt: skip
+    gap = statistics.median(refusals["tampered"]) - statistics.median(refusals["unknown"])
+    spread = statistics.stdev(refusals["unknown"])
+    print(f"tampered minus unknown: {gap * 1e6:+.0f} us median ({gap / spread:+.2f} of the "
+          f"unknown ones' standard deviation)")  # fmt: skip
+
+
+def _refusal_times(
+    port: int, context: ssl.SSLContext, token: str, probes: int
+) -> dict[str, list[float]]:
+    """Seconds to answer each tampered and each unknown token (see module), interleaved."""
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    unknown = "x" * len(token)
+    took: dict[str, list[float]] = {"tampered": [], "unknown": []}
+    connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=30)
+    try:
+        for i in range(2 * probes):
+            name, tried = ("tampered", tampered) if i % 2 else ("unknown", unknown)
+            body = json.dumps({"token": tried})
+            client = f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}"
+            headers = {"Content-Type": "application/json", "X-Forwarded-For": client}
+            began = time.perf_counter()
+            connection.request("POST", "/ztp/session", body, headers)
+            answer = connection.getresponse()
+            answer.read()
+            elapsed = time.perf_counter() - began
+            if answer.status != HTTPStatus.NOT_FOUND:
+                raise SystemExit(f"a {name} token got {answer.status}, not 404")
+            if i >= 20:  # the first ones warm the connection and the caches
+                took[name].append(elapsed)
+    finally:
+        connection.close()
+    return took
 
 
 def _wait(base: str, context: ssl.SSLContext, server: subprocess.Popen[bytes]) -> None:

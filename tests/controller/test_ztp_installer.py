@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from controller.app import create_app
 from controller.auth.principal import Role
@@ -155,3 +156,33 @@ def test_a_device_that_refused_its_bootstrap_is_heard_once_and_raises_an_alarm(
     # Anyone can send one: a client that keeps sending is slowed down.
     answers = [client.post("/ztp/report", json=report).status_code for _ in range(10)]
     assert 429 in answers
+
+
+def test_a_tampered_token_takes_the_very_path_of_an_unknown_one(
+    world: tuple[TestClient, Store, Mailbox],
+) -> None:
+    """No timing to tell them apart: the same answer and the same statements against the
+    database (one lookup of the token's hash), whatever the token shares with a real one.
+    bench/bench_ztp.py measures the times themselves."""
+    client, store, box = world
+    token = invite(client, box)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    answers = {}
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        for name, tried in (("tampered", token[:-1] + ("A" if token[-1] != "A" else "B")),
+                            ("prefix", token[:16] + "x" * (len(token) - 16)),
+                            ("unknown", "x" * len(token))):  # fmt: skip
+            statements.clear()
+            answer = client.post("/ztp/session", json={"token": tried})
+            answers[name] = (answer.status_code, answer.text, tuple(statements))
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert answers["tampered"] == answers["prefix"] == answers["unknown"]
+    status, _, executed = answers["unknown"]
+    lookups = [s for s in executed if s.startswith("SELECT")]
+    assert status == 404 and len(lookups) == 1 and "WHERE ztp_invites.token_hash = " in lookups[0]
