@@ -97,9 +97,13 @@ def create_app(
         app.state.invitations = Invitations(store, config)
     # Pushes, previews and rollbacks asked through the API run here, not in the event loop.
     app.state.config_jobs = ThreadPoolExecutor(max_workers=2, thread_name_prefix="config-job")
+    # Branches being opened, each one device that may still be applying its day-0: as many at
+    # once as devices are pushed at once, and never queued behind the operators' jobs.
+    app.state.ztp_jobs = ThreadPoolExecutor(max_workers=config.devices.workers,
+                                            thread_name_prefix="ztp-provision")  # fmt: skip
     if store is not None:
         app.state.call_home = CallHome(store, config, app.state.deployer,
-                                       submit=app.state.config_jobs.submit)  # fmt: skip
+                                       submit=app.state.ztp_jobs.submit)  # fmt: skip
     if store is not None and telemetry_store is not None:
         app.state.reconciler = _reconciler(app, config)
         app.state.monitor = _monitor(app, config)
@@ -210,6 +214,7 @@ async def _lifespan(
         await asyncio.to_thread(pusher.close)
         # A job not started yet stays queued in the database: marked interrupted at next start.
         app.state.config_jobs.shutdown(wait=False, cancel_futures=True)
+        app.state.ztp_jobs.shutdown(wait=False, cancel_futures=True)
         app.state.simulations.close()
         if telemetry_store is None:
             app.state.telemetry.close()
@@ -231,7 +236,7 @@ def _devices(app: FastAPI, config: Settings) -> DecisionPusher:
         app.state.store,
         config,
         app.state.deployer,
-        submit=app.state.config_jobs.submit,
+        submit=app.state.ztp_jobs.submit,
         report=monitor.report,
     )
     pusher = DecisionPusher(app.state.deployer, config.devices.coalesce_s)

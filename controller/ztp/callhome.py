@@ -132,7 +132,7 @@ class CallHome:
                 self._fail(site, f"{serial}: the controller could not log in within "
                                  f"{self.wait_s:g} s: {problem.reason}")  # fmt: skip
                 return
-            time.sleep(1.0)
+            time.sleep(0.25)  # the device authorizes the login as it applies day-0
         job = self.deployer.push(
             Plan((target,), (), ()), kind="ztp", actor=ACTOR, reason=f"opening {site}"
         )
