@@ -212,14 +212,20 @@ async def _lifespan(
         if receiver is not None:
             await receiver.stop()
         await asyncio.to_thread(pusher.close)
-        # A job not started yet stays queued in the database: marked interrupted at next start.
-        app.state.config_jobs.shutdown(wait=False, cancel_futures=True)
-        app.state.ztp_jobs.shutdown(wait=False, cancel_futures=True)
+        _stop_jobs(app)
         app.state.simulations.close()
         if telemetry_store is None:
             app.state.telemetry.close()
         if store is None:
             app.state.store.engine.dispose()
+
+
+def _stop_jobs(app: FastAPI) -> None:
+    # A job not started yet stays queued in the database: marked interrupted at next start.
+    app.state.config_jobs.shutdown(wait=False, cancel_futures=True)
+    if hasattr(app.state, "call_home"):
+        app.state.call_home.close()
+    app.state.ztp_jobs.shutdown(wait=False, cancel_futures=True)
 
 
 def _devices(app: FastAPI, config: Settings) -> DecisionPusher:

@@ -84,6 +84,14 @@ def require(
     return check
 
 
+async def reporter(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    """A dependency: the caller, if they may upload telemetry (a device, or an operator)."""
+    if not principal.reports:
+        raise HTTPException(403, f"uploading telemetry needs a device's token or the operator "
+                                 f"role; {principal.name} is {principal.role}")  # fmt: skip
+    return principal
+
+
 def check_site(principal: Principal, site_id: str) -> None:
     if not principal.sees(site_id):
         raise HTTPException(403, f"site {site_id!r} is outside {principal.name}'s scope")
@@ -94,3 +102,4 @@ Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
 NetworkViewer = Annotated[Principal, Depends(require(Role.VIEWER, network_wide=True))]
 NetworkOperator = Annotated[Principal, Depends(require(Role.OPERATOR, network_wide=True))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN, network_wide=True))]
+Reporter = Annotated[Principal, Depends(reporter)]

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
-from controller.api.auth import Operator, check_site
+from controller.api.auth import Reporter, check_site
 from controller.api.deps import running
 from controller.auth.principal import Principal
 from controller.metrics import Metrics
@@ -72,11 +72,12 @@ _BODY = {
 
 
 @router.post("", status_code=202, openapi_extra=_BODY)
-async def ingest(request: Request, who: Operator) -> Accepted:
-    """Store a batch of samples (413 beyond 10,000). A site-scoped token may report only its
-    own sites. The batch is validated whole: one bad sample refuses all of it (422). Samples
-    older than the store keeps (the embedded store: 6 h of raw samples) are counted in
-    `too_old` and not stored, so a CPE replaying a long outage knows what did not land."""
+async def ingest(request: Request, who: Reporter) -> Accepted:
+    """Store a batch of samples (413 beyond 10,000), from an operator or a CPE's own token
+    (role `device`). A site-scoped token may report only its own sites. The batch is validated
+    whole: one bad sample refuses all of it (422). Samples older than the store keeps (the
+    embedded store: 6 h of raw samples) are counted in `too_old` and not stored, so a CPE
+    replaying a long outage knows what did not land."""
     body = await request.body()
     # Parsing and storing 10,000 samples takes tens of milliseconds: not on the event loop,
     # where every other request (the map's poll, health) would wait for it.

@@ -17,6 +17,10 @@ from controller.cli.console import err, out
 if TYPE_CHECKING:
     from controller.store.facade import Store
 
+ROLE_HELP = (
+    "viewer, operator or admin; device: a CPE's own token, that may only report its "
+    "sites' telemetry"
+)
 user_app = typer.Typer(help="Users: who may use the API, with which role and sites.")
 token_app = typer.Typer(help="API tokens: created once, shown once, stored hashed.")
 
@@ -40,7 +44,7 @@ def _store() -> Iterator[Store]:
 @user_app.command("add")
 def add_user(
     name: Annotated[str, typer.Argument(help="user name, lower-case")],
-    role: Annotated[Role, typer.Option(help="viewer, operator or admin")] = Role.VIEWER,
+    role: Annotated[Role, typer.Option(help=ROLE_HELP)] = Role.VIEWER,
     sites: Annotated[
         str | None, typer.Option(help="comma-separated site ids to limit the user to")
     ] = None,

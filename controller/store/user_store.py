@@ -70,6 +70,36 @@ class Users:
             record(session, actor, "create", f"tokens/{token.id}", before=None, after=after)
         return token
 
+    def device_token(self, serial: str, site: str, actor: str) -> NewToken:
+        """A CPE's own token (role `device`, scoped to its site), in place of any it had: the
+        user `cpe-<serial>` is made, or moved to `site`, and its other tokens revoked."""
+        name = f"cpe-{serial.lower()}"
+        token = new_token()
+        now = datetime.now(UTC)
+        with Session(self._writer) as session, session.begin():
+            row = session.get(UserRow, name, with_for_update=True)
+            if row is None:
+                session.add(UserRow(name=name, role=Role.DEVICE.value, sites=[site],
+                                    created_at=now))  # fmt: skip
+                after = {"name": name, "role": Role.DEVICE.value, "sites": [site]}
+                record(session, actor, "create", f"users/{name}", before=None, after=after)
+            elif row.role != Role.DEVICE.value:
+                raise ConflictError(f"a user named {name!r} exists and is not a device", "name")
+            else:
+                row.sites = [site]
+            old = session.scalars(
+                select(TokenRow).where(TokenRow.user_name == name, TokenRow.revoked_at.is_(None))
+            )
+            for stale in old:
+                stale.revoked_at = now
+                record(session, actor, "revoke", f"tokens/{stale.id}", before={"revoked": False},
+                       after={"revoked": True})  # fmt: skip
+            session.add(TokenRow(id=token.id, user_name=name, secret_hash=token.secret_hash,
+                                 description="telemetry", created_at=now))  # fmt: skip
+            record(session, actor, "create", f"tokens/{token.id}", before=None,
+                   after={"id": token.id, "user": name, "description": "telemetry"})  # fmt: skip
+        return token
+
     def tokens(self, user: str | None = None) -> list[TokenInfo]:
         query = select(TokenRow).order_by(TokenRow.created_at)
         if user is not None:

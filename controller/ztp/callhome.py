@@ -13,6 +13,7 @@ A serial with no claimed invitation gets 403 (and its site, if the inventory kno
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,14 +23,13 @@ from controller.configs.deploy import Deployer, Plan
 from controller.settings import Settings
 from controller.store.facade import Store
 from controller.store.ztp_store import SiteState, Step
-from controller.ztp.day0 import Day0Error, Day0Signer
+from controller.ztp.day0 import ACTOR, Day0Error, Day0Signer
 from sites.bootstrap import Signed
 from telemetry.alarms.model import AlarmKind
 
 log = logging.getLogger("branchline.ztp")
 
 BOOTSTRAP_TTL = timedelta(hours=1)
-ACTOR = "controller:ztp"
 
 Report = Callable[[AlarmKind, str, str | None, datetime], None]
 
@@ -67,6 +67,12 @@ class CallHome:
         self._submit = submit
         self._report = report
         self.wait_s = wait_s
+        self._stopping = threading.Event()
+
+    def close(self) -> None:
+        """The controller stops: a branch still waiting for its device's login fails now,
+        saying so, rather than holding the stop up to `wait_s`."""
+        self._stopping.set()
 
     def bootstrap(self, request: CallHomeRequest) -> Signed:
         now = datetime.now(UTC)
@@ -132,7 +138,11 @@ class CallHome:
                 self._fail(site, f"{serial}: the controller could not log in within "
                                  f"{self.wait_s:g} s: {problem.reason}")  # fmt: skip
                 return
-            time.sleep(0.25)  # the device authorizes the login as it applies day-0
+            # The device authorizes the login as it applies day-0.
+            if self._stopping.wait(0.25):
+                self._fail(site, f"{serial}: the controller stopped before it could configure "
+                                 "the device: invite the branch again")  # fmt: skip
+                return
         job = self.deployer.push(
             Plan((target,), (), ()), kind="ztp", actor=ACTOR, reason=f"opening {site}"
         )

@@ -7,7 +7,9 @@ a factory-default CPE gets when it calls home, and what a USB bundle carries.
   directory, and a later bootstrap of the same device replaces both);
 - the device's platform and its day-0 configuration (`sites.config.build.day0_config`: enough to
   reach the controller; the controller then pushes and confirms the whole configuration);
-- when it was issued and until when the device may take it.
+- when it was issued and until when the device may take it;
+- in the call-home's answer only, where and with which token of its own (role `device`, its
+  site only) it reports its telemetry.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from sites.config.build import day0_config
 from sites.config.render import render
 from telemetry.private_files import private_dir, private_file
 
+ACTOR = "controller:ztp"
+
 
 class Day0Error(ConflictError):
     """The device's configuration cannot be built from what is stored (the message says why)."""
@@ -48,7 +52,13 @@ class Day0Signer:
         self.settings = settings
         self.keys = SigningKey(settings.data_dir / "ztp")
 
-    def sign(self, site: str, serial: str, issued_at: datetime, expires_at: datetime) -> Day0:
+    def sign(
+        self, site: str, serial: str, issued_at: datetime, expires_at: datetime, *,
+        telemetry: bool = True,
+    ) -> Day0:  # fmt: skip
+        """The device's signed bootstrap; with `telemetry`, a token of its own to report its
+        telemetry with (revoking any it had): only over the call-home's HTTPS, never in a USB
+        bundle."""
         intended, unbuildable = intended_configs(self.store, self.settings, [site])
         if serial not in intended:
             why = unbuildable.get(serial, (site, "no configuration"))[1]
@@ -66,6 +76,13 @@ class Day0Signer:
             "config": render(day0_config(device.config), device.platform),
             "issued_at": issued_at.isoformat(), "expires_at": expires_at.isoformat(),
         }  # fmt: skip
+        if telemetry:
+            token = self.store.users.device_token(serial, site, ACTOR)
+            base = self.settings.ztp.public_url.rstrip("/")
+            document["telemetry"] = {
+                "url": f"{base}/api/v1/telemetry", "token": token.text,
+                "interval_s": device.config.management.telemetry_interval_s,
+            }  # fmt: skip
         return Day0(self.keys.sign(document), credentials_ref)
 
     def _login(self, serial: str, user: str) -> tuple[str, str]:

@@ -36,7 +36,9 @@ def usb_bundle(
     now = datetime.now(UTC).replace(microsecond=0)
     expires = now + timedelta(hours=ttl_h if ttl_h is not None else settings.ztp.usb_ttl_h)
     signer = Day0Signer(store, settings)
-    day0 = signer.sign(site_id, serial, now, expires)  # before the invite: nothing half-made
+    # Before the invite: nothing half-made. No telemetry token: the bundle travels by hand,
+    # and its call-home gets one.
+    day0 = signer.sign(site_id, serial, now, expires, telemetry=False)
     unusable = hash_secret(secrets.token_urlsafe(24))  # a bundle has no link
     invite = store.ztp.invite(site_id, "", unusable, expires, actor, usb_serial=serial)
     return invite, bundle_text(day0.signed, public_text(signer.keys.public()))

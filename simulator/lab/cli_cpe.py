@@ -24,6 +24,7 @@ import io
 import logging
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
@@ -208,7 +209,7 @@ class CliCpeServer(ParamikoSshServer):
             transport.add_server_key(self._ssh_server_key)
             login = _Login(self.authorized)
             transport.start_server(server=login)
-            channel = transport.accept(LOGIN_TIMEOUT_S)
+            channel = _channel(transport, is_running)
             if channel is None or not login.shell.wait(LOGIN_TIMEOUT_S):
                 return
             stdio = _ChannelIO(channel)
@@ -223,6 +224,18 @@ class CliCpeServer(ParamikoSshServer):
             transport.close()
             with self._active_sessions_lock:
                 self._active_sessions.discard(transport)
+
+
+def _channel(transport: paramiko.Transport, is_running: threading.Event) -> Any:
+    """The session's channel once the client has logged in and opened one; None when it went
+    away first (a refused login), the lab stops, or LOGIN_TIMEOUT_S passes. Waited for in short
+    steps: one long wait outlives a client that left, and holds the lab's stop up."""
+    deadline = time.monotonic() + LOGIN_TIMEOUT_S
+    while transport.is_active() and is_running.is_set() and time.monotonic() < deadline:
+        channel = transport.accept(0.2)
+        if channel is not None:
+            return channel
+    return None
 
 
 def _ed25519() -> tuple[paramiko.Ed25519Key, str]:

@@ -208,6 +208,8 @@ class FactoryCpe:
         self.error: str | None = None
         self.source: str | None = None
         """Where it learnt the controller's address: factory, dhcp or usb."""
+        self.telemetry: dict[str, Any] | None = None
+        """Where and with which token it reports its telemetry, once opened."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"factory-{serial}", daemon=True)
 
@@ -238,6 +240,7 @@ class FactoryCpe:
                                  self.trusted_key, ca_file=self.ca_file,
                                  platform=self.target.platform)  # fmt: skip
                 self.target.apply(day0)
+                self.telemetry = day0.get("telemetry")
             except BootstrapRefusedError as exc:
                 if exc.status in (None, 403, 429):  # not claimed yet, or not reachable
                     self._stop.wait(self.poll_s)

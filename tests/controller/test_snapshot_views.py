@@ -65,7 +65,7 @@ def test_answers_follow_each_tick_and_are_rendered_by_the_tick(app: FastAPI, sto
     def must_not_render() -> bytes:
         raise AssertionError("rendered on request")
 
-    assert views.get(snapshot, ("map/status", None), must_not_render)
+    assert views.get(snapshot, ("map/status", None, ()), must_not_render)  # no site opening
     assert views.get(snapshot, ("health/sites", None, None), must_not_render)
 
     report(api, now + timedelta(seconds=1), up=False)

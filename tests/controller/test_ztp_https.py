@@ -85,6 +85,7 @@ def test_the_link_from_the_mail_opens_a_netconf_branch_over_https_and_its_token_
                                 ca_file=tmp_path / "ca.pem")  # fmt: skip
             device.start()
             assert device.done.wait(60) and device.error is None, device.error
+            assert device.telemetry is not None  # a token of its own to report with
             deadline = time.monotonic() + 60
             while (state := json.loads(call("/ztp/status")[1]))["state"] != "online":
                 assert state["state"] != "failed" and time.monotonic() < deadline, state
@@ -105,3 +106,4 @@ def test_the_link_from_the_mail_opens_a_netconf_branch_over_https_and_its_token_
     output = served.output[0]
     assert "POST /ztp/session" in output  # the access log ran
     assert token not in output
+    assert device.telemetry["token"] not in output

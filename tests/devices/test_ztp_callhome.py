@@ -11,6 +11,7 @@ import re
 import stat
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +104,50 @@ def test_a_branch_opens_from_its_link_to_online(world: dict[str, Any]) -> None:
                         headers=world["admin"]).json()  # fmt: skip
     assert [a["site"] for a in alarms] == ["br-lhasa-001"]
     assert "LS-0001" in alarms[0]["message"]
+
+
+def test_an_opened_cpe_reports_its_telemetry_with_a_token_of_its_own_and_nothing_else(
+    world: dict[str, Any],
+) -> None:
+    client: TestClient = world["client"]
+    lab: CliLab = world["lab"]
+    cpe = lab.cpes[0]
+    client.app.state.invitations.invite(SITE, "zhang.wei@branch.example.cn", "alice")  # type: ignore[attr-defined]
+    mail = world["mailbox"].messages[0].get_body(preferencelist=("plain",)).get_content()
+    token = re.search(r"/ztp#([A-Za-z0-9_-]+)", mail).group(1)  # type: ignore[union-attr]
+    client.post("/ztp/session", json={"token": token})
+    client.post("/ztp/claim", json={"serial": SERIAL})
+    calling = {"serial": SERIAL, "port": cpe.port, "host_key": cpe.host_key}
+    signed = Signed(**client.post("/ztp/call-home", json=calling).json())
+    day0 = verify(signed, public_text(SigningKey(world["settings"].data_dir / "ztp").public()))
+    telemetry = day0["telemetry"]
+    assert telemetry["url"].endswith("/api/v1/telemetry") and telemetry["interval_s"] >= 1
+    device = {"Authorization": f"Bearer {telemetry['token']}"}
+    now = datetime.now(UTC).isoformat()
+    sample = {"site": SITE, "link": "mpls-1", "app": None, "timestamp": now, "latency_ms": 20.0,
+              "jitter_ms": 1.0, "loss_pct": 0.0, "utilization": 0.3, "throughput_bps": 2e6,
+              "up": True}  # fmt: skip
+    assert client.post("/api/v1/telemetry", json={"samples": [sample]},
+                       headers=device).status_code == 202  # fmt: skip
+    # Its own site only, and nothing but telemetry.
+    elsewhere = client.post("/api/v1/telemetry", headers=device,
+                            json={"samples": [sample | {"site": "br-lhasa-001"}]})  # fmt: skip
+    assert elsewhere.status_code == 403
+    for path in ("/api/v1/sites", f"/api/v1/sites/{SITE}/lifecycle", "/api/v1/alarms"):
+        assert client.get(path, headers=device).status_code == 403, path
+    store = world["store"]
+    [user] = [u for u in store.users.all() if u.name == "cpe-hz-0001"]
+    assert user.role.value == "device" and user.sites == (SITE,)
+    # A device opened again gets a new token; the old one stops working.
+    again = store.users.device_token(SERIAL, SITE, "test")
+    client.app.state.token_cache.clear()  # type: ignore[attr-defined]  # as 5 s later
+    assert client.post("/api/v1/telemetry", json={"samples": [sample]},
+                       headers=device).status_code == 401  # fmt: skip
+    assert (
+        client.post(
+            "/api/v1/telemetry",
+            json={"samples": [sample]},
+            headers={"Authorization": f"Bearer {again.text}"},
+        ).status_code
+        == 202
+    )
