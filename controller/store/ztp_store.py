@@ -135,9 +135,10 @@ class Ztp:
             if row is None:
                 raise NotFoundError(f"no invitation {invite_id}")
             row.mailed_at = now
-            _event(session, row.site_id, Step(SiteState.INVITED, "mailed",
-                                              f"invitation {invite_id} mailed to {row.email}",
-                                              actor, now))  # fmt: skip
+            step = Step(SiteState.INVITED, "mailed",
+                        f"invitation {invite_id} mailed to {row.email}", actor, now)  # fmt: skip
+            _event(session, row.site_id, step)
+            _audited(session, row.site_id, step)
 
     def claim(self, invite_id: int, serial: str, actor: str) -> Invite:
         """The installer gave the CPE's serial: the invitation is bound to it, the site
@@ -194,16 +195,20 @@ class Ztp:
                    before={"consumed": False}, after={"consumed": True})  # fmt: skip
 
     def advance(self, site: str, step: Step) -> None:
-        """Move a site to the step's state, with the step in its timeline (online, failed)."""
+        """Move a site to the step's state, with the step in its timeline (online, failed)
+        and in the audit log."""
         with Session(self._writer) as session, session.begin():
             _advance(session, site, step)
+            _audited(session, site, step)
 
     def note(self, site: str, step: str, detail: str, actor: str) -> None:
         """A step of a site's timeline that does not change its state (a refused call-home)."""
         now = datetime.now(UTC)
         with Session(self._writer) as session, session.begin():
             state = self._state(session, site) or SiteState.PLANNED
-            _event(session, site, Step(state, step, detail, actor, now))
+            made = Step(state, step, detail, actor, now)
+            _event(session, site, made)
+            _audited(session, site, made)
 
     def revoke(self, invite_id: int, actor: str) -> Invite:
         now = datetime.now(UTC)
@@ -298,6 +303,13 @@ def _advance(session: Session, site: str, step: Step) -> None:
     else:
         row.state, row.reason, row.updated_at = step.state.value, step.reason, step.at
     _event(session, site, step)
+
+
+def _audited(session: Session, site: str, step: Step) -> None:
+    """A step that no other audit entry of its transaction records (the invitation's own
+    entries record inviting, claiming, using and revoking)."""
+    record(session, step.actor, "update", f"ztp/sites/{site}", before=None,
+           after={"state": step.state.value, "step": step.step, "detail": step.detail})  # fmt: skip
 
 
 def _event(session: Session, site: str, step: Step) -> None:

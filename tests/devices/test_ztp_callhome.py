@@ -95,6 +95,16 @@ def test_a_branch_opens_from_its_link_to_online(world: dict[str, Any]) -> None:
     for private in (login, key_file):
         assert stat.S_IMODE(private.stat().st_mode) == 0o600
     assert store.configs.history(SERIAL)[0].job_id is not None
+    # Every step is in the audit log too, with who took it.
+    audit = client.get("/api/v1/audit", params={"limit": 500}, headers=world["admin"]).json()
+    entries = audit["items"] if isinstance(audit, dict) else audit
+    recorded = {(e["resource"].split("/")[1], (e.get("after") or {}).get("step"))
+                for e in entries if e["resource"].startswith("ztp/")}  # fmt: skip
+    for step in ("mailed", "online"):
+        assert ("sites", step) in recorded, recorded
+    assert {r for r, _ in recorded} == {"invites", "sites"}
+    made_claimed_used = sum(e["resource"].startswith("ztp/invites/") for e in entries)
+    assert made_claimed_used >= 3
 
     # A replay of the call-home is refused, and so is a serial nobody claimed (with an alarm).
     assert client.post("/ztp/call-home", json=calling).status_code == 409
