@@ -56,6 +56,7 @@ from controller.reconcile.reconciler import Reconciler, StepReport
 from controller.settings import Settings
 from controller.simulations.jobs import Jobs, JobStatus
 from controller.simulations.stored import lookup_in
+from controller.store.config_store import Job
 from controller.store.facade import Store
 from controller.store.policy_store import utc_now
 from controller.stores import open_store, open_telemetry_store
@@ -237,14 +238,20 @@ def _devices(app: FastAPI, config: Settings) -> DecisionPusher:
         log.warning("push jobs %s were interrupted by a stop of the controller: marked so",
                     interrupted)  # fmt: skip
     monitor: Monitor = app.state.monitor
-    app.state.deployer.on_job = lambda job: job_alarms(monitor.report, job, utc_now())
-    app.state.call_home = CallHome(
+    call_home = CallHome(
         app.state.store,
         config,
         app.state.deployer,
         submit=app.state.ztp_jobs.submit,
         report=monitor.report,
     )
+    app.state.call_home = call_home
+
+    def on_job(job: Job) -> None:
+        job_alarms(monitor.report, job, utc_now())
+        call_home.on_job(job)
+
+    app.state.deployer.on_job = on_job
     pusher = DecisionPusher(app.state.deployer, config.devices.coalesce_s)
     app.state.decision_pusher = pusher
     return pusher

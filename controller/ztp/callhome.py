@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from controller.configs.deploy import Deployer, Plan
 from controller.settings import Settings
+from controller.store.config_store import DeviceState, Job
 from controller.store.facade import Store
 from controller.store.ztp_store import SiteState, Step
 from controller.ztp.day0 import ACTOR, Day0Error, Day0Signer
@@ -99,7 +100,8 @@ class CallHome:
         try:
             day0 = self.day0.sign(invite.site, serial, now, now + BOOTSTRAP_TTL)
         except Day0Error as exc:
-            self._fail(invite.site, str(exc))
+            self._fail(invite.site, f"{exc}. Fix the site's inventory or policy, then invite "
+                                    "the branch again")  # fmt: skip
             raise CallHomeRefusedError(409, "the device's configuration cannot be built") from None
         self.store.devices.enroll(serial, request.address, request.port, request.host_key, ACTOR,
                                   credentials_ref=day0.credentials_ref)  # fmt: skip
@@ -130,13 +132,17 @@ class CallHome:
         plan = self.deployer.plan([site])
         target = next((t for t in plan.targets if t.device == serial), None)
         if target is None:
-            self._fail(site, f"{serial}: not enrolled any more")
+            self._fail(site, f"{serial}: not enrolled any more (removed meanwhile?): invite the "
+                             "branch again")  # fmt: skip
             return
         deadline = time.monotonic() + self.wait_s
         while (problem := self.deployer.probe(target)) is not None:
             if time.monotonic() > deadline:
                 self._fail(site, f"{serial}: the controller could not log in within "
-                                 f"{self.wait_s:g} s: {problem.reason}")  # fmt: skip
+                                 f"{self.wait_s:g} s: {problem.reason}. Check that the device "
+                                 f"took its day-0 (its console) and that the controller reaches "
+                                 f"it at {target.endpoint.host}:{target.endpoint.port}, then "
+                                 "invite the branch again")  # fmt: skip
                 return
             # The device authorizes the login as it applies day-0.
             if self._stopping.wait(0.25):
@@ -148,14 +154,31 @@ class CallHome:
         )
         result = job.results[0]
         if job.state.value != "done":
+            fix = f"then push again (branchline config push --site {site})"
             self._fail(site, f"{serial}: the configuration push failed (job {job.id}): "
-                             f"{result.error}")  # fmt: skip
+                             f"{result.error}. It runs its day-0 and is enrolled: fix what the "
+                             f"job says, {fix}")  # fmt: skip
             return
         self.store.ztp.advance(site, Step(SiteState.ONLINE, "online",
                                           f"{serial} runs its configuration (job {job.id})",
                                           ACTOR, datetime.now(UTC)))  # fmt: skip
         if self._report is not None:
             self._report(AlarmKind.ZTP_FAILURE, site, None, datetime.now(UTC))
+
+    def on_job(self, job: Job) -> None:
+        """A push job that gives a device of a site whose opening failed its configuration
+        brings the site online (the operator fixed what the failure said, and pushed)."""
+        for result in job.results:
+            if result.state not in (DeviceState.PUSHED, DeviceState.UNCHANGED):
+                continue
+            state = self.store.ztp.state(result.site)
+            if state is None or state[0] is not SiteState.FAILED:
+                continue
+            self.store.ztp.advance(result.site, Step(
+                SiteState.ONLINE, "online", f"{result.serial} runs its configuration (job "
+                f"{job.id}, {job.kind} by {job.actor})", ACTOR, datetime.now(UTC)))  # fmt: skip
+            if self._report is not None:
+                self._report(AlarmKind.ZTP_FAILURE, result.site, None, datetime.now(UTC))
 
     # -- helpers
 

@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
+from controller.store.ztp_store import SiteState, Step
 from controller.stores import open_store
 from controller.ztp.signing import SigningKey
 from simulator.lab.cli_cpe import CliLab
@@ -105,6 +106,17 @@ def test_a_branch_opens_from_its_link_to_online(world: dict[str, Any]) -> None:
     assert {r for r, _ in recorded} == {"invites", "sites"}
     made_claimed_used = sum(e["resource"].startswith("ztp/invites/") for e in entries)
     assert made_claimed_used >= 3
+
+    # An opening that failed (here: marked so) comes online with the push that follows the fix.
+    store.ztp.advance(SITE, Step(SiteState.FAILED, "failed", "a test", "t", datetime.now(UTC),
+                                 reason="a test"))  # fmt: skip
+    started = client.post("/api/v1/config/push", json={"sites": [SITE]}, headers=world["admin"])
+    assert started.status_code == 202, started.text
+    deadline = time.monotonic() + 60
+    while store.ztp.state(SITE)[0] is not SiteState.ONLINE:
+        assert time.monotonic() < deadline, store.ztp.timeline(SITE)[-1]
+        time.sleep(0.2)
+    assert "by root" in store.ztp.timeline(SITE)[-1].detail
 
     # A replay of the call-home is refused, and so is a serial nobody claimed (with an alarm).
     assert client.post("/ztp/call-home", json=calling).status_code == 409
