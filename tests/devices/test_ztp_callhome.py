@@ -126,6 +126,12 @@ def test_a_branch_opens_from_its_link_to_online(world: dict[str, Any]) -> None:
                         headers=world["admin"]).json()  # fmt: skip
     assert [a["site"] for a in alarms] == ["br-lhasa-001"]
     assert "LS-0001" in alarms[0]["message"]
+    # The link was used up by the device: opened again, it is gone.
+    assert client.post("/ztp/session", json={"token": token}).status_code == 410
+    # A client that keeps calling home in vain is slowed down (two refusals so far).
+    answers = [client.post("/ztp/call-home", json=calling | {"serial": f"XX-{i:04d}"}).status_code
+               for i in range(9)]  # fmt: skip
+    assert answers[:8] == [403] * 8 and answers[8] == 429
 
 
 def test_an_opened_cpe_reports_its_telemetry_with_a_token_of_its_own_and_nothing_else(
