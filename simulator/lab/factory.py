@@ -120,11 +120,20 @@ def trusted_day0(signed: Signed, trusted_key: str, serial: str, platform: str) -
         expires = datetime.fromisoformat(str(document.get("expires_at")))
     except ValueError:
         raise BootstrapRefusedError("bootstrap refused: it has no expiry") from None
+    if expires.tzinfo is None:
+        raise BootstrapRefusedError("bootstrap refused: its expiry has no time zone")
     if expires <= datetime.now(UTC):
         raise BootstrapRefusedError(f"bootstrap refused: it expired at {expires:%Y-%m-%d %H:%M}Z")
     if document.get("platform", platform) != platform:
         raise BootstrapRefusedError(f"bootstrap refused: it configures a {document['platform']} "
                                     f"device, this one is {platform}")  # fmt: skip
+    login = document.get("login")
+    if not (
+        isinstance(document.get("config"), str) and isinstance(login, dict)
+        and isinstance(login.get("username"), str)
+        and isinstance(login.get("authorized_key"), str)
+    ):  # fmt: skip
+        raise BootstrapRefusedError("bootstrap refused: its login or configuration is malformed")
     return document
 
 

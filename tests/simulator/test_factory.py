@@ -50,7 +50,9 @@ def controller() -> Iterator[dict[str, Any]]:
 
 def day0(serial: str = "HZ-0001", hours: float = 1, **more: Any) -> dict[str, Any]:
     expires = datetime.now(UTC) + timedelta(hours=hours)
-    return {"serial": serial, "expires_at": expires.isoformat(), **more}
+    return {"serial": serial, "expires_at": expires.isoformat(), "config": "#\nsysname x\n",
+            "login": {"username": "branchline", "authorized_key": "ssh-ed25519 AAAA"},
+            **more}  # fmt: skip
 
 
 def test_only_a_bootstrap_signed_by_the_trusted_key_for_this_device_is_taken(
@@ -74,8 +76,14 @@ def test_only_a_bootstrap_signed_by_the_trusted_key_for_this_device_is_taken(
     answer(day0(hours=-1))
     with pytest.raises(BootstrapRefusedError, match="it expired"):
         call_home(*args)
-    answer({"serial": "HZ-0001"})
+    answer({k: v for k, v in day0().items() if k != "expires_at"})
     with pytest.raises(BootstrapRefusedError, match="no expiry"):
+        call_home(*args)
+    answer(day0() | {"expires_at": "2099-01-01T00:00:00"})
+    with pytest.raises(BootstrapRefusedError, match="no time zone"):
+        call_home(*args)
+    answer(day0(login={"username": 7}))
+    with pytest.raises(BootstrapRefusedError, match="malformed"):
         call_home(*args)
     answer(day0(platform="netconf"))
     with pytest.raises(BootstrapRefusedError, match="configures a netconf device"):
