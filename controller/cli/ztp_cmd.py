@@ -66,7 +66,13 @@ def usb_bundle(
         except ResourceError as exc:
             err.print(f"[red]error[/]: {exc}")
             raise typer.Exit(1) from None
-    output.write_text(text)
+        try:
+            output.write_text(text)
+        except OSError as exc:  # no bundle anywhere: its invitation goes too
+            store.ztp.revoke(made.id, cli_actor())
+            err.print(f"[red]error[/]: -o: {exc.strerror}: {output} (nothing written; "
+                      f"invitation {made.id} revoked)")  # fmt: skip
+            raise typer.Exit(1) from None
     err.print(f"{output}: opens {site} with {serial} until {made.expires_at:%Y-%m-%d %H:%M} UTC "
               f"(invitation {made.id}); copy it to a USB stick for the branch")  # fmt: skip
 

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,9 @@ def test_a_usb_bundle_opens_a_branch_whose_cpe_knows_nothing_of_the_controller(
     refused = ztp("usb-bundle", SITE, "--serial", "LS-0001", "-o", str(bundle))
     assert refused.returncode == 1 and "LS-0001 is not a device of" in refused.stderr
     assert not bundle.exists()
+    nowhere = ztp("usb-bundle", SITE, "--serial", SERIAL, "-o", str(tmp_path / "no" / "x.json"))
+    assert nowhere.returncode == 1 and "nothing written" in nowhere.stderr, nowhere.stderr
+    assert [i.status(datetime.now(UTC)).value for i in store.ztp.invites(SITE)] == ["revoked"]
     written = ztp("usb-bundle", SITE, "--serial", SERIAL, "-o", str(bundle))
     assert written.returncode == 0, written.stderr
     content = json.loads(bundle.read_text())
@@ -70,7 +74,8 @@ def test_a_usb_bundle_opens_a_branch_whose_cpe_knows_nothing_of_the_controller(
             assert state is None or state[0].value != "failed", state
             assert time.monotonic() < deadline, state
             time.sleep(0.5)
-        assert [e.step for e in store.ztp.timeline(SITE)] == ["usb-bundle", "called-home", "online"]
+        assert [e.step for e in store.ztp.timeline(SITE)] == [
+            "usb-bundle", "revoked", "usb-bundle", "called-home", "online"]  # fmt: skip
         [listed] = [j for j in store.configs.jobs() if j.kind == "ztp"]
         result = store.configs.job(listed.id).results[0]
         assert result.serial == SERIAL and result.state.value == "pushed", result
