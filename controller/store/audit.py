@@ -11,12 +11,16 @@ from sqlalchemy.orm import Session
 
 from controller.db.tables import AuditRow
 
+BESIDE_THE_NETWORK = ("users/", "tokens/", "ztp/", "devices/")
+"""Resources whose writes leave the network (inventory, catalogue, policies) as it was: who may
+log in, sites' openings, enrolled devices."""
+
 
 def record(
     session: Session, actor: str, action: str, resource: str, *, before: Any, after: Any
 ) -> AuditRow:
     """Add an audit entry to the caller's transaction: it commits or rolls back with the write.
-    Its id (after a flush) is the generation the write makes."""
+    Its id (after a flush) is the generation the write makes, if it writes the network."""
     row = AuditRow(
         at=datetime.now(UTC),
         actor=actor,
@@ -44,10 +48,14 @@ class AuditLog:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def newest_id(self) -> int:
-        """The id of the newest entry (0 when empty): it grows with every write."""
+    def network_generation(self) -> int:
+        """The id of the newest entry that wrote the network (0 when none): it grows with
+        every write of the inventory, its catalogue or the policies, and with no other
+        (`BESIDE_THE_NETWORK`). Found by reading back from the newest entry: a few rows."""
+        beside = [~AuditRow.resource.startswith(prefix) for prefix in BESIDE_THE_NETWORK]
+        query = select(AuditRow.id).where(*beside).order_by(AuditRow.id.desc()).limit(1)
         with Session(self._engine) as session:
-            return int(session.scalar(select(func.max(AuditRow.id))) or 0)
+            return int(session.scalar(query) or 0)
 
     def list(
         self, actor: str | None, resource: str | None, limit: int, offset: int

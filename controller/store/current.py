@@ -2,8 +2,10 @@
 it derives from it (the health layout, the syslog lookup, the telemetry series, ...).
 
 Every write to the inventory or the policies records an audit entry in its own transaction, so
-the newest entry's id is a generation number: a copy made at generation g is current while the
-newest id is g. Exporting 10,000 sites from the database takes about half a second; deriving a
+the newest such entry's id is a generation number: a copy made at generation g is current while
+the newest id is g. Writes beside the network (users, tokens, sites' openings, enrolled
+devices) are audited too but leave the generation alone: they do not make every reader export
+the network again. Exporting 10,000 sites from the database takes about half a second; deriving a
 health layout some tens of milliseconds. Each is done once per generation, whoever asks first,
 and shared: after one write the inventory is exported once, not once per reader.
 """
@@ -31,13 +33,14 @@ class CurrentInventory:
         self._derived: dict[Callable[[Inventory], Any], tuple[int, Any]] = {}
 
     def generation(self) -> int:
-        """The newest audit entry's id: it changes with every write."""
-        return self._audit.newest_id()
+        """The newest audit entry's id among the network's writes: it changes with every
+        write of the inventory or the policies (not with a token made, a site's opening)."""
+        return self._audit.network_generation()
 
     def get(self) -> tuple[int, Inventory]:
         """The generation and the inventory as of it. Raises NoInventoryError before the first
         import."""
-        generation = self._audit.newest_id()
+        generation = self._audit.network_generation()
         with self._lock:
             copy = self._copy
             if copy is None or copy[0] != generation:

@@ -67,3 +67,30 @@ def test_every_reader_shares_one_export_per_write(app: FastAPI, store: Store) ->
     assert names["br-hangzhou-001"] == "Hangzhou (new office)"
     monitor_layout = app.state.monitor.layout()
     assert current.derive(HealthLayout.from_inventory) is monitor_layout
+
+
+def test_writes_beside_the_network_do_not_make_readers_export_it_again(
+    app: FastAPI, store: Store
+) -> None:
+    """A token made, a user added, a site invited, a device enrolled: audited, but the network
+    is as it was, so every reader keeps the copy it has. A write of the network still shows."""
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    before = store.current.get()
+    seen = exports(store)
+    store.users.add("noc", Role.OPERATOR, ["br-hangzhou-001"], actor="test")
+    store.users.create_token("noc", "laptop", actor="test")
+    store.users.device_token("HZ-0001", "br-hangzhou-001", actor="test")
+    store.ztp.plan("br-hangzhou-001", "test")
+    store.ztp.note("br-hangzhou-001", "call-home refused", "a test", "test")
+    store.devices.enroll("HZ-0001", "127.0.0.1", 22, "ssh-ed25519 AAAA", "test")
+    assert store.current.get() is before  # the same copy: nothing exported
+    assert api.get("/map/status.json").status_code == 200
+    assert seen == []
+    audited = api.get("/api/v1/audit", params={"limit": 50}).json()
+    entries = audited["items"] if isinstance(audited, dict) else audited
+    assert {e["resource"].split("/")[0] for e in entries} >= {"users", "tokens", "ztp", "devices"}
+    site = store.sites.get("br-hangzhou-001")
+    store.sites.replace("br-hangzhou-001", site.value.model_copy(update={"name": "HZ"}),
+                        site.revision, actor="test")  # fmt: skip
+    assert store.current.generation() > before[0]
+    assert {s.id: s.name for s in store.current.inventory().sites}["br-hangzhou-001"] == "HZ"
