@@ -209,6 +209,10 @@ class World:
             self._sla_index: IntArray = self._flat * n_classes + self.app_class[None, :]
             self._on_metered: BoolArray = np.append(self.net.metered.ravel(), False)[self._flat]
         in_use = self.demand > 0
+        # Traffic is billed on a metered link while the link is up: an app still placed on a
+        # link that went down (not detected yet, or nowhere else to go) sends nothing.
+        up_of_app = np.append(f.phys_up.ravel(), False)[self._flat]
+        self._billed: BoolArray = self._on_metered & up_of_app
         flat, dem = self._flat.ravel(), self.demand.ravel()
         load: FloatArray = np.bincount(flat, weights=dem, minlength=n_sites * n_links + 1).astype(
             np.float64
@@ -248,7 +252,7 @@ class World:
             return
         self._acc[-1] = n  # an unplaced app is out of SLA every tick
         out = self._acc.ravel()[self._sla_index] * self._in_use
-        metered = self.demand * self._on_metered
+        metered = self.demand * self._billed
         self.rec.fold(self._since, i, out, metered)
         self._acc[:] = 0
         self._since = i

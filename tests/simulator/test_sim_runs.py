@@ -75,3 +75,30 @@ def test_the_literal_70_50_rule_flaps_and_predictive_return_does_not(predictive:
 def test_a_setup_is_reusable(tmp_path: object) -> None:
     setup: Setup = load_scenario(SCENARIOS / "primary-failure.yaml")
     assert to_json(simulate(setup).results) == to_json(simulate(setup).results)
+
+
+def test_a_metered_link_that_is_down_bills_nothing() -> None:
+    """br-beijing-001's Internet line is down from 1 m to 10 m, so its applications go to LTE
+    (metered). With LTE down too from 4 m, the branch has nowhere to send: the applications
+    stay where they are, and nothing is billed while LTE is down."""
+    scenario = """
+name: lte-down
+network: {reference: {branches: 20, seed: 7}}
+duration: 12m
+seed: 3
+start: "10:00"
+probe: {preset: cisco-bfd}
+faults:
+  - {kind: link-down, site: br-beijing-001, link: inet-1, at: 1m, duration: 9m}
+"""
+    lte_down = "  - {kind: link-down, site: br-beijing-001, link: lte-1, at: 4m, duration: 6m}\n"
+    both = scenario + lte_down
+
+    def billed(text: str) -> float:
+        sites = simulate(load_scenario_text(text)).results["sites"]
+        return float(next(s for s in sites if s["site"] == "br-beijing-001")["metered_mb"])
+
+    lte_only, nothing = billed(scenario), billed(both)
+    assert lte_only > 0
+    # About 1 m to 4 m of the 9 m on LTE is left (a third), not the whole.
+    assert 0.2 * lte_only < nothing < 0.5 * lte_only, (nothing, lte_only)
