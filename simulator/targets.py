@@ -11,8 +11,13 @@ LinkFault = LinkDown | BrownOut | Flapping
 
 
 def fault_problems(scenario: Scenario, net: SimNetwork) -> list[Problem]:
-    """A located problem for every fault entry that names an unknown site, link, carrier or hub."""
-    problems: list[Problem] = []
+    """A located problem for every fault entry that names an unknown site, link, carrier or hub,
+    and for every branch the report names that the network does not have."""
+    problems: list[Problem] = [
+        Problem(("report", "sites", i), f"no branch {site!r} in the network")
+        for i, site in enumerate(scenario.report.sites)
+        if site not in net.network.site_index
+    ]
     for i, fault in enumerate(scenario.faults):
         loc: tuple[str | int, ...] = ("faults", i)
         if isinstance(fault, LinkDown | BrownOut | Flapping):

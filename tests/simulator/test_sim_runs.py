@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simulator.errors import ScenarioError
 from simulator.model import Run, simulate
 from simulator.results import to_json
 from simulator.scenario.load import Setup, load_scenario, load_scenario_text
@@ -102,3 +103,15 @@ faults:
     assert lte_only > 0
     # About 1 m to 4 m of the 9 m on LTE is left (a third), not the whole.
     assert 0.2 * lte_only < nothing < 0.5 * lte_only, (nothing, lte_only)
+
+
+def test_a_report_naming_a_branch_the_network_lacks_is_refused_with_the_faults_problems() -> None:
+    text = (SCENARIOS / "primary-failure.yaml").read_text(encoding="utf-8")
+    text = text.replace("report: {sites: [br-shenyang-001]}",
+                        "report: {sites: [br-shenyang-001, br-atlantis-001]}")  # fmt: skip
+    text = text.replace("link: mstp-1", "link: mstp-9")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario_text(text)
+    found = {(".".join(map(str, p.loc)), p.message) for p in caught.value.problems}
+    assert ("report.sites.1", "no branch 'br-atlantis-001' in the network") in found
+    assert any(loc == "faults.0.link" for loc, _ in found)  # one run tells both
