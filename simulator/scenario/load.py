@@ -87,14 +87,14 @@ def load_scenario_text(
         inventory = inventory or _read_inventory(scenario, base_dir or Path.cwd())
         resolved = _inventory(scenario, inventory)
     net = build(resolved)
+    # What the network and the policy store have to say, told together.
     problems = fault_problems(scenario, net)
-    if problems:
-        raise ScenarioError(Problem(p.loc, p.message, finder.line(p.loc), source) for p in problems)
     try:
         policy, label = _policy(scenario, resolved, stored)
     except LookupError as exc:
-        loc = ("policy_version",)
-        raise ScenarioError([Problem(loc, str(exc.args[0]), finder.line(loc), source)]) from None
+        problems.append(Problem(("policy_version",), str(exc.args[0])))
+    if problems:
+        raise ScenarioError(Problem(p.loc, p.message, finder.line(p.loc), source) for p in problems)
     return Setup(scenario, net, policy, label)
 
 

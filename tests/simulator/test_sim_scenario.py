@@ -107,3 +107,14 @@ def test_a_stored_policy_version_needs_a_lookup_and_a_known_scope() -> None:
     ]
     [both] = problems(BASE + "policy: {}\npolicy_version: {scope: default}\n")
     assert "give policy (inline) or policy_version (stored), not both" in both
+
+
+def test_the_network_and_the_policy_store_tell_their_problems_in_one_run() -> None:
+    text = (BASE + "policy_version: {scope: 'class:B', version: 2}\n"
+            "faults:\n  - {kind: link-down, site: br-nowhere-001, link: x, at: 1m, duration: 1m}\n"
+            "report: {sites: [br-atlantis-001]}\n")  # fmt: skip
+    found = problems(text)
+    assert len(found) == 3, found
+    assert any("s.yaml:7: report.sites[0]: no branch 'br-atlantis-001'" in f for f in found)
+    assert any("s.yaml:6: faults[0].site: no branch 'br-nowhere-001'" in f for f in found)
+    assert any("policy_version: a stored policy version needs the controller" in f for f in found)
