@@ -12,7 +12,7 @@ import numpy as np
 
 from policies.compiled import BoolArray, FloatArray, IntArray
 from policies.observations import BatchObservations
-from simulator.presets import ProbeTimers
+from policies.probe_timers import ProbeTimers
 
 
 class Probes:

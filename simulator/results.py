@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from policies.probe_timers import ProbeTimers
 from simulator.faults_spec import Fault
-from simulator.presets import ProbeTimers
 from simulator.switches import FaultRecord
 from simulator.world import World
 

@@ -20,6 +20,7 @@ from controller.store.facade import Store
 from controller.store.policy_store import PolicyVersion, check_scope
 from policies.lint import lint_policy
 from policies.policy import Policy
+from policies.probe_timers import PRESETS, PresetName
 from sites.inventory import Inventory
 
 router = APIRouter(prefix="/api/v1/policies", tags=["policies"])
@@ -62,6 +63,10 @@ class LintRequest(BaseModel):
     probe_interval_s: float = Field(
         default=1.0, ge=0.01, le=3600, description="seconds; the fastest anchor probes every 0.1 s"
     )
+    probe: PresetName | None = Field(
+        default=None, description="a preset's probe timers (interval, detect multiplier, recover "
+        "count) instead of samples every probe_interval_s that say up or down as they are",
+    )  # fmt: skip
 
 
 class LintResult(BaseModel):
@@ -125,8 +130,9 @@ def list_policies(store: StoreDep, _: Viewer) -> list[VersionRead]:
 @router.post("/lint")
 def lint(store: StoreDep, _: Viewer, body: LintRequest) -> LintResult:
     """Check a policy against the network without saving it: what cannot behave, and the
-    worst-case time to detect a failure and to fail back at the given probe interval."""
-    report = lint_policy(body.policy, _inventory_or_none(store), body.probe_interval_s)
+    worst-case time to detect a failure and to fail back with the given probes."""
+    report = lint_policy(body.policy, _inventory_or_none(store), body.probe_interval_s,
+                         probe=PRESETS[body.probe] if body.probe else None)  # fmt: skip
     data = report.to_dict()
     return LintResult(ok=report.ok, findings=data["findings"], timing=data["timing"])
 

@@ -40,6 +40,15 @@ def lint(
     probe_interval: Annotated[
         float, typer.Option("--probe-interval", help="seconds between link probes")
     ] = 1.0,
+    probe: Annotated[
+        str | None,
+        typer.Option(
+            "--probe",
+            help="a preset's probe timers instead (interval, lost probes "
+            "that declare a link down, good ones that declare it up): cisco-bfd, "
+            "fortinet, velocloud, versa, mwan3, flexiwan",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Find policies that validate but cannot behave, and show how fast this one reacts.
@@ -56,6 +65,15 @@ def lint(
 
     if not (math.isfinite(probe_interval) and 0 < probe_interval <= 3600):
         raise typer.BadParameter("must be > 0 and <= 3600 seconds", param_hint="--probe-interval")
+    timers = None
+    if probe is not None:
+        from policies.probe_timers import PRESETS, PresetName
+
+        if probe not in {p.value for p in PresetName}:
+            raise typer.BadParameter(f"{probe!r} is not one of "
+                                     f"{', '.join(p.value for p in PresetName)}",
+                                     param_hint="--probe")  # fmt: skip
+        timers = PRESETS[PresetName(probe)]
     if policy_file == "-" and inventory_file == "-":
         raise typer.BadParameter("only one of POLICY_FILE and --inventory can read stdin")
     try:
@@ -68,7 +86,7 @@ def lint(
             inventory = load_inventory(inventory_file)
         except InventoryError as exc:
             _fail(list(exc.problems), "inventory", as_json)
-    report = lint_policy(policy, inventory, probe_interval)
+    report = lint_policy(policy, inventory, probe_interval, probe=timers)
     if as_json:
         document = {**report.to_dict(), "anchors": [a.to_dict() for a in ANCHORS]}
         out.print_json(json.dumps(document))
@@ -150,7 +168,8 @@ def _print_timing(report: LintReport) -> None:
 
     t = report.timing
     out.print(
-        f"\nWorst case at one probe every {_duration(t.probe_interval_s)}; flap dampening "
+        f"\nWorst case at one probe every {_duration(t.probe_interval_s)}, a link down after "
+        f"{t.detect_multiplier} lost and up after {t.recover_probes} good; flap dampening "
         + (f"reaches its cap after {t.flaps_to_max} quick flaps" if t.flaps_to_max else "is off")
     )
     table = Table("", "probe", "link down", "SLA breach", "fail back", "when flapping", box=None)

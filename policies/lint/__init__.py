@@ -27,6 +27,7 @@ from policies.lint.network import (
 from policies.lint.report import Code, Finding, LintReport, Severity, Timing
 from policies.lint.timing import ANCHORS, Anchor, timing_of
 from policies.policy import Policy
+from policies.probe_timers import ProbeTimers, every
 from sites.inventory import Inventory
 
 __all__ = [
@@ -43,15 +44,17 @@ __all__ = [
 
 
 def lint_policy(
-    policy: Policy, inventory: Inventory | None = None, probe_interval_s: float = 1.0
-) -> LintReport:
-    """Check a policy (against an inventory, if given) at a probe interval, in seconds.
+    policy: Policy, inventory: Inventory | None = None, probe_interval_s: float = 1.0, *,
+    probe: ProbeTimers | None = None,
+) -> LintReport:  # fmt: skip
+    """Check a policy (against an inventory, if given) with these probes (`probe`: a preset's
+    timers; else samples every `probe_interval_s` seconds that say up or down as they are).
 
     Checks that need the network (application names, SLA physics, metered links, single-link
     sites) run only with an inventory. Findings come errors first, then in check order.
     Raises ValueError if the probe interval is not a positive number.
     """
-    timing = timing_of(policy.sla_dampening, probe_interval_s)
+    timing = timing_of(policy.sla_dampening, probe or every(probe_interval_s))
     groups = app_groups(policy, inventory)
     findings: list[Finding] = [
         *check_thresholds(policy, groups),

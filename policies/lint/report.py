@@ -64,13 +64,19 @@ class Timing:
     """
 
     probe_interval_s: float
+    detect_multiplier: int
+    """Lost probes in a row that declare a link down."""
+    recover_probes: int
+    """Good probes in a row that declare it up again."""
     detect_down_s: float
-    """A down link is in violation on the first sample that sees it: one probe interval."""
+    """A down link is in violation on the first sample that says so: the multiplier's lost
+    probes after the failure, at worst `multiplier` probe intervals."""
     detect_sla_s: float
     """A brown-out needs K (`bad_samples`) consecutive bad samples: K probe intervals."""
     fail_back_s: float
-    """M (`good_samples`) good samples and `hold_down_s` since the last bad sample, whichever is
-    later, rounded up to the probe that sees it."""
+    """The link declared up (`recover` good probes), then M (`good_samples`) good samples and
+    `hold_down_s` since the last bad sample, whichever is later, rounded up to the probe that
+    sees it."""
     fail_back_flapping_s: float
     """The same when the link keeps flapping and its hold-down has doubled up to
     `max_hold_down_s`; equal to `fail_back_s` when flap dampening never engages."""
@@ -81,6 +87,8 @@ class Timing:
         """JSON-ready form."""
         return {
             "probe_interval_s": self.probe_interval_s,
+            "detect_multiplier": self.detect_multiplier,
+            "recover_probes": self.recover_probes,
             "detect_down_s": self.detect_down_s,
             "detect_sla_s": self.detect_sla_s,
             "fail_back_s": self.fail_back_s,

@@ -1,7 +1,10 @@
 """Worst-case detect and fail-back times of a policy, and the anchors' figures to compare with.
 
 The engine's dampening (policies/reference.py `_dampen`) decides on samples, so every time here
-is a whole number of probe intervals: a failure just after a probe is seen one interval later.
+is a whole number of probe intervals. The probes (`policies.probe_timers`) come first: a link
+is declared down after `multiplier` lost probes in a row, so a failure just after a probe is
+seen `multiplier` intervals later; it is declared up again on the `recover`-th good probe, and
+only from that sample on do the policy's good samples count.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 
 from policies.lint.report import Timing
 from policies.policy import SlaDampening
+from policies.probe_timers import ProbeTimers
 
 # Float slack when dividing a hold-down by the probe interval: 60 / 0.3 must be 200 probes, not 201.
 _EPS = 1e-9
@@ -32,21 +36,25 @@ def flap_dampening_engages(d: SlaDampening) -> bool:
     return d.hold_down_s > 0 and d.flap_window_s > 0 and d.max_hold_down_s > d.hold_down_s
 
 
-def timing_of(d: SlaDampening, probe_interval_s: float) -> Timing:
-    """Worst-case reaction times of these dampening settings at this probe interval."""
-    check_probe_interval(probe_interval_s)
-    p = probe_interval_s
+def timing_of(d: SlaDampening, probe: ProbeTimers) -> Timing:
+    """Worst-case reaction times of these dampening settings with these probes."""
+    check_probe_interval(probe.interval_s)
+    p, r = probe.interval_s, probe.recover
 
     def back(hold: float) -> float:
-        # Leaving violation needs M good samples and `hold` since the last bad sample; the last
-        # bad sample is at most one probe before the link healed, so count probes from there.
-        return round(max(d.good_samples, _probes_for(hold, p)) * p, 6)
+        # The link heals at most one probe before the first good probe; the r-th good probe
+        # declares it up and is the first good sample, so the M-th good sample comes r + M - 1
+        # probes after the heal. Leaving violation also needs `hold` since the last bad sample,
+        # the (r - 1)-th good probe (or the last lost one), then whole probes from there.
+        return round(max(r + d.good_samples - 1, r - 1 + _probes_for(hold, p)) * p, 6)
 
     engages = flap_dampening_engages(d)
     flaps = math.ceil(math.log2(d.max_hold_down_s / d.hold_down_s) - _EPS) if engages else 0
     return Timing(
         probe_interval_s=p,
-        detect_down_s=round(p, 6),
+        detect_multiplier=probe.multiplier,
+        recover_probes=r,
+        detect_down_s=round(probe.multiplier * p, 6),
         detect_sla_s=round(d.bad_samples * p, 6),
         fail_back_s=back(d.hold_down_s),
         fail_back_flapping_s=back(d.max_hold_down_s if engages else d.hold_down_s),

@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from policies.governance import SCOPE
 from policies.policy import Policy
+from policies.probe_timers import PRESETS, PresetName, ProbeTimers
 from simulator.durations import Seconds
 from simulator.faults_spec import Fault
-from simulator.presets import PRESETS, PresetName, ProbeTimers
 from sites.base import Identifier
 from sites.enums import BranchClass, Transport
 

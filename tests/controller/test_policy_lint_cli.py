@@ -90,6 +90,8 @@ def test_json_policy_from_stdin_with_a_json_report() -> None:
     ]
     assert report["timing"] == {
         "probe_interval_s": 0.5,
+        "detect_multiplier": 1,
+        "recover_probes": 1,
         "detect_down_s": 0.5,
         "detect_sla_s": 1.5,
         "fail_back_s": 60.0,
@@ -169,3 +171,13 @@ def test_a_bad_probe_interval_is_a_usage_error() -> None:
     result = run("policy", "lint", "--probe-interval", "0")
     assert result.returncode == 2
     assert "--probe-interval" in result.stderr
+
+
+def test_a_probe_preset_counts_its_detect_multiplier_and_recover_count() -> None:
+    done = run("policy", "lint", "--probe", "mwan3", "--json")
+    assert done.returncode == 0, done.stderr
+    timing = json.loads(done.stdout)["timing"]
+    assert (timing["detect_multiplier"], timing["recover_probes"]) == (5, 5)
+    assert (timing["detect_down_s"], timing["fail_back_s"]) == (50.0, 140.0)
+    wrong = run("policy", "lint", "--probe", "bfd")
+    assert wrong.returncode == 2 and "cisco-bfd" in wrong.stderr

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from policies.policy import Policy
+from policies.probe_timers import PRESETS, PresetName
 from simulator.durations import parse_seconds
 from simulator.errors import ScenarioError
-from simulator.presets import PRESETS, PresetName
 from simulator.scenario.load import load_scenario_text
 
 BASE = "name: t\nnetwork: {reference: {branches: 5, seed: 7}}\nduration: 10m\n"

@@ -1,4 +1,5 @@
-"""Probe timer presets modelled on the anchors of DESIGN §6 (sources in docs/simulator.md).
+"""How a CPE probes its links, and presets modelled on the anchors of DESIGN §6 (sources in
+docs/simulator.md). Pure: the simulator probes with them, the linter counts with them.
 
 A preset fixes how often a link is probed, how many probes in a row must be lost before the
 link is declared down (the detect multiplier) and how many must come back before it is
@@ -36,6 +37,12 @@ class ProbeTimers:
     def detect_s(self) -> float:
         """Worst-case time from a link failure to its detection, in seconds."""
         return self.interval_s * self.multiplier
+
+
+def every(interval_s: float) -> ProbeTimers:
+    """Samples every `interval_s` that say up or down as they are (multiplier 1, recover 1):
+    a CPE that reports what it sees."""
+    return ProbeTimers(interval_s, 1, 1, f"a sample every {interval_s:g} s")
 
 
 PRESETS: dict[PresetName, ProbeTimers] = {
