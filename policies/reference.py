@@ -314,6 +314,10 @@ def _hysteresis(site: _Site) -> None:
     upper, lower = site.upper, site.lower
     start = list(site.load)
     apps = range(len(cx.network.apps))
+    # A site that reports no application's demand (its CPEs send link samples only): moves
+    # cannot be sized, so the apps go one priority tier per step, and the next step's measured
+    # utilization says whether the next tier must go too (or, returning, may come back).
+    blind = not any(d > 0 for d in site.demand)
     offload = [
         a
         for a in apps
@@ -322,8 +326,12 @@ def _hysteresis(site: _Site) -> None:
         and site.link[a] >= 0
         and site.link[a] == site.home[a]
         and site.kind[a] == ELIGIBLE
-        and site.demand[a] > 0
+        and (site.demand[a] > 0 or blind)
     ]
+    if blind:
+        hot = [a for a in offload if site.load[site.link[a]] > upper[site.link[a]]]
+        tier = max((int(cx.priority_rank[a]) for a in hot), default=-1)
+        offload = [a for a in hot if int(cx.priority_rank[a]) == tier]
     # Lowest priority first, then the largest demand: the fewest moves that relieve the link.
     offload.sort(key=lambda a: (-int(cx.priority_rank[a]), -site.demand[a], a))
     moved: set[int] = set()
@@ -343,6 +351,10 @@ def _hysteresis(site: _Site) -> None:
         site.off[a] = home
         moved.add(a)
     back = [a for a in apps if site.off[a] >= 0 and a not in moved]
+    if blind:
+        cool = [a for a in back if start[site.off[a]] < lower[site.off[a]]]
+        tier = min((int(cx.priority_rank[a]) for a in cool), default=-1)
+        back = [a for a in cool if int(cx.priority_rank[a]) == tier]
     # Highest priority first, then the smallest demand: as many apps home as fit.
     back.sort(key=lambda a: (int(cx.priority_rank[a]), site.demand[a], a))
     for a in back:

@@ -130,6 +130,10 @@ def hysteresis(w: Work) -> None:
     n_apps = w.link.shape[1]
     demand = w.obs.demand_mbps
     moved = np.zeros(w.link.shape, dtype=np.bool_)
+    # Sites that report no application's demand go one priority tier per step (see
+    # policies/reference.py `_hysteresis`).
+    blind: BoolArray = np.asarray(~(demand > 0).any(axis=1), dtype=np.bool_)
+    rank = cx.priority_rank.astype(np.int64)
     # Offload: only sites with a link over its upper threshold can offload anything.
     over = w.load > cx.upper
     rows = np.nonzero(over.any(axis=1))[0] if over.any() else _NONE
@@ -142,10 +146,15 @@ def hysteresis(w: Work) -> None:
             & (link >= 0)
             & (link == w.home[rows])
             & (w.kind[rows] == ELIGIBLE)
-            & (demand[rows] > 0)
+            & ((demand[rows] > 0) | blind[rows, None])
         )
         hot_links = w.load[rows] > cx.upper[rows]
         hot = cand[rows] & np.take_along_axis(hot_links, np.maximum(link, 0), axis=1)
+        if blind[rows].any():  # the lowest tier among the apps on hot links, alone
+            tiered = np.where(hot, rank[None, :], -1)
+            keep = ~blind[rows, None] | (tiered == tiered.max(axis=1)[:, None])
+            hot &= keep
+            cand[rows] = np.where(blind[rows, None], hot, cand[rows])
         rows = rows[hot.any(axis=1)]
     if rows.size:
         index = np.broadcast_to(np.arange(n_apps), (len(rows), n_apps))
@@ -162,6 +171,11 @@ def hysteresis(w: Work) -> None:
         back[rows] = (off >= 0) & ~moved[rows]
         cool_links = start[rows] < cx.lower[rows]
         cool = back[rows] & np.take_along_axis(cool_links, np.maximum(off, 0), axis=1)
+        if blind[rows].any():  # the highest tier among the apps whose home is cool, alone
+            tiered = np.where(cool, rank[None, :], np.iinfo(np.int64).max)
+            keep = tiered == tiered.min(axis=1)[:, None]
+            cool &= keep | ~blind[rows, None]
+            back[rows] = np.where(blind[rows, None], cool, back[rows])
         rows = rows[cool.any(axis=1)]
     if rows.size:
         index = np.broadcast_to(np.arange(n_apps), (len(rows), n_apps))

@@ -106,8 +106,10 @@ def run(
     demand: dict[str, float] | None = None,
     dt: float = 1.0,
     start_on: str | None = "mpls-1",
+    reported: dict[str, float] | None = None,
 ) -> Run:
-    """Drive one branch for `seconds` through both engine paths; they must agree."""
+    """Drive one branch for `seconds` through both engine paths; they must agree. The links
+    carry `demand`; the engine is told `reported` instead when given (e.g. nothing per app)."""
     apps = tuple(apps or reference_apps())
     capacity = capacity or CAPACITY
     demand = demand if demand is not None else demand_of(apps)
@@ -131,7 +133,7 @@ def run(
             links[link.id] = LinkObservation(
                 c.up, c.latency_ms, c.jitter_ms, c.loss_pct, util, capacity[link.id]
             )
-        obs = SiteObservation(links, demand)
+        obs = SiteObservation(links, demand if reported is None else reported)
         state, decisions = engine.step(state, obs, now)
         batch, batch_decisions = engine.step(
             batch, BatchObservations.from_sites(network, [obs]), now

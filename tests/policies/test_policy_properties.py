@@ -105,6 +105,9 @@ def trace(case: Case) -> list[BatchObservations]:
         present[s, : len(site.links)] = True
     out = []
     for _ in range(case.steps):
+        demand = rng.choice(DEMAND, (len(net.sites), len(net.apps)))
+        # Some sites report no application's demand at all (link samples only).
+        demand[rng.random(len(net.sites)) < 0.3] = 0.0
         out.append(
             BatchObservations(
                 up=present & (rng.random(shape) >= case.p_down),
@@ -113,7 +116,7 @@ def trace(case: Case) -> list[BatchObservations]:
                 loss_pct=_pick(rng, GOOD_LOSS, BAD_LOSS, case.p_bad, shape),
                 utilization=rng.choice(UTIL, shape),
                 capacity_mbps=rng.choice(CAPACITY, shape),
-                demand_mbps=rng.choice(DEMAND, (len(net.sites), len(net.apps))),
+                demand_mbps=demand,
             )
         )
     return out

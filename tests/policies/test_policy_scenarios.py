@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from policies.policy import Policy
 from policies.reasons import Rule
+from sites.enums import Priority
 from tests.policies.scenario import (
     CAPACITY,
     Cond,
@@ -132,3 +133,37 @@ def test_literal_rule_flaps_where_predictive_return_does_not() -> None:
     assert predictive.moves(after=0) == [], "predicted 73.8 % > 70 %: it stays offloaded"
     check_golden("literal-flaps", "literal 70/50 rule (predictive_return=false)", literal.log())
     check_golden("predictive-steady", "same load, predictive return", predictive.log())
+
+
+def test_a_site_reporting_no_application_demand_offloads_one_priority_tier_per_step() -> None:
+    """The CPEs send link samples only: a hot primary must still shed load. The lowest tier
+    goes first; the next only if the primary is still over 70 % on the next sample; once it
+    cools below 50 %, the highest tier comes home first."""
+    policy = Policy.reference().model_copy(
+        update={"offload_priorities": (Priority.LOW, Priority.MEDIUM)}
+    )
+    priorities = {a.name: a.priority for a in APPS}
+    silent = {a.name: 0.0 for a in APPS}
+
+    def moved(hot: float) -> list[tuple[float, set[tuple[Rule, Priority]]]]:
+        def timeline(t: float) -> dict[str, Cond]:
+            return {"mpls-1": Cond(background=(hot if t < 20 else 0.40) - ON_PRIMARY)}
+
+        result = run(policy, timeline, 40, reported=silent)
+        final = {d.app: d.link for d in result.decisions[-1][1]}
+        assert set(final.values()) == {"mpls-1"}, "at 40 % again, everything is home"
+        utilization: tuple[Rule, ...] = (Rule.OFFLOAD, Rule.RETURN)
+        steps: list[tuple[float, set[tuple[Rule, Priority]]]] = [
+            (t, {(d.reason.rule, priorities[d.app]) for d in ds
+                 if d.changed and d.reason.rule in utilization})
+            for t, ds in result.decisions
+        ]  # fmt: skip
+        return [(t, kinds) for t, kinds in steps if kinds]
+
+    low_off, medium_off = {(Rule.OFFLOAD, Priority.LOW)}, {(Rule.OFFLOAD, Priority.MEDIUM)}
+    low_back, medium_back = {(Rule.RETURN, Priority.LOW)}, {(Rule.RETURN, Priority.MEDIUM)}
+    # 90 %: the low tier's 16 points leave 74 %, still hot, so the medium tier follows.
+    assert moved(0.90) == [(0.0, low_off), (1.0, medium_off), (20.0, medium_back),
+                           (21.0, low_back)]  # fmt: skip
+    # 85 %: the low tier's going leaves 69 %: the medium tier stays.
+    assert moved(0.85) == [(0.0, low_off), (20.0, low_back)]
