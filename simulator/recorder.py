@@ -47,6 +47,8 @@ class Recorder:
         self.out_hist: BoolArray = np.zeros((n_ticks, w, n_apps), dtype=np.bool_)
         self.moves: list[Move] = []
         self.fault_spans: list[tuple[int, float, BoolArray]] = []
+        self.fault_durations: list[float | None] = [f.duration for f in scenario.faults]
+        """Each fault's duration (None: until the end), by its index in `fault_spans`."""
         self._util_w = np.zeros((w, n_links), dtype=np.float32)
         self._w_rows = self.watched[:, None]
         self._w_link: IntArray = np.zeros((w, n_apps), dtype=np.int64)
