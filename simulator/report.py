@@ -47,6 +47,15 @@ def write_report(results: dict[str, Any], world: World, outdir: Path) -> Path:
         f"{sc['probe']['interval_s']:g} s x {sc['probe']['multiplier']} "
         f"({escape(sc['probe']['source'])}); predictive return "
         f"{'on' if sc['predictive_return'] else 'off'}.</p>",
+        "<p>Worst case by the policy linter with these probes (the faults' times below are to "
+        "be read against it): "
+        + escape(
+            ", ".join(
+                f"{k.removesuffix('_s').replace('_', ' ')} {v:g} s"
+                for k, v in sc["probe"]["worst_case"].items()
+            )
+        )
+        + ".</p>",
         "<h2>Totals</h2>",
         _table([results["totals"]], list(results["totals"])),
         "<h2>Applications</h2>",

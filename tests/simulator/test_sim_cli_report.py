@@ -24,6 +24,8 @@ def test_sim_run_writes_results_report_and_plots(tmp_path: Path) -> None:
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert results["faults"][0]["switched"] == 16
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Worst case by the policy linter with these probes" in html
+    assert "detect down 7 s" in html
     for png in ("network-sla.png", "site-br-shenyang-001.png"):
         assert f'src="{png}"' in html
         assert (tmp_path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -115,3 +115,14 @@ def test_a_report_naming_a_branch_the_network_lacks_is_refused_with_the_faults_p
     found = {(".".join(map(str, p.loc)), p.message) for p in caught.value.problems}
     assert ("report.sites.1", "no branch 'br-atlantis-001' in the network") in found
     assert any(loc == "faults.0.link" for loc, _ in found)  # one run tells both
+
+
+def test_each_fault_s_times_sit_under_the_linter_s_worst_case_for_these_probes() -> None:
+    results = run_file("golden.yaml").results
+    worst = results["scenario"]["probe"]["worst_case"]
+    assert worst["detect_down_s"] == 7.0  # cisco-bfd: 7 lost hellos at 1 s
+    for fault in results["faults"]:
+        times = fault["time_to_switch_s"]
+        assert times["min"] <= times["mean"] <= times["p95"] <= times["max"]
+        bound = worst["detect_sla_s"] if fault["kind"] == "brown-out" else worst["detect_down_s"]
+        assert times["max"] <= bound, fault
