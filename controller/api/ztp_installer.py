@@ -104,12 +104,7 @@ def open_session(
     request: Request, response: Response, store: StoreDep, body: TokenBody
 ) -> InstallerStatus:
     """Exchange the link's token for a session cookie; the site and its progress."""
-    client = request.client.host if request.client else "unknown"
-    now = time.monotonic()
-    failures: FailureLimiter = request.app.state.ztp_failures
-    wait = failures.retry_after(client, now)
-    if wait > 0:
-        raise HTTPException(429, "too many failed attempts", {"Retry-After": f"{wait:.0f}"})
+    client, now, failures = _admitted(request)
     token_hash = hash_secret(body.token)
     invite = store.ztp.invite_by_hash(token_hash)
     if invite is None:
@@ -151,12 +146,7 @@ def status(
 @router.post("/call-home", responses={409: {"description": "this device called home already"}})
 def call_home(request: Request, body: CallHomeBody) -> SignedRead:
     """A factory-default CPE asks for its day-0 bootstrap (see controller/ztp/callhome.py)."""
-    client = request.client.host if request.client else "unknown"
-    now = time.monotonic()
-    failures: FailureLimiter = request.app.state.ztp_failures
-    wait = failures.retry_after(client, now)
-    if wait > 0:
-        raise HTTPException(429, "too many failed attempts", {"Retry-After": f"{wait:.0f}"})
+    client, now, failures = _admitted(request)
     service: CallHome = running(request, "call_home")
     try:
         signed = service.bootstrap(CallHomeRequest(body.serial, client, body.port, body.host_key))
@@ -171,12 +161,7 @@ def device_report(request: Request, body: ReportBody) -> Response:
     """A device says it refused its bootstrap (RFC 8572's progress report): written to its
     site's timeline and raised as a `ztp-failure` alarm. Anyone can send one, so every report
     counts against the client's failures (429 when it keeps sending)."""
-    client = request.client.host if request.client else "unknown"
-    now = time.monotonic()
-    failures: FailureLimiter = request.app.state.ztp_failures
-    wait = failures.retry_after(client, now)
-    if wait > 0:
-        raise HTTPException(429, "too many failed attempts", {"Retry-After": f"{wait:.0f}"})
+    client, now, failures = _admitted(request)
     failures.failed(client, now)
     service: CallHome = running(request, "call_home")
     try:
@@ -184,6 +169,18 @@ def device_report(request: Request, body: ReportBody) -> Response:
     except CallHomeRefusedError as exc:
         raise HTTPException(exc.status, str(exc)) from None
     return Response(status_code=204)
+
+
+def _admitted(request: Request) -> tuple[str, float, FailureLimiter]:
+    """The client's address, now, and the limiter of failures: 429 for a client that keeps
+    failing (the session, the call-home and the reports count against one limit)."""
+    client = request.client.host if request.client else "unknown"
+    now = time.monotonic()
+    failures: FailureLimiter = request.app.state.ztp_failures
+    wait = failures.retry_after(client, now)
+    if wait > 0:
+        raise HTTPException(429, "too many failed attempts", {"Retry-After": f"{wait:.0f}"})
+    return client, now, failures
 
 
 def _invite(
