@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from controller.store.facade import Store
 from tests.browser import Browser
 from tests.conftest import BRANCHLINE
 
@@ -60,3 +61,12 @@ def branchline_serve(
                 process.wait()
             log.seek(0)
             served.output.append(log.read())
+
+
+def wait_until_online(store: Store, site: str, timeout_s: float = 60) -> None:
+    """Until `site`'s opening is online; fails at once if it failed, or after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while (state := store.ztp.state(site)) is None or state[0].value != "online":
+        assert state is None or state[0].value != "failed", state
+        assert time.monotonic() < deadline, state
+        time.sleep(0.5)

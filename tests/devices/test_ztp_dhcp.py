@@ -11,7 +11,6 @@ import getpass
 import os
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from tests.components import free_port, missing
 from tests.conftest import BRANCHLINE
 from tests.mailbox import smtp_server
 from tests.netns import branch_lan
-from tests.serving import branchline_serve
+from tests.serving import branchline_serve, wait_until_online
 
 pytestmark = pytest.mark.slow  # network namespaces, dnsmasq, a server process, a NETCONF CPE
 
@@ -76,11 +75,7 @@ def test_a_cpe_told_by_dhcp_option_143_where_the_controller_is_opens_its_branch(
             assert device.done.wait(90) and device.error is None, device.error
             assert device.source == "dhcp"
             assert "option:143" in lan.log.read_text()  # the server sent it
-            deadline = time.monotonic() + 60
-            while (state := store.ztp.state(SITE)) is None or state[0].value != "online":
-                assert state is None or state[0].value != "failed", state
-                assert time.monotonic() < deadline, state
-                time.sleep(0.5)
+            wait_until_online(store, SITE)
             assert [e.step for e in store.ztp.timeline(SITE)] == [
                 "invited", "mailed", "claimed", "called-home", "online"]  # fmt: skip
     store.engine.dispose()

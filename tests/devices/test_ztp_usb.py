@@ -10,7 +10,6 @@ import getpass
 import json
 import os
 import subprocess
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from simulator.lab.netconf_cpe import HOW, NetconfLab, available
 from sites.inventory import Inventory
 from tests.components import free_port, missing
 from tests.conftest import BRANCHLINE
-from tests.serving import branchline_serve
+from tests.serving import branchline_serve, wait_until_online
 
 pytestmark = pytest.mark.slow  # a server process, a real NETCONF CPE
 
@@ -69,11 +68,7 @@ def test_a_usb_bundle_opens_a_branch_whose_cpe_knows_nothing_of_the_controller(
         device.start()
         assert device.done.wait(60) and device.error is None, device.error
         assert device.source == "usb"
-        deadline = time.monotonic() + 60
-        while (state := store.ztp.state(SITE)) is None or state[0].value != "online":
-            assert state is None or state[0].value != "failed", state
-            assert time.monotonic() < deadline, state
-            time.sleep(0.5)
+        wait_until_online(store, SITE)
         assert [e.step for e in store.ztp.timeline(SITE)] == [
             "usb-bundle", "revoked", "usb-bundle", "called-home", "online"]  # fmt: skip
         [listed] = [j for j in store.configs.jobs() if j.kind == "ztp"]
