@@ -32,7 +32,7 @@ from controller.stores import open_store
 from controller.ztp.invitations import Invitations
 from controller.ztp.signing import SigningKey
 from simulator.lab.cli_cpe import CliLab
-from simulator.lab.factory import FactoryCpe
+from simulator.lab.factory import CliTarget, FactoryCpe
 from sites.bootstrap import public_text
 from sites.loader import load_inventory_text
 from tests.browser import Browser
@@ -107,7 +107,8 @@ def shoot(language: str, out: Path, work: Path) -> list[Shot]:
         other.call("/ztp/claim", {"serial": SERIAL})
         take("progress", page)
         trusted = public_text(SigningKey(settings.data_dir / "ztp").public())
-        device = FactoryCpe(lab.servers[lab.cpes[0].port], SERIAL, base, trusted, poll_s=1)
+        device = FactoryCpe(CliTarget(lab.servers[lab.cpes[0].port]), SERIAL, base, trusted,
+                            poll_s=1)  # fmt: skip
         device.start()
         deadline = time.monotonic() + 60
         while (store.ztp.state(SITE) or (None,))[0] not in ("online", "failed"):

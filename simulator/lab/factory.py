@@ -201,11 +201,11 @@ class FactoryCpe:
     saying why and the controller told; nothing of it is applied."""
 
     def __init__(
-        self, target: Target | CliCpeServer, serial: str, controller_url: str | None,
+        self, target: Target, serial: str, controller_url: str | None,
         trusted_key: str | None, *, ca_file: Path | None = None, poll_s: float = 10.0,
         bundle: Path | None = None, discover: Callable[[], str] | None = None,
     ) -> None:  # fmt: skip
-        self.target: Target = CliTarget(target) if isinstance(target, CliCpeServer) else target
+        self.target = target
         self.serial = serial
         self.controller_url = controller_url
         self.trusted_key = trusted_key
