@@ -67,6 +67,7 @@ from telemetry.alarms.notify.registry import open_notifier
 from telemetry.private_files import private_dir
 from telemetry.store.base import TelemetryStore
 from telemetry.syslog import LogStore, SyslogReceiver
+from telemetry.upload_workers import UploadDecoders
 
 log = logging.getLogger("branchline.controller")
 
@@ -116,6 +117,8 @@ def create_app(
         config.max_simulation_site_ticks,
     )
     app.state.settings = config
+    # Large telemetry uploads are decoded in processes of their own (started at the first).
+    app.state.upload_decoders = UploadDecoders(config.ingest_workers)
     app.state.metrics = Metrics()
     _watch_queues(app)
     app.state.auth_failures = AuthLimiter()
@@ -214,6 +217,7 @@ async def _lifespan(
             await receiver.stop()
         await asyncio.to_thread(pusher.close)
         _stop_jobs(app)
+        await asyncio.to_thread(app.state.upload_decoders.close)
         app.state.simulations.close()
         if telemetry_store is None:
             app.state.telemetry.close()

@@ -179,6 +179,13 @@ class Settings(BaseSettings):
         description="how far ahead of the controller's clock a sample may be stamped (a CPE's "
         "clock drifting); further ahead is refused, less is taken at its time of arrival",
     )
+    ingest_workers: int = Field(
+        default=2,
+        ge=0,
+        le=64,
+        description="processes that decode large telemetry uploads (JSON into columns) beside "
+        "the API's own; 0: the API's process decodes them",
+    )
     max_simulation_site_ticks: int = Field(
         default=100_000_000,
         ge=1,

@@ -21,6 +21,11 @@ class UploadError(SampleError):
         super().__init__(f"{len(errors)} invalid field{'s' if len(errors) != 1 else ''}")
         self.errors = errors
 
+    def __reduce__(self) -> tuple[type[UploadError], tuple[list[dict[str, object]]]]:
+        # Raised in an upload decoder's process and re-raised in the API's: rebuilt from its
+        # errors, not from its message.
+        return (UploadError, (self.errors,))
+
 
 class QueryError(TelemetryError, ValueError):
     """A read asks for something meaningless, such as a window shorter than a millisecond."""

@@ -23,7 +23,8 @@ from telemetry.admission import Series, admit
 from telemetry.errors import UploadError
 from telemetry.samples import to_ms
 from telemetry.store.base import TelemetryStore
-from telemetry.upload import SampleUpload, parse_upload
+from telemetry.upload import SampleUpload
+from telemetry.upload_workers import UploadDecoders
 
 router = APIRouter(prefix="/api/v1/telemetry", tags=["telemetry"])
 
@@ -85,8 +86,9 @@ async def ingest(request: Request, who: Reporter) -> Accepted:
 
 
 def _ingest(request: Request, who: Principal, body: bytes) -> Accepted:
+    decoders: UploadDecoders = request.app.state.upload_decoders
     try:
-        batch = parse_upload(body)
+        batch = decoders.parse(body)
     except UploadError as exc:
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors]  # type: ignore[misc]
