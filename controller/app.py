@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +47,7 @@ from controller.configs.decisions import DecisionPusher
 from controller.configs.deploy import Deployer
 from controller.demo_feed import feed_forever
 from controller.errors import NoInventoryError
+from controller.longlived import settle
 from controller.metrics import Metrics, RequestTimer
 from controller.monitor.device_logs import LiveLookup
 from controller.monitor.service import Monitor
@@ -204,7 +204,7 @@ async def _lifespan(
     # while requests wait (150 ms pauses under a flood of requests, bench/bench_hostile.py).
     with contextlib.suppress(NoInventoryError):
         app.state.monitor.layout()
-    gc.freeze()
+    settle()
     try:
         yield
     finally:

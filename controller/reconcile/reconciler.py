@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from controller.errors import NoInventoryError
+from controller.longlived import collector_paused, settle
 from controller.reconcile.effective import Governing, governing_policies
 from controller.store.facade import Store
 from policies.compiled import BoolArray
@@ -84,6 +85,10 @@ class Reconciler:
     def step(self, now: datetime) -> StepReport:
         """Evaluate every site that has fresh observations; record what moved. Before the
         first import there is nothing to evaluate, and nothing to complain about."""
+        with collector_paused():
+            return self._step(now)
+
+    def _step(self, now: datetime) -> StepReport:
         with self._lock:
             try:
                 world = self._refresh()
@@ -120,6 +125,7 @@ class Reconciler:
         self._world = _World(
             generation, inventory, governing, ObservationPacker(inventory, network)
         )
+        settle()  # the network and its engines live until the next write
         return self._world
 
 
