@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Hashable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -122,7 +123,11 @@ async def map_status(request: Request, store: StoreDep, token: TokenQuery = None
     opened: planned, provisioning or failed (their own colours). The page polls it to
     recolour."""
     principal = await viewer(request, store, token)
-    body = await run_in_threadpool(status_body, request.app.state, principal)
+    # Rendered once per snapshot: most polls find their answer here, and are answered without
+    # waiting for a worker thread (each hand-over waits for the interpreter under load).
+    body = status_found(request.app.state, principal)
+    if body is None:
+        body = await run_in_threadpool(status_body, request.app.state, principal)
     return Response(body, media_type="application/json", headers=PRIVATE)
 
 
@@ -163,6 +168,19 @@ def _render(app_state: Any, telemetry: TelemetryStore, principal: Principal) -> 
                           opening=_opening(app_state, principal))  # fmt: skip
 
 
+def _status_key(principal: Principal, opening: dict[str, str]) -> Hashable:
+    return ("map/status", principal.sites, tuple(sorted(opening.items())))
+
+
+def status_found(app_state: Any, principal: Principal) -> bytes | None:
+    """`status_body` if it is rendered already for the monitor's last snapshot, else None."""
+    snapshot = app_state.monitor.snapshot
+    if snapshot is None:
+        return None
+    views: SnapshotViews = app_state.snapshot_views
+    return views.peek(snapshot, _status_key(principal, _opening(app_state, principal)))
+
+
 def status_body(app_state: Any, principal: Principal) -> bytes:
     """From the monitor's latest snapshot (refreshed every monitor interval), rendered once
     per snapshot and scope: every browser polls this."""
@@ -181,8 +199,7 @@ def status_body(app_state: Any, principal: Principal) -> bytes:
         ).encode()  # fmt: skip
 
     views: SnapshotViews = app_state.snapshot_views
-    key = ("map/status", principal.sites, tuple(sorted(opening.items())))
-    return views.get(snapshot, key, render)
+    return views.get(snapshot, _status_key(principal, opening), render)
 
 
 def _opening(app_state: Any, principal: Principal) -> dict[str, str]:

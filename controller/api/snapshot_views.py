@@ -24,6 +24,12 @@ class SnapshotViews:
         self._snapshot: object | None = None
         self._bodies: dict[Hashable, bytes] = {}
 
+    def peek(self, snapshot: object, key: Hashable) -> bytes | None:
+        """The answer `key` for `snapshot` if it is rendered already (None: it is not). Cheap
+        enough for the event loop: a request that finds its answer never leaves it."""
+        with self._lock:
+            return self._bodies.get(key) if snapshot is self._snapshot else None
+
     def get(self, snapshot: object, key: Hashable, render: Callable[[], bytes]) -> bytes:
         """The answer `key` for `snapshot`, rendered by `render` if nobody has yet."""
         with self._lock:

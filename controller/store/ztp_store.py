@@ -7,9 +7,13 @@ step to its timeline and to the audit log, in one transaction.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from types import MappingProxyType
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
@@ -76,10 +80,18 @@ class SiteEvent:
     actor: str
 
 
+STATES_TTL_S = 1.0
+"""How long `states()` answers from memory: another process's writes (the CLI's) show within
+it; this process's own show at once."""
+
+
 class Ztp:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._writer = for_writing(engine)
+        self._states: tuple[float, Mapping[str, SiteState]] | None = None
+        self.clock: Callable[[], float] = time.monotonic
+        """What `states()` measures its `STATES_TTL_S` with."""
 
     def invite(
         self, site: str, email: str, token_hash: str, expires_at: datetime, actor: str, *,
@@ -88,7 +100,7 @@ class Ztp:
         """A new invitation for `site`; with `usb_serial`, a USB bundle's, claimed by that
         device at once (its token is never given to anyone)."""
         now = datetime.now(UTC)
-        with Session(self._writer) as session, session.begin():
+        with self._writing() as session:
             open_ids = list(session.scalars(
                 select(ZtpInviteRow.id).where(
                     ZtpInviteRow.site_id == site, ZtpInviteRow.revoked_at.is_(None),
@@ -130,7 +142,7 @@ class Ztp:
 
     def mailed(self, invite_id: int, actor: str) -> None:
         now = datetime.now(UTC)
-        with Session(self._writer) as session, session.begin():
+        with self._writing() as session:
             row = session.get(ZtpInviteRow, invite_id)
             if row is None:
                 raise NotFoundError(f"no invitation {invite_id}")
@@ -144,7 +156,7 @@ class Ztp:
         """The installer gave the CPE's serial: the invitation is bound to it, the site
         `claimed`. Claiming again with the same serial changes nothing; with another, 409."""
         now = datetime.now(UTC)
-        with Session(self._writer) as session, session.begin():
+        with self._writing() as session:
             row = session.get(ZtpInviteRow, invite_id)
             if row is None:
                 raise NotFoundError(f"no invitation {invite_id}")
@@ -184,7 +196,7 @@ class Ztp:
     def consume(self, invite_id: int, detail: str, actor: str) -> None:
         """The device called home with this invitation: used up; the site `provisioning`."""
         now = datetime.now(UTC)
-        with Session(self._writer) as session, session.begin():
+        with self._writing() as session:
             row = session.get(ZtpInviteRow, invite_id)
             if row is None:
                 raise NotFoundError(f"no invitation {invite_id}")
@@ -197,14 +209,14 @@ class Ztp:
     def advance(self, site: str, step: Step) -> None:
         """Move a site to the step's state, with the step in its timeline (online, failed)
         and in the audit log."""
-        with Session(self._writer) as session, session.begin():
+        with self._writing() as session:
             _advance(session, site, step)
             _audited(session, site, step)
 
     def note(self, site: str, step: str, detail: str, actor: str) -> None:
         """A step of a site's timeline that does not change its state (a refused call-home)."""
         now = datetime.now(UTC)
-        with Session(self._writer) as session, session.begin():
+        with self._writing() as session:
             state = self._state(session, site) or SiteState.PLANNED
             made = Step(state, step, detail, actor, now)
             _event(session, site, made)
@@ -212,7 +224,7 @@ class Ztp:
 
     def revoke(self, invite_id: int, actor: str) -> Invite:
         now = datetime.now(UTC)
-        with Session(self._writer) as session, session.begin():
+        with self._writing() as session:
             row = session.get(ZtpInviteRow, invite_id)
             if row is None:
                 raise NotFoundError(f"no invitation {invite_id}")
@@ -258,16 +270,33 @@ class Ztp:
             row = session.get(SiteLifecycleRow, site)
             return None if row is None else (SiteState(row.state), row.reason)
 
-    def states(self) -> dict[str, SiteState]:
-        """{site: lifecycle state} of every site opened through Branchline (or being opened)."""
+    def states(self) -> Mapping[str, SiteState]:
+        """{site: lifecycle state} of every site opened through Branchline (or being opened).
+        Every map poll asks (at 10,000 sites, while ingest keeps the interpreter busy, a query
+        per request took the answer over 0.1 s): read at most once per `STATES_TTL_S`."""
+        now = self.clock()
+        kept = self._states
+        if kept is not None and now < kept[0]:
+            return kept[1]
         with Session(self._engine) as session:
             rows = session.execute(select(SiteLifecycleRow.site_id, SiteLifecycleRow.state))
-            return {site: SiteState(state) for site, state in rows}
+            found = MappingProxyType({site: SiteState(state) for site, state in rows})
+        self._states = (now + STATES_TTL_S, found)
+        return found
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """A session in a transaction; once it ends, `states()` reads the states again."""
+        try:
+            with Session(self._writer) as session, session.begin():
+                yield session
+        finally:
+            self._states = None
 
     def plan(self, site: str, actor: str) -> None:
         """Mark a site as planned (to be opened)."""
         now = datetime.now(UTC)
-        with Session(self._writer) as session, session.begin():
+        with self._writing() as session:
             _advance(session, site, Step(SiteState.PLANNED, "planned", "to be opened", actor, now))
 
     def timeline(self, site: str) -> list[SiteEvent]:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from controller.api.snapshot_views import SnapshotViews
 from controller.app import create_app, monitor_tick
@@ -88,3 +89,32 @@ def test_a_scoped_token_gets_its_own_answer(app: FastAPI, store: Store) -> None:
     assert set(lhasa.get("/map/status.json").json()["status"]) == {"br-lhasa-001"}
     green = admin.get("/api/v1/health/sites", params={"status": "green"}).json()
     assert [i["site"] for i in green["items"]] == [SITE]
+
+
+def test_a_rendered_answer_is_served_without_a_worker_thread(
+    app: FastAPI, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the tick rendered is answered from the event loop: no hand-over to a worker
+    thread, no query (under load each hand-over waited for the interpreter)."""
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    now = datetime.now(UTC)
+    report(api, now - timedelta(seconds=2), up=True)
+    monitor_tick(app.state, now)
+    monkeypatch.setattr("controller.store.ztp_store.STATES_TTL_S", 3600.0)
+    store.ztp.states()  # read once: the map asks for sites being opened on every poll
+    handed: list[object] = []
+
+    async def no_thread(func: Any, *args: Any, **kwargs: Any) -> Any:
+        handed.append(func)
+        return func(*args, **kwargs)
+
+    monkeypatch.setattr("controller.api.map.run_in_threadpool", no_thread)
+    monkeypatch.setattr("controller.api.monitoring.run_in_threadpool", no_thread)
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    assert colours(api)[1] == "green"
+    assert handed == []
+    assert not [s for s in statements if "site_lifecycle" in s]
+    # A filter nobody asked for yet is rendered in a worker thread, once.
+    api.get("/api/v1/health/sites", params={"status": "red"})
+    assert len(handed) == 1

@@ -20,6 +20,7 @@ from controller.app import create_app
 from controller.auth.principal import Role
 from controller.auth.tokens import hash_secret
 from controller.settings import Settings
+from controller.store import ztp_store
 from controller.store.facade import Store
 from controller.store.ztp_store import InviteStatus, SiteState
 from controller.stores import open_store
@@ -210,3 +211,23 @@ def test_the_api_writes_a_usb_bundle_for_a_device_of_the_site_only(
             refused = api.post(f"/api/v1/sites/{SITE}/usb-bundle", json={"serial": "HZ-0001"},
                                headers=headers)  # fmt: skip
             assert refused.status_code == 403
+
+
+def test_opening_states_show_at_once_here_and_within_a_second_from_another_process(
+    store: Store, tmp_path: Path
+) -> None:
+    """The map asks for the sites being opened on every poll; they are read at most once per
+    `STATES_TTL_S`, and this process's own writes show at once."""
+    clock = [1000.0]
+    store.ztp.clock = lambda: clock[0]
+    assert dict(store.ztp.states()) == {}
+    store.ztp.plan("br-hangzhou-001", "test")
+    assert dict(store.ztp.states()) == {"br-hangzhou-001": SiteState.PLANNED}
+    other = open_store(Settings(data_dir=tmp_path / "data"))  # another process's (the CLI's)
+    try:
+        other.ztp.plan("br-lhasa-001", "test")
+    finally:
+        other.engine.dispose()
+    assert "br-lhasa-001" not in store.ztp.states()  # read within the last second
+    clock[0] += ztp_store.STATES_TTL_S
+    assert set(store.ztp.states()) == {"br-hangzhou-001", "br-lhasa-001"}
