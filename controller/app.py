@@ -64,6 +64,7 @@ from controller.ztp.callhome import CallHome
 from controller.ztp.invitations import Invitations
 from telemetry.alarms.notify.base import Notifier
 from telemetry.alarms.notify.registry import open_notifier
+from telemetry.health import HealthSnapshot
 from telemetry.private_files import private_dir
 from telemetry.store.base import TelemetryStore
 from telemetry.syslog import LogStore, SyslogReceiver
@@ -311,12 +312,14 @@ NETWORK = Principal("monitor", Role.ADMIN)
 
 
 def monitor_tick(state: Any, at: datetime) -> None:
-    """A monitor tick, then the network-wide answers of its snapshot rendered at once, on the
-    loop's thread, so that no request waits for them."""
-    state.monitor.tick(at)
-    if state.monitor.snapshot is not None:  # None: nothing imported yet, nothing to show
-        map_page.status_body(state, NETWORK)
-        monitoring.summary_body(state, NETWORK)
+    """A monitor tick. The network-wide answers of its snapshot are rendered on the loop's
+    thread before the snapshot is published, so that no request waits for them."""
+
+    def prepare(snapshot: HealthSnapshot) -> None:
+        map_page.status_body(state, NETWORK, snapshot)
+        monitoring.summary_body(state, NETWORK, snapshot=snapshot)
+
+    state.monitor.tick(at, prepare)
 
 
 def _device_logs(config: Settings) -> LogStore:

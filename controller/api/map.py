@@ -35,7 +35,7 @@ from controller.auth.principal import Principal, Role
 from controller.auth.sessions import COOKIE, BrowserSessions
 from controller.store.facade import Store
 from sites.inventory import Inventory
-from telemetry.health import HealthLayout, score
+from telemetry.health import HealthLayout, HealthSnapshot, score
 from telemetry.map import (
     LAND_FILE,
     CurrentPath,
@@ -181,10 +181,13 @@ def status_found(app_state: Any, principal: Principal) -> bytes | None:
     return views.peek(snapshot, _status_key(principal, _opening(app_state, principal)))
 
 
-def status_body(app_state: Any, principal: Principal) -> bytes:
-    """From the monitor's latest snapshot (refreshed every monitor interval), rendered once
-    per snapshot and scope: every browser polls this."""
-    snapshot = app_state.monitor.current(datetime.now(UTC))
+def status_body(
+    app_state: Any, principal: Principal, snapshot: HealthSnapshot | None = None
+) -> bytes:
+    """From the monitor's latest snapshot (refreshed every monitor interval), or `snapshot`,
+    rendered once per snapshot and scope: every browser polls this."""
+    if snapshot is None:
+        snapshot = app_state.monitor.current(datetime.now(UTC))
     opening = _opening(app_state, principal)  # changes between snapshots: part of the key
 
     def render() -> bytes:

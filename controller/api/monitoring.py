@@ -113,10 +113,18 @@ def _summary_key(who: Principal, status: Status | None) -> Hashable:
     return ("health/sites", who.sites, status)
 
 
-def summary_body(app_state: Any, who: Principal, status: Status | None = None) -> bytes:
-    """`HealthSummary` as JSON, rendered once per snapshot, scope and filter."""
+def summary_body(
+    app_state: Any,
+    who: Principal,
+    status: Status | None = None,
+    *,
+    snapshot: HealthSnapshot | None = None,
+) -> bytes:
+    """`HealthSummary` as JSON of the monitor's last snapshot (or `snapshot`), rendered once
+    per snapshot, scope and filter."""
     monitor: Monitor = app_state.monitor
-    snapshot = monitor.current(datetime.now(UTC))
+    if snapshot is None:
+        snapshot = monitor.current(datetime.now(UTC))
 
     def render() -> bytes:
         statuses = {s: v for s, v in snapshot.statuses().items() if who.sees(s)}

@@ -16,32 +16,44 @@ MAX_VIEWS = 1_000
 """Distinct answers kept per snapshot (scopes × routes × filters); beyond it, start again."""
 
 
+KEPT = 2
+"""Snapshots whose answers are kept: the newest, and the one before it (a monitor tick renders
+the next snapshot's answers before it publishes it, while requests still ask for the last)."""
+
+
 class SnapshotViews:
-    """Rendered answers of the newest snapshot only. Thread-safe."""
+    """Rendered answers of the newest snapshots only. Thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._snapshot: object | None = None
-        self._bodies: dict[Hashable, bytes] = {}
+        self._kept: list[tuple[object, dict[Hashable, bytes]]] = []
+        """(snapshot, its answers), oldest first."""
+
+    def _bodies(self, snapshot: object) -> dict[Hashable, bytes] | None:
+        for kept, bodies in self._kept:
+            if kept is snapshot:
+                return bodies
+        return None
 
     def peek(self, snapshot: object, key: Hashable) -> bytes | None:
         """The answer `key` for `snapshot` if it is rendered already (None: it is not). Cheap
         enough for the event loop: a request that finds its answer never leaves it."""
         with self._lock:
-            return self._bodies.get(key) if snapshot is self._snapshot else None
+            bodies = self._bodies(snapshot)
+            return None if bodies is None else bodies.get(key)
 
     def get(self, snapshot: object, key: Hashable, render: Callable[[], bytes]) -> bytes:
         """The answer `key` for `snapshot`, rendered by `render` if nobody has yet."""
-        with self._lock:
-            if snapshot is self._snapshot:
-                body = self._bodies.get(key)
-                if body is not None:
-                    return body
+        body = self.peek(snapshot, key)
+        if body is not None:
+            return body
         body = render()  # outside the lock: other answers are served meanwhile
         with self._lock:
-            if snapshot is not self._snapshot:
-                self._snapshot, self._bodies = snapshot, {}
-            if len(self._bodies) >= MAX_VIEWS:
-                self._bodies.clear()
-            self._bodies[key] = body
+            bodies = self._bodies(snapshot)
+            if bodies is None:
+                bodies = {}
+                self._kept = [*self._kept, (snapshot, bodies)][-KEPT:]
+            if len(bodies) >= MAX_VIEWS:
+                bodies.clear()
+            bodies[key] = body
         return body

@@ -13,7 +13,7 @@ or an `outbox_store` they are kept in memory and lost with the process.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from controller.errors import NoInventoryError
@@ -59,8 +59,11 @@ class Monitor:
         self._lock = threading.Lock()  # the loop ticks in a worker thread, the API acknowledges
         self._recovered = False  # the first tick queues clears a stop left unqueued
 
-    def tick(self, now: datetime) -> list[AlarmEvent]:
-        """Score every site, raise and clear alarms, and send what must be sent."""
+    def tick(
+        self, now: datetime, prepare: Callable[[HealthSnapshot], object] | None = None
+    ) -> list[AlarmEvent]:
+        """Score every site, raise and clear alarms, and send what must be sent. `prepare` is
+        given the new snapshot before readers see it (the answers rendered from it)."""
         if not self._recovered:
             self.outbox.submit(self._unqueued_clears())
             self._recovered = True
@@ -72,7 +75,9 @@ class Monitor:
             latest = self._telemetry.latest(now=now, lookback=self._rules.stale_after)
             snapshot = score(layout, latest, now, self._rules)
             events = manager.apply(engine.evaluate(snapshot, now), now)
-            self.snapshot = snapshot
+        if prepare is not None:
+            prepare(snapshot)
+        self.snapshot = snapshot
         self.outbox.submit(events)
         self.outbox.deliver(now)
         return events

@@ -118,3 +118,38 @@ def test_a_rendered_answer_is_served_without_a_worker_thread(
     # A filter nobody asked for yet is rendered in a worker thread, once.
     api.get("/api/v1/health/sites", params={"status": "red"})
     assert len(handed) == 1
+
+
+def test_a_tick_renders_its_answers_before_readers_see_its_snapshot(
+    app: FastAPI, store: Store
+) -> None:
+    """While the tick renders the next answers, requests still get the last ones at once."""
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    now = datetime.now(UTC)
+    report(api, now - timedelta(seconds=2), up=True)
+    monitor_tick(app.state, now)
+    first = app.state.monitor.snapshot
+    views: SnapshotViews = app.state.snapshot_views
+    published: list[bool] = []
+    get = views.get
+
+    def rendering(snapshot: object, key: Any, render: Any) -> bytes:
+        published.append(app.state.monitor.snapshot is snapshot)
+        # A request meanwhile is answered from the last snapshot, still kept.
+        assert views.peek(first, ("health/sites", None, None)) is not None
+        return get(snapshot, key, render)
+
+    views.get = rendering  # type: ignore[method-assign]
+    monitor_tick(app.state, now + timedelta(seconds=5))
+    assert published == [False, False]  # status.json and health/sites, both before
+    assert app.state.monitor.snapshot is not first
+
+
+def test_views_keep_the_newest_two_snapshots() -> None:
+    views = SnapshotViews()
+    a, b, c = object(), object(), object()
+    views.get(a, "k", lambda: b"a")
+    views.get(b, "k", lambda: b"b")
+    assert (views.peek(a, "k"), views.peek(b, "k")) == (b"a", b"b")
+    views.get(c, "k", lambda: b"c")
+    assert (views.peek(a, "k"), views.peek(b, "k"), views.peek(c, "k")) == (None, b"b", b"c")
