@@ -36,15 +36,15 @@ def test_large_uploads_are_decoded_apart_and_stored_or_refused_as_ever(
     store = open_store(config)
     store.replace_inventory(small_inventory, actor="test-setup")
     app = create_app(config, store=store)
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
-    good = samples(500, start)
-    bad = samples(500, start)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    good = samples(3_000, start)
+    bad = samples(3_000, start)
     bad[123]["loss_pct"] = 101
     bad[456]["up"] = 2
     with TestClient(app, headers=bearer(store, "root", Role.ADMIN)) as api:
         answer = api.post("/api/v1/telemetry", json={"samples": good})
         assert answer.status_code == 202, answer.text
-        assert answer.json()["accepted"] == 500
+        assert answer.json()["accepted"] == 3_000
         assert len(answer.request.content) >= OFFLOAD_BYTES  # large enough to go apart
         assert len(multiprocessing.active_children()) == 1
         refused = api.post("/api/v1/telemetry", json={"samples": bad})
@@ -53,8 +53,8 @@ def test_large_uploads_are_decoded_apart_and_stored_or_refused_as_ever(
             "body.samples[123].loss_pct",
             "body.samples[456].up",
         ]
-        newest = app.state.telemetry.latest(now=start + timedelta(seconds=500))
+        newest = app.state.telemetry.latest(now=start + timedelta(seconds=3_000))
         assert (newest.site, newest.link) == (("br-hangzhou-001",), ("mpls-1",))
-        assert newest.latency_ms.tolist() == [30.0 + 499 % 7]  # the last of the 500
+        assert newest.latency_ms.tolist() == [30.0 + 2_999 % 7]  # the last of them
     assert multiprocessing.active_children() == []
     store.engine.dispose()

@@ -25,7 +25,7 @@ def upload(n: int, **change: Any) -> bytes:
     return json.dumps({"samples": samples}).encode()
 
 
-LARGE = upload(2_000)
+LARGE = upload(3_000)
 assert len(LARGE) > OFFLOAD_BYTES
 
 
@@ -48,15 +48,15 @@ def test_a_large_upload_is_decoded_in_a_worker_as_the_parser_decodes_it(
 
 
 def test_a_large_bad_upload_names_the_same_fields(decoders: UploadDecoders) -> None:
-    bad = upload(2_000, loss_pct=101, link="no such link")
+    bad = upload(3_000, loss_pct=101, link="no such link")
     with pytest.raises(UploadError) as here:
         parse_upload(bad)
     with pytest.raises(UploadError) as there:
         decoders.parse(bad)
     assert there.value.errors == here.value.errors
     assert {e["loc"] for e in there.value.errors} == {
-        ("samples", 1000, "loss_pct"),
-        ("samples", 1000, "link"),
+        ("samples", 1500, "loss_pct"),
+        ("samples", 1500, "link"),
     }
 
 
