@@ -97,7 +97,12 @@ async def viewer(request: Request, store: Store, token: str | None) -> Principal
 async def map_page(request: Request, store: StoreDep, token: TokenQuery = None) -> Response:
     """The map of every site the token may see, coloured by its latest health. A `?token=`
     is exchanged for a session cookie and the browser sent on to the address without it."""
-    principal = await viewer(request, store, token)
+    try:
+        principal = await viewer(request, store, token)
+    except HTTPException as refused:
+        if refused.status_code == 401 and "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse("/login", 303, headers=PRIVATE)  # a browser: sign in
+        raise
     if token and request.query_params.get("token"):
         sessions: BrowserSessions = request.app.state.browser_sessions
         session = sessions.open(token, time.monotonic())
