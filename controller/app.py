@@ -24,6 +24,7 @@ from controller.api import (
     device_logs,
     history,
     inventory,
+    login,
     monitoring,
     policies,
     problems,
@@ -133,6 +134,7 @@ def create_app(
         "/api/v1/telemetry": telemetry.MAX_BYTES,
         "/api/v1/inventory": inventory.MAX_INVENTORY_BYTES,
         "/api/v1": 2**20,  # any other body: a site, a policy
+        "/login": login.MAX_FORM_BYTES,
     }
     app.add_middleware(BodyLimit, limits=limits)
     app.add_middleware(RequestTimer, metrics=app.state.metrics)
@@ -144,7 +146,7 @@ def create_app(
                policies.router, decisions.router, telemetry.router, monitoring.router,
                simulations.router, device_logs.router, history.router, admin.router,
                map_page.router, metrics_api.router, configs.router, ztp_api.router,
-               ztp_installer.router)  # fmt: skip
+               ztp_installer.router, login.router)  # fmt: skip
     for router in routers:
         app.include_router(router, responses=problems.ERRORS)
     _document_bodies(app)

@@ -33,6 +33,7 @@ from controller.api.deps import StoreDep, running
 from controller.api.snapshot_views import SnapshotViews
 from controller.auth.principal import Principal, Role
 from controller.auth.sessions import COOKIE, BrowserSessions
+from controller.languages import language
 from controller.store.facade import Store
 from sites.inventory import Inventory
 from telemetry.health import HealthLayout, HealthSnapshot, score
@@ -94,10 +95,20 @@ async def viewer(request: Request, store: Store, token: str | None) -> Principal
 
 
 @router.get("/map", response_class=HTMLResponse, responses={303: {"description": "to the map"}})
-async def map_page(request: Request, store: StoreDep, token: TokenQuery = None) -> Response:
+async def map_page(
+    request: Request,
+    store: StoreDep,
+    token: TokenQuery = None,
+    lang: Annotated[str | None, Query(pattern="^(zh|en)$")] = None,
+) -> Response:
     """The map of every site the token may see, coloured by its latest health. A `?token=`
     is exchanged for a session cookie and the browser sent on to the address without it."""
-    principal = await viewer(request, store, token)
+    try:
+        principal = await viewer(request, store, token)
+    except HTTPException as refused:
+        if refused.status_code == 401 and "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse("/login", 303, headers=PRIVATE)  # a browser: sign in
+        raise
     if token and request.query_params.get("token"):
         sessions: BrowserSessions = request.app.state.browser_sessions
         session = sessions.open(token, time.monotonic())
@@ -110,7 +121,8 @@ async def map_page(request: Request, store: StoreDep, token: TokenQuery = None) 
         return answer
     telemetry: TelemetryStore = running(request, "telemetry")
     # Reading the stores and rendering take a third of a second at 10,000 sites: off the loop.
-    page = await run_in_threadpool(_render, request.app.state, telemetry, principal)
+    chosen = language(request.headers.get("accept-language"), lang)
+    page = await run_in_threadpool(_render, request.app.state, telemetry, principal, chosen)
     # The token may be in the URL: do not hand it to anything the page links to.
     return HTMLResponse(page, headers=PRIVATE)
 
@@ -160,12 +172,12 @@ def _compiled(app_state: Any, principal: Principal) -> tuple[Inventory, HealthLa
     return inventory, layout
 
 
-def _render(app_state: Any, telemetry: TelemetryStore, principal: Principal) -> str:
+def _render(app_state: Any, telemetry: TelemetryStore, principal: Principal, lang: str) -> str:
     inventory, layout = _compiled(app_state, principal)
     now = datetime.now(UTC)
     snapshot = score(layout, telemetry.latest(now=now), now)
     return build_map_page(inventory, snapshot, options=map_options(),
-                          opening=_opening(app_state, principal))  # fmt: skip
+                          opening=_opening(app_state, principal), lang=lang)  # fmt: skip
 
 
 def _status_key(principal: Principal, opening: dict[str, str]) -> Hashable:

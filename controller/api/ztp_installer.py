@@ -25,10 +25,11 @@ from controller.api.deps import StoreDep, running
 from controller.auth.ratelimit import FailureLimiter
 from controller.auth.sessions import BrowserSessions
 from controller.auth.tokens import hash_secret
+from controller.languages import language
 from controller.store.facade import Store
 from controller.store.ztp_store import Invite, InviteStatus
 from controller.ztp.callhome import CallHome, CallHomeRefusedError, CallHomeRequest
-from controller.ztp.page import installer_page, language
+from controller.ztp.page import installer_page
 
 router = APIRouter(
     prefix="/ztp", tags=["opening sites: installer"],

@@ -13,10 +13,20 @@ from jinja2 import Template
 
 from sites.inventory import Inventory
 from telemetry.health import HealthSnapshot
-from telemetry.map.assets import MapAssets, MapOptions, MapRoutes
+from telemetry.map.assets import ICON, MapAssets, MapOptions, MapRoutes
 from telemetry.map.replay import BUCKET, SPAN
 from telemetry.map.rows import MapData, map_data
 from telemetry.map.scripts import callback, script
+
+WORDS: dict[str, dict[str, object]] = {
+    "zh": {"html_lang": "zh-CN", "locale": "zh-CN", "title": "Branchline 网点健康地图",
+           "summary": "各状态网点数", "status": ["正常", "无数据", "降级", "故障"],
+           "age": "数据时间", "stale": "数据已过时："},
+    "en": {"html_lang": "en", "locale": "en", "title": "Branchline site health map",
+           "summary": "Sites by state", "status": ["Normal", "No data", "Degraded", "Down"],
+           "age": "data age", "stale": "data is stale:"},
+}  # fmt: skip
+"""The page's words; `status` by status code (green, grey, amber, red)."""
 
 MAX_ZOOM = 18
 CHINA_BOUNDS = [[18.0, 73.0], [54.0, 135.0]]  # shown when there are no sites
@@ -49,6 +59,7 @@ def build_map_page(
     options: MapOptions | None = None,
     routes: MapRoutes | None = None,
     opening: Mapping[str, str] | None = None,
+    lang: str = "en",
 ) -> str:
     """The whole HTML page for `inventory` coloured by `snapshot`; every URL in it is local
     (from `assets` and `routes`) unless the operator configured a tile server in `options`."""
@@ -92,5 +103,15 @@ def build_map_page(
         "config": json.dumps(config),
     }
     fmap.add_child(_After(live_code, "BranchlineLive"))
+    words = WORDS[lang]
+    summary = {"words": words, "stale_s": max(120.0, 3 * options.refresh_s)}
+    summary_code = script("summary") % {
+        "map": fmap.get_name(),
+        "cluster": cluster.get_name(),
+        "config": json.dumps(summary, ensure_ascii=False),
+    }
+    fmap.add_child(_After(summary_code, "BranchlineSummary"))
     html: str = fmap.get_root().render()
-    return html.replace("<head>", "<head>\n<title>Branchline map</title>", 1)
+    head = f'<head>\n<title>{words["title"]}</title>\n<link rel="icon" href="{ICON}">'
+    html = html.replace("<head>", head, 1)
+    return html.replace("<html>", f'<html lang="{words["html_lang"]}">', 1)

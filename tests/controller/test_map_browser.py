@@ -33,7 +33,7 @@ from controller.store.ztp_store import SiteState, Step
 from controller.stores import open_store, open_telemetry_store
 from sites.inventory import Inventory
 from telemetry.samples import to_ms
-from tests.chromium import CHROMIUM, console_errors
+from tests.chromium import CHROMIUM, console_errors, need_chromium
 from tests.chromium import chromium as run_chromium
 from tests.components import free_port, missing
 
@@ -264,3 +264,25 @@ def test_replay_link_opens_the_page_at_an_hour(served: Served, tmp_path: Path) -
     png.unlink(missing_ok=True)
     shot = chromium(tmp_path, "replay-shot", f"--screenshot={png}", f"{served.url}&replay=20")
     assert shot.returncode == 0 and png.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(("lang", "down"), [("zh", "故障"), ("en", "Down")])
+def test_the_summary_counts_each_state_and_its_filter_shows_exactly_those_sites(
+    served: Served, tmp_path: Path, reference_340: Inventory, lang: str, down: str
+) -> None:
+    """The bar's counts are the status route's; `?status=red` (what clicking "down" sets)
+    leaves on the map exactly the sites the API calls red."""
+    need_chromium()
+    status = json.loads(urlopen(served.url.replace("/map?", "/map/status.json?")).read())
+    codes = list(status["status"].values())
+    counts = [codes.count(code) for code in range(4)]  # green, grey, amber, red
+    assert counts[3] > 0 and counts[0] > 0  # mixed_batch: some of each
+    dom = chromium(tmp_path, f"summary-{lang}", "--dump-dom",
+                   f"{served.url}&status=red&lang={lang}")  # fmt: skip
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}"' in dom.stdout
+    assert f'data-counts="{",".join(map(str, counts))}"' in dom.stdout
+    assert 'data-filter="red"' in dom.stdout
+    assert f'data-shown="{counts[3]}"' in dom.stdout
+    assert down in dom.stdout and 'aria-pressed="true"' in dom.stdout
+    assert console_errors(dom.stderr) == []

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from importlib.resources import files
 
+from controller.languages import html_lang
+
 STRINGS: dict[str, dict[str, object]] = {
     "zh": {
         "title": "网点开通", "serial_label": "设备序列号",
@@ -53,17 +55,9 @@ STRINGS: dict[str, dict[str, object]] = {
 }  # fmt: skip
 
 
-def language(accept_language: str | None, asked: str | None) -> str:
-    """`?lang=` when given, else Chinese when the browser prefers it, else English."""
-    if asked in STRINGS:
-        return asked
-    first = (accept_language or "").split(",")[0].strip().lower()
-    return "zh" if first.startswith("zh") else "en"
-
-
 def installer_page(lang: str) -> str:
     words = STRINGS[lang]
     template = files("controller.ztp.page").joinpath("installer.html").read_text("utf-8")
     plain = {k: v for k, v in words.items() if isinstance(v, str)}
-    return template.format(lang="zh-CN" if lang == "zh" else "en", **plain,
+    return template.format(lang=html_lang(lang), **plain,
                            strings=json.dumps(words["js"], ensure_ascii=False))  # fmt: skip

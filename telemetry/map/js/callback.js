@@ -2,6 +2,7 @@
     var BL = window.BL = window.BL || {rows: [], markers: {}};
     BL.colours = __COLOURS__;
     BL.names = ["green", "grey", "amber", "red"];
+    BL.shapes = ["\u25cf", "\u25cb", "\u25b2", "\u25a0"];  // a shape for each, not a hue alone
     BL.opening = __OPENING_COLOURS__;
     BL.openingText = {planned: "planned: not opened yet",
                       provisioning: "provisioning: its CPE is being configured",

@@ -116,6 +116,7 @@
             BL.refreshes = (BL.refreshes || 0) + 1;
             body.refreshes = String(BL.refreshes);
             age.textContent = "updated " + hour(data.at_ms);
+            if (BL.summarise) { BL.summarise(data.at_ms); }
         }).catch(function (e) { age.textContent = "update failed"; console.warn(e.message); });
     }
     function tick() { refresh().then(function () { setTimeout(tick, cfg.every * 1000); }); }

@@ -1,0 +1,74 @@
+(function (map, cluster, cfg) {
+    // The summary bar: how many sites are in each state, each count a button that shows only
+    // those sites on the map (again: all), and how old the data is. Kept current by live.js,
+    // which calls BL.summarise() after every refresh.
+    var BL = window.BL, body = document.body.dataset, T = cfg.words;
+    var params = new URLSearchParams(location.search);
+    var order = [3, 2, 0, 1];  // down, degraded, normal, no data: the worst first
+    var shown = params.get("status");
+    shown = shown === null ? null : BL.names.indexOf(shown);
+    if (shown === -1) { shown = null; }
+    var bar = L.DomUtil.create("div", "leaflet-bar bl-summary");
+    bar.setAttribute("role", "toolbar");
+    bar.setAttribute("aria-label", T.summary);
+    bar.style.cssText = "background:#fff;padding:6px 8px;font:13px/1.5 system-ui,sans-serif;" +
+        "color:#1d2733;display:flex;gap:6px;align-items:center;flex-wrap:wrap";
+    L.DomEvent.disableClickPropagation(bar);
+    var buttons = order.map(function (code) {
+        var b = L.DomUtil.create("button", "bl-count", bar);
+        b.type = "button";
+        b.dataset.status = BL.names[code];
+        b.style.cssText = "border:1px solid #b0bec5;border-radius:4px;background:#fff;" +
+            "padding:2px 8px;cursor:pointer;font:inherit;color:inherit";
+        b.innerHTML = "<span aria-hidden='true' style='color:" + BL.colours[code] + "'>" +
+            BL.shapes[code] + "</span> <span class='bl-name'>" + BL.esc(T.status[code]) +
+            "</span> <b class='bl-n'>0</b>";
+        b.addEventListener("click", function () { choose(shown === code ? null : code); });
+        return b;
+    });
+    var age = L.DomUtil.create("span", "bl-data-age", bar);
+    age.style.cssText = "margin-left:4px;color:#56636f";
+    var control = L.control({position: "topright"});
+    control.onAdd = function () { return bar; };
+    control.addTo(map);
+    function choose(code) {
+        shown = code;
+        var keep = [];
+        BL.rows.forEach(function (row) {
+            if (code === null || row[2] === code) { keep.push(BL.markers[row[3]]); }
+        });
+        cluster.clearLayers();
+        cluster.addLayers(keep);
+        buttons.forEach(function (b, i) {
+            var on = order[i] === code;
+            b.setAttribute("aria-pressed", on ? "true" : "false");
+            b.style.background = on ? "#e3f2fd" : "#fff";
+            b.style.fontWeight = on ? "700" : "400";
+        });
+        var url = new URL(location.href);
+        if (code === null) { url.searchParams.delete("status"); }
+        else { url.searchParams.set("status", BL.names[code]); }
+        history.replaceState(null, "", url);
+        body.filter = code === null ? "" : BL.names[code];
+        body.shown = String(keep.length);
+    }
+    BL.summarise = function (atMs) {
+        var counts = [0, 0, 0, 0];
+        BL.rows.forEach(function (row) { counts[row[2]]++; });
+        buttons.forEach(function (b, i) {
+            b.querySelector(".bl-n").textContent = counts[order[i]].toLocaleString(T.locale);
+        });
+        body.counts = counts.join(",");  // normal, no data, degraded, down (status codes)
+        if (atMs) {
+            var seconds = Math.max(0, Math.round((Date.now() - atMs) / 1000));
+            var stale = seconds > cfg.stale_s;
+            age.textContent = (stale ? "\u26a0 " + T.stale + " " : T.age + " ") +
+                (seconds < 120 ? seconds + " s" : Math.round(seconds / 60) + " min");
+            age.style.color = stale ? "#b3261e" : "#56636f";
+            body.stale = stale ? "yes" : "no";
+        }
+        if (shown !== null) { choose(shown); }  // markers whose state changed join or leave
+    };
+    BL.summarise(null);
+    choose(shown);
+})(%(map)s, %(cluster)s, %(config)s);
