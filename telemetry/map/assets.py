@@ -11,7 +11,7 @@ LAND_FILE = Path(__file__).parent / "data" / "land-50m.json"
 
 
 ICON = (
-    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E"
+    "data:image/svg+xml,%3Csvg xmlns='http%3A//www.w3.org/2000/svg' viewBox='0 0 16 16'%3E"
     "%3Ccircle cx='8' cy='8' r='7' fill='%230b5cad'/%3E%3Cpath d='M4 11 8 5l4 6' stroke='%23fff'"
     " stroke-width='2' fill='none'/%3E%3C/svg%3E"
 )

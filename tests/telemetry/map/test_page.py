@@ -16,6 +16,7 @@ from telemetry.map import (
     line_codes,
     map_data,
 )
+from telemetry.map.assets import ICON
 
 
 def test_page_loads_only_local_assets(reference_340: Inventory) -> None:
@@ -28,8 +29,10 @@ def test_page_loads_only_local_assets(reference_340: Inventory) -> None:
             "/map/static/markercluster/leaflet.markercluster.js",
             "/map/static/markercluster/MarkerCluster.css",
             "/map/static/markercluster/MarkerCluster.Default.css",
+            ICON,  # inline: no request
         ]
     )
+    assert ICON.startswith("data:")
     assert "https://" not in page and "http://" not in page
     assert "jquery" not in page.lower() and "AwesomeMarkers" not in page
     assert '"/map/static/land/land-50m.json"' in page

@@ -144,10 +144,10 @@ def test_large_answers_are_compressed_for_clients_that_accept_gzip(
     api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
     page = api.get("/map", headers={"Accept-Encoding": "gzip"})
     assert page.headers["content-encoding"] == "gzip"
-    assert "<title>Branchline map</title>" in page.text  # decoded by the client
+    assert "<title>Branchline site health map</title>" in page.text  # decoded by the client
     plain = api.get("/map", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
-    assert "<title>Branchline map</title>" in plain.text
+    assert "<title>Branchline site health map</title>" in plain.text
     small = api.get("/map/status.json", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in small.headers  # under 4 KB: not worth it
 
