@@ -14,8 +14,9 @@ Reported: ingest (samples offered, acknowledged, the rate achieved, p50/p99 per 
 to 10,000 samples, measured from the request's scheduled time), `/map/status.json` and
 `/api/v1/health/sites` latency (`--reads-per-s` requests a second each, 4 by default, during
 the load), how stale health was (now minus `evaluated_at`, max), and, from `/metrics` where the
-checkout has it, tick durations and overruns. `--checkout DIR` serves DIR's code with DIR's `.venv` (the load and the
-measurements stay this checkout's), for a before/after of the same work in one run.
+checkout has it, tick durations and overruns. `--checkout DIR` serves DIR's code with DIR's
+`.venv` (the load and the measurements stay this checkout's), for a before/after of the same
+work in one run.
 
 Targets (issue "The controller at 10,000 sites"): ingest sustained at 40,000 samples/s with p99
 under 0.5 s per 10,000-sample request and no sample lost; status.json and health/sites under
