@@ -12,6 +12,7 @@ and the borderless land outline.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Hashable
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import xstatic.pkg.leaflet as xs_leaflet  # type: ignore[import-untyped]  # no types shipped
 import xstatic.pkg.leaflet_markercluster as xs_cluster  # type: ignore[import-untyped]  # same
@@ -59,13 +61,29 @@ STATIC_DIRS = {
     "markercluster": Path(xs_cluster.BASE_DIR),
     "land": LAND_FILE.parent,
 }
+log = logging.getLogger("branchline.map")
 TILES_ENV = "BRANCHLINE_MAP_TILE_URL"
 """An XYZ tile server for the base layer (unset: the offline land outline and graticule)."""
 
 
+ZONE_ENV = "BRANCHLINE_MAP_TIME_ZONE"
+"""The network's time zone for the page's times (IANA; unset: Asia/Shanghai)."""
+
+
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
 def map_options() -> MapOptions:
-    """The operator's map settings, from the environment."""
-    return MapOptions(tile_url=os.environ.get(TILES_ENV) or None)
+    """The operator's map settings, from the environment (a time zone the machine does not
+    know is logged and the default used: the page must still show)."""
+    zone = os.environ.get(ZONE_ENV) or DEFAULT_ZONE
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("%s=%r is not a time zone this machine knows: %s used", ZONE_ENV, zone,
+                    DEFAULT_ZONE)  # fmt: skip
+        zone = DEFAULT_ZONE
+    return MapOptions(tile_url=os.environ.get(TILES_ENV) or None, time_zone=zone)
 
 
 def visible(inventory: Inventory, principal: Principal) -> Inventory:
