@@ -25,6 +25,7 @@ from controller.api import (
     history,
     inventory,
     login,
+    map_alarms,
     monitoring,
     policies,
     problems,
@@ -146,7 +147,7 @@ def create_app(
                policies.router, decisions.router, telemetry.router, monitoring.router,
                simulations.router, device_logs.router, history.router, admin.router,
                map_page.router, metrics_api.router, configs.router, ztp_api.router,
-               ztp_installer.router, login.router)  # fmt: skip
+               ztp_installer.router, login.router, map_alarms.router)  # fmt: skip
     for router in routers:
         app.include_router(router, responses=problems.ERRORS)
     _document_bodies(app)

@@ -43,7 +43,10 @@ async def login(request: Request, store: StoreDep, lang: Lang = None) -> Respons
     """A viewer token from the form: a session cookie and on to the map (303); a token that
     is not one, 401 and the form again (429 after too many)."""
     chosen = language(request.headers.get("accept-language"), lang)
-    form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
+    try:
+        form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
+    except ValueError:  # more fields than a sign-in form has: no token taken from it
+        form = {}
     token = (form.get("token") or [""])[0].strip()
     credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
     try:

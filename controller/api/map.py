@@ -12,13 +12,15 @@ and the borderless land outline.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import xstatic.pkg.leaflet as xs_leaflet  # type: ignore[import-untyped]  # no types shipped
 import xstatic.pkg.leaflet_markercluster as xs_cluster  # type: ignore[import-untyped]  # same
@@ -35,6 +37,7 @@ from controller.auth.principal import Principal, Role
 from controller.auth.sessions import COOKIE, BrowserSessions
 from controller.languages import language
 from controller.store.facade import Store
+from controller.store.ztp_store import SiteState
 from sites.inventory import Inventory
 from telemetry.health import HealthLayout, HealthSnapshot, score
 from telemetry.map import (
@@ -59,13 +62,25 @@ STATIC_DIRS = {
     "markercluster": Path(xs_cluster.BASE_DIR),
     "land": LAND_FILE.parent,
 }
+log = logging.getLogger("branchline.map")
 TILES_ENV = "BRANCHLINE_MAP_TILE_URL"
 """An XYZ tile server for the base layer (unset: the offline land outline and graticule)."""
+ZONE_ENV = "BRANCHLINE_MAP_TIME_ZONE"
+"""The network's time zone for the page's times (IANA; unset: `DEFAULT_ZONE`)."""
+DEFAULT_ZONE = "Asia/Shanghai"
 
 
 def map_options() -> MapOptions:
-    """The operator's map settings, from the environment."""
-    return MapOptions(tile_url=os.environ.get(TILES_ENV) or None)
+    """The operator's map settings, from the environment (a time zone the machine does not
+    know is logged and the default used: the page must still show)."""
+    zone = os.environ.get(ZONE_ENV) or DEFAULT_ZONE
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("%s=%r is not a time zone this machine knows: %s used", ZONE_ENV, zone,
+                    DEFAULT_ZONE)  # fmt: skip
+        zone = DEFAULT_ZONE
+    return MapOptions(tile_url=os.environ.get(TILES_ENV) or None, time_zone=zone)
 
 
 def visible(inventory: Inventory, principal: Principal) -> Inventory:
@@ -187,10 +202,11 @@ def _status_key(principal: Principal, opening: dict[str, str]) -> Hashable:
 def status_found(app_state: Any, principal: Principal) -> bytes | None:
     """`status_body` if it is rendered already for the monitor's last snapshot, else None."""
     snapshot = app_state.monitor.snapshot
-    if snapshot is None:
+    states = app_state.store.ztp.kept_states()  # None: reading them would query: not here
+    if snapshot is None or states is None:
         return None
     views: SnapshotViews = app_state.snapshot_views
-    return views.peek(snapshot, _status_key(principal, _opening(app_state, principal)))
+    return views.peek(snapshot, _status_key(principal, _opening(app_state, principal, states)))
 
 
 def status_body(
@@ -217,11 +233,15 @@ def status_body(
     return views.get(snapshot, _status_key(principal, opening), render)
 
 
-def _opening(app_state: Any, principal: Principal) -> dict[str, str]:
-    """The visible sites being opened, and where each stands (`telemetry.map.opening_states`)."""
+def _opening(
+    app_state: Any, principal: Principal, states: Mapping[str, SiteState] | None = None
+) -> dict[str, str]:
+    """The visible sites being opened, and where each stands (`telemetry.map.opening_states`),
+    from `states` when given (else read)."""
     store: Store = app_state.store
-    states = {s: v.value for s, v in store.ztp.states().items() if principal.sees(s)}
-    return opening_states(states)
+    if states is None:
+        states = store.ztp.states()
+    return opening_states({s: v.value for s, v in states.items() if principal.sees(s)})
 
 
 def _history(app_state: Any, principal: Principal) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def _snapshot(request: Request) -> HealthSnapshot:
     return _monitor(request).current(datetime.now(UTC))
 
 
-def _alarm(a: Alarm) -> AlarmRead:
+def alarm_read(a: Alarm) -> AlarmRead:
     return AlarmRead(
         id=a.id, kind=a.key.kind.value, site=a.key.site, link=a.key.link or None,
         severity=a.severity.value, message=a.message, raised_at=a.raised_at,
@@ -179,18 +179,23 @@ def list_alarms(
     if site is not None:
         check_site(who, site)
     found = _monitor(request).alarms.search(active=active, site=site, kind=kind, limit=limit)
-    return [_alarm(a) for a in found if _visible(who, a.key.site)]
+    return [alarm_read(a) for a in found if _visible(who, a.key.site)]
 
 
 @router.post("/alarms/{alarm_id}/acknowledge")
 def acknowledge(request: Request, who: Operator, alarm_id: RowId) -> AlarmRead:
-    monitor = _monitor(request)
+    return acknowledge_alarm(_monitor(request), who, alarm_id)
+
+
+def acknowledge_alarm(monitor: Monitor, who: Principal, alarm_id: int) -> AlarmRead:
+    """`who` (an operator) acknowledges an alarm: 404 for one that does not exist, 403 for one
+    of a site outside its scope, 409 for one that cannot be (cleared already)."""
     try:
         alarm = monitor.alarms.get(alarm_id)
     except AlarmNotFoundError:
         raise HTTPException(404, f"no alarm with id {alarm_id}") from None
     check_site(who, alarm.key.site)
     try:
-        return _alarm(monitor.acknowledge(alarm_id, who.name, datetime.now(UTC)))
+        return alarm_read(monitor.acknowledge(alarm_id, who.name, datetime.now(UTC)))
     except AlarmStateError as exc:
         raise HTTPException(409, str(exc)) from None

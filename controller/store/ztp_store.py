@@ -284,6 +284,12 @@ class Ztp:
         self._states = (now + STATES_TTL_S, found)
         return found
 
+    def kept_states(self) -> Mapping[str, SiteState] | None:
+        """What `states()` would answer without a query, or None when it would query (for a
+        caller on the event loop, which must not wait on the database)."""
+        kept = self._states
+        return kept[1] if kept is not None and self.clock() < kept[0] else None
+
     @contextmanager
     def _writing(self) -> Iterator[Session]:
         """A session in a transaction; once it ends, `states()` reads the states again."""

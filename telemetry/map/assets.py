@@ -60,6 +60,8 @@ class MapOptions:
     lines_from_zoom: int = 7
     refresh_s: float = 30.0
     """Seconds between two fetches of the live statuses (the first comes 1 s after load)."""
+    time_zone: str = "Asia/Shanghai"
+    """The network's time zone (IANA): the page shows its times in it, and names it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +73,4 @@ class MapRoutes:
     status: str = "/map/status.json"
     history: str = "/map/history.json"
     site: str = "/map/sites/"
+    alarms: str = "/map/alarms.json"

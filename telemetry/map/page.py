@@ -21,10 +21,15 @@ from telemetry.map.scripts import callback, script
 WORDS: dict[str, dict[str, object]] = {
     "zh": {"html_lang": "zh-CN", "locale": "zh-CN", "title": "Branchline 网点健康地图",
            "summary": "各状态网点数", "status": ["正常", "无数据", "降级", "故障"],
-           "age": "数据时间", "stale": "数据已过时："},
+           "age": "数据时间", "stale": "数据已过时：", "alarms": "告警", "ack": "确认",
+           "zone": "时区", "acked": "已确认：",
+           "severity": {"critical": "紧急", "major": "重要", "minor": "次要", "warning": "提示"}},
     "en": {"html_lang": "en", "locale": "en", "title": "Branchline site health map",
            "summary": "Sites by state", "status": ["Normal", "No data", "Degraded", "Down"],
-           "age": "data age", "stale": "data is stale:"},
+           "age": "data age", "stale": "data is stale:", "alarms": "Alarms",
+           "ack": "Acknowledge", "zone": "times in", "acked": "acknowledged by",
+           "severity": {"critical": "Critical", "major": "Major", "minor": "Minor",
+                        "warning": "Warning"}},
 }  # fmt: skip
 """The page's words; `status` by status code (green, grey, amber, red)."""
 
@@ -111,6 +116,12 @@ def build_map_page(
         "config": json.dumps(summary, ensure_ascii=False),
     }
     fmap.add_child(_After(summary_code, "BranchlineSummary"))
+    alarms = {"words": words, "alarms": routes.alarms, "zone": options.time_zone}
+    alarms_code = script("alarms") % {
+        "map": fmap.get_name(),
+        "config": json.dumps(alarms, ensure_ascii=False),
+    }
+    fmap.add_child(_After(alarms_code, "BranchlineAlarms"))
     html: str = fmap.get_root().render()
     head = f'<head>\n<title>{words["title"]}</title>\n<link rel="icon" href="{ICON}">'
     html = html.replace("<head>", head, 1)

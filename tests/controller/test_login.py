@@ -81,6 +81,8 @@ def test_a_bad_token_gets_the_form_again_and_never_its_echo(app: FastAPI, store:
     assert "www-authenticate" not in answer.headers
     assert COOKIE not in answer.headers.get("set-cookie", "")
     assert browser.post("/login", data={}).status_code == 401  # no token at all
+    fields = {f"f{i}": "x" for i in range(10)}
+    assert browser.post("/login", data=fields).status_code == 401  # not a sign-in form
     codes = [browser.post("/login", data={"token": wrong}).status_code for _ in range(10)]
     assert 429 in codes  # the same bad token again and again from one address
     slowed = browser.post("/login", data={"token": wrong})

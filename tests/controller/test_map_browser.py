@@ -22,6 +22,7 @@ from urllib.request import urlopen
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bench.bench_map import mixed_batch
@@ -32,7 +33,9 @@ from controller.store.facade import Store
 from controller.store.ztp_store import SiteState, Step
 from controller.stores import open_store, open_telemetry_store
 from sites.inventory import Inventory
+from telemetry.alarms import AlarmKind
 from telemetry.samples import to_ms
+from tests.cdp import browser_page
 from tests.chromium import CHROMIUM, console_errors, need_chromium
 from tests.chromium import chromium as run_chromium
 from tests.components import free_port, missing
@@ -46,8 +49,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 class Served:
     """The app on a loopback port, and a viewer's URL of the map."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, app: FastAPI, store: Store) -> None:
         self.url = url
+        self.app = app
+        self.store = store
 
 
 @pytest.fixture
@@ -76,7 +81,7 @@ def served(tmp_path: Path, reference_340: Inventory) -> Iterator[Served]:
         time.sleep(0.05)
     assert server.started
     try:
-        yield Served(f"http://127.0.0.1:{port}/map?token={token.text}")
+        yield Served(f"http://127.0.0.1:{port}/map?token={token.text}", app, store)
     finally:
         server.should_exit = True
         thread.join(10)
@@ -286,3 +291,30 @@ def test_the_summary_counts_each_state_and_its_filter_shows_exactly_those_sites(
     assert f'data-shown="{counts[3]}"' in dom.stdout
     assert down in dom.stdout and 'aria-pressed="true"' in dom.stdout
     assert console_errors(dom.stderr) == []
+
+
+def test_an_alarm_acknowledged_in_the_panel_is_acknowledged_in_the_api(
+    served: Served, tmp_path: Path
+) -> None:
+    """In the real browser: the panel lists the open alarms the API lists, and its button
+    acknowledges one (the page's own POST, with its session cookie and header)."""
+    store, monitor = served.store, served.app.state.monitor
+    site = next(s.id for s in store.current.inventory().sites if s.hubs)
+    monitor.report(AlarmKind.PUSH_FAILURE, site, "the push was refused", datetime.now(UTC))
+    store.users.add("duty", Role.OPERATOR, None, actor="test-setup")
+    token = store.users.create_token("duty", "map", actor="test-setup").text
+    url = served.url.split("?")[0] + f"?token={token}&lang=zh"
+    listed = monitor.alarms.search(active=True, limit=1000)
+    with browser_page(tmp_path / "profile-ack", url) as page:
+        assert page.wait_for("document.body.dataset.alarms") == str(len(listed))
+        alarm = page.evaluate(
+            "document.querySelector('li.bl-alarm button.bl-ack').closest('li').dataset.alarm"
+        )
+        row = f"document.querySelector('li[data-alarm=\"{alarm}\"]')"
+        page.evaluate(f"{row}.querySelector('button.bl-ack').click()")
+        assert page.wait_for("document.body.dataset.acknowledged") == alarm
+        # The panel refreshed: the alarm says who acknowledged it, and has no button left.
+        text = page.wait_for(f"{row}.textContent.includes('已确认') && {row}.textContent")
+        assert "duty" in text
+        assert page.evaluate(f"{row}.querySelector('button.bl-ack') === null")
+    assert monitor.alarms.get(int(alarm)).acknowledged_by == "duty"

@@ -118,6 +118,12 @@ def test_a_rendered_answer_is_served_without_a_worker_thread(
     # A filter nobody asked for yet is rendered in a worker thread, once.
     api.get("/api/v1/health/sites", params={"status": "red"})
     assert len(handed) == 1
+    # The sites being opened are due to be read again: that query is made in a worker thread,
+    # never on the event loop.
+    store.ztp.clock = lambda: 1e12
+    assert api.get("/map/status.json").status_code == 200
+    assert [getattr(f, "__name__", "") for f in handed[1:]] == ["status_body"]
+    assert [s for s in statements if "site_lifecycle" in s]
 
 
 def test_a_tick_renders_its_answers_before_readers_see_its_snapshot(

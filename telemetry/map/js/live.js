@@ -117,6 +117,7 @@
             body.refreshes = String(BL.refreshes);
             age.textContent = "updated " + hour(data.at_ms);
             if (BL.summarise) { BL.summarise(data.at_ms); }
+            if (BL.alarms) { BL.alarms.refresh(); }
         }).catch(function (e) { age.textContent = "update failed"; console.warn(e.message); });
     }
     function tick() { refresh().then(function () { setTimeout(tick, cfg.every * 1000); }); }
