@@ -22,12 +22,15 @@ WORDS: dict[str, dict[str, object]] = {
     "zh": {"html_lang": "zh-CN", "locale": "zh-CN", "title": "Branchline 网点健康地图",
            "summary": "各状态网点数", "status": ["正常", "无数据", "降级", "故障"],
            "age": "数据时间", "stale": "数据已过时：", "alarms": "告警", "ack": "确认",
-           "zone": "时区", "acked": "已确认：",
+           "zone": "时区", "acked": "已确认：", "search": "搜索网点：编号、名称或城市",
+           "nothing": "没有匹配的网点",
            "severity": {"critical": "紧急", "major": "重要", "minor": "次要", "warning": "提示"}},
     "en": {"html_lang": "en", "locale": "en", "title": "Branchline site health map",
            "summary": "Sites by state", "status": ["Normal", "No data", "Degraded", "Down"],
            "age": "data age", "stale": "data is stale:", "alarms": "Alarms",
-           "ack": "Acknowledge", "zone": "times in", "acked": "acknowledged by",
+           "ack": "Acknowledge", "zone": "times in",
+           "search": "Find a site: id, name or city", "nothing": "No site matches",
+           "acked": "acknowledged by",
            "severity": {"critical": "Critical", "major": "Major", "minor": "Minor",
                         "warning": "Warning"}},
 }  # fmt: skip
@@ -122,6 +125,12 @@ def build_map_page(
         "config": json.dumps(alarms, ensure_ascii=False),
     }
     fmap.add_child(_After(alarms_code, "BranchlineAlarms"))
+    search_code = script("search") % {
+        "map": fmap.get_name(),
+        "cluster": cluster.get_name(),
+        "config": json.dumps({"words": words}, ensure_ascii=False),
+    }
+    fmap.add_child(_After(search_code, "BranchlineSearch"))
     html: str = fmap.get_root().render()
     head = f'<head>\n<title>{words["title"]}</title>\n<link rel="icon" href="{ICON}">'
     html = html.replace("<head>", head, 1)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 from sites.enums import SiteRole
 from sites.inventory import Inventory
+from sites.reference_data import cities
 from telemetry.health import HealthSnapshot, LinkState, Status
 from telemetry.health.hub import best_scores
 from telemetry.health.model import LINK_STATE_BY_CODE, STATUS_BY_CODE, UP
@@ -27,9 +29,10 @@ class MapData:
     """Rows for FastMarkerCluster and the hubs' `[lat, lon]`, which rows refer to by index.
 
     Row: `[lat, lon, status, id, name, "link:state ...", note, [hub index...], line quality,
-    opening]`; a link's state is up, down or no-data, or `up/fails-<class>,...` when it is up
-    but fails a critical SLA class; `opening` is "" for a site in service, else where its
-    opening stands (`OPENING`).
+    opening, city]`; a link's state is up, down or no-data, or `up/fails-<class>,...` when it is
+    up but fails a critical SLA class; `opening` is "" for a site in service, else where its
+    opening stands (`OPENING`); `city` is the site's city, with its Chinese name when the
+    reference data knows it (the page's search finds either).
     """
 
     rows: list[list[Any]]
@@ -85,6 +88,7 @@ def map_data(
     quality = line_codes(snapshot)
     grey = STATUS_CODE[Status.GREY]
     rows: list[list[Any]] = []
+    chinese = chinese_city_names()
     for site in inventory.sites:
         if site.id in codes:
             status, links = codes[site.id], texts[site.id]
@@ -95,8 +99,21 @@ def map_data(
         attached = [hub_index[h] for h in site.hubs if h in hub_index]
         line = quality.get(site.id, grey)
         rows.append([site.latitude, site.longitude, status, site.id, site.name, links, note,
-                     attached, line, opening.get(site.id, "")])  # fmt: skip
+                     attached, line, opening.get(site.id, ""),
+                     _city(site.city, chinese)])  # fmt: skip
     return MapData(rows=rows, hubs=hubs)
+
+
+@cache
+def chinese_city_names() -> dict[str, str]:
+    """{English name: Chinese name} of the cities the reference data knows."""
+    return {c.name_en.lower(): c.name_zh for c in cities()}
+
+
+def _city(city: str, chinese: dict[str, str]) -> str:
+    """The city as the page's search finds it: its name, and its Chinese name when known."""
+    zh = chinese.get(city.lower())
+    return city if zh is None or zh == city else f"{city} {zh}"
 
 
 def line_codes(snapshot: HealthSnapshot) -> dict[str, int]:

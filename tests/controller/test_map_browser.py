@@ -33,6 +33,7 @@ from controller.store.facade import Store
 from controller.store.ztp_store import SiteState, Step
 from controller.stores import open_store, open_telemetry_store
 from sites.inventory import Inventory
+from sites.reference_data import cities
 from telemetry.alarms import AlarmKind
 from telemetry.samples import to_ms
 from tests.cdp import browser_page
@@ -318,3 +319,29 @@ def test_an_alarm_acknowledged_in_the_panel_is_acknowledged_in_the_api(
         assert "duty" in text
         assert page.evaluate(f"{row}.querySelector('button.bl-ack') === null")
     assert monitor.alarms.get(int(alarm)).acknowledged_by == "duty"
+
+
+def test_search_finds_a_site_by_its_chinese_city_name(
+    served: Served, tmp_path: Path, reference_340: Inventory
+) -> None:
+    """Typed as a NOC operator would, in the real browser: a city's Chinese name lists that
+    city's sites, and choosing one zooms to it and opens its popup."""
+    chinese = {c.name_en: c.name_zh for c in cities()}
+    by_city: dict[str, list[str]] = {}
+    for s in reference_340.sites:
+        by_city.setdefault(s.city, []).append(s.id)
+    city = next(c for c, ids in by_city.items() if c in chinese and 1 < len(ids) <= 10)
+    with browser_page(tmp_path / "profile-search", served.url + "&lang=zh") as page:
+        page.wait_for("document.querySelector('input.bl-search-input') && BL.rows.length")
+        page.evaluate(
+            "(() => { const i = document.querySelector('input.bl-search-input');"
+            f" i.value = {json.dumps(chinese[city])};"
+            " i.dispatchEvent(new Event('input')); })()"
+        )
+        hits = page.wait_for("document.body.dataset.searchHits").split(",")
+        assert sorted(hits) == sorted(by_city[city])
+        page.evaluate(f"document.querySelector('button.bl-search-hit[data-site=\"{hits[0]}\"]')"
+                      ".click()")  # fmt: skip
+        assert page.wait_for("document.body.dataset.selected") == hits[0]
+        popup = page.wait_for("document.querySelector('.leaflet-popup-content').textContent")
+        assert f"({hits[0]})" in popup

@@ -42,11 +42,7 @@
                 BL.esc(a.message) + (acked ? " <i>(" + BL.esc(T.acked) + " " +
                 BL.esc(a.acknowledged_by) + ")</i>" : "");
             li.querySelector(".bl-alarm-site").addEventListener("click", function () {
-                var m = BL.markers[a.site];
-                if (m) {
-                    map.setView(m.getLatLng(), Math.max(map.getZoom(), 9));
-                    setTimeout(function () { m.openPopup(); }, 300);
-                }
+                BL.reveal(a.site);
             });
             if (data.operator && !acked) {
                 var ack = L.DomUtil.create("button", "bl-ack", li);

@@ -203,6 +203,6 @@ def test_sites_being_opened_are_named_with_where_their_opening_stands(
     store.ztp.advance(SITE, Step(SiteState.PROVISIONING, "called-home", "", "t", datetime.now(UTC)))
     assert api.get("/map/status.json").json()["opening"] == {SITE: "provisioning"}
     page = api.get("/map").text
-    assert f'"{SITE}"' in page and '"provisioning"]' in page  # the row's last field
+    assert f'"{SITE}"' in page and '"provisioning", "' in page  # the row's opening, a city next
     scoped = TestClient(app, headers=bearer(store, "lhasa", Role.VIEWER, ["br-lhasa-001"]))
     assert scoped.get("/map/status.json").json()["opening"] == {}
