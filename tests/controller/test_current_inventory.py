@@ -4,32 +4,17 @@ monitor and the map share one health layout."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from controller.app import create_app
 from controller.auth.principal import Role
 from controller.monitor.device_logs import LiveLookup
-from controller.settings import Settings
 from controller.store.facade import Store
-from sites.inventory import Inventory
 from telemetry.health import HealthLayout
-from telemetry.store.registry import open_store as open_telemetry
 from tests.conftest import bearer
-
-
-@pytest.fixture
-def app(store: Store, small_inventory: Inventory, tmp_path: Path) -> Iterator[FastAPI]:
-    store.replace_inventory(small_inventory, actor="test-setup")
-    telemetry = open_telemetry("embedded", path=tmp_path / "t.db")
-    yield create_app(Settings(reconcile_interval_s=0), store=store, telemetry_store=telemetry)
-    telemetry.close()
 
 
 def exports(store: Store) -> list[str]:

@@ -3,31 +3,16 @@ each application's share of time within SLA, and site-to-hub quality."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from controller.app import create_app
 from controller.auth.principal import Role
-from controller.settings import Settings
 from controller.store.facade import Store
-from sites.inventory import Inventory
-from telemetry.store.base import TelemetryStore
-from telemetry.store.registry import open_store as open_telemetry
 from tests.conftest import bearer
-
-
-@pytest.fixture
-def app(store: Store, small_inventory: Inventory, tmp_path: Path) -> Iterator[FastAPI]:
-    store.replace_inventory(small_inventory, actor="test-setup")
-    telemetry: TelemetryStore = open_telemetry("embedded", path=tmp_path / "t.db")
-    yield create_app(Settings(reconcile_interval_s=0), store=store, telemetry_store=telemetry)
-    telemetry.close()
 
 
 def sample(link: str, at: datetime, app: str | None = None, **extra: Any) -> dict[str, Any]:

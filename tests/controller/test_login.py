@@ -3,31 +3,16 @@ sign-in page, and the form exchanges a token for the map's session cookie."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from controller.app import create_app
 from controller.auth.principal import Role
 from controller.auth.sessions import COOKIE
-from controller.settings import Settings
 from controller.store.facade import Store
-from sites.inventory import Inventory
-from telemetry.store.registry import open_store as open_telemetry
 from tests.conftest import bearer
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
-
-
-@pytest.fixture
-def app(store: Store, small_inventory: Inventory, tmp_path: Path) -> Iterator[FastAPI]:
-    store.replace_inventory(small_inventory, actor="test-setup")
-    telemetry = open_telemetry("embedded", path=tmp_path / "t.db")
-    yield create_app(Settings(reconcile_interval_s=0), store=store, telemetry_store=telemetry)
-    telemetry.close()
 
 
 def token_of(store: Store, name: str, role: Role) -> str:

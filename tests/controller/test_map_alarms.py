@@ -3,22 +3,16 @@ acknowledging one from the map (an operator, with the map's own header)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from controller.api.map_alarms import REQUESTED_WITH
-from controller.app import create_app
 from controller.auth.principal import Role
-from controller.settings import Settings
 from controller.store.facade import Store
-from sites.inventory import Inventory
 from telemetry.alarms import AlarmKind
-from telemetry.store.registry import open_store as open_telemetry
 from tests.conftest import bearer
 
 HZ, LS = "br-hangzhou-001", "br-lhasa-001"
@@ -26,17 +20,14 @@ MAP = {"X-Requested-With": REQUESTED_WITH}
 
 
 @pytest.fixture
-def app(store: Store, small_inventory: Inventory, tmp_path: Path) -> Iterator[FastAPI]:
-    store.replace_inventory(small_inventory, actor="test-setup")
-    telemetry = open_telemetry("embedded", path=tmp_path / "t.db")
-    app = create_app(Settings(reconcile_interval_s=0), store=store, telemetry_store=telemetry)
+def app(app: FastAPI) -> FastAPI:
+    """The small network's app (tests/controller/conftest.py) with three open alarms."""
     now = datetime.now(UTC)
     report = app.state.monitor.report
     report(AlarmKind.CONFIG_DRIFT, HZ, "the CPE runs another configuration", now)  # minor
     report(AlarmKind.PUSH_FAILURE, HZ, "the push was refused", now - timedelta(minutes=5))
     report(AlarmKind.ZTP_FAILURE, LS, "the CPE refused its bootstrap", now)  # major, newer
-    yield app
-    telemetry.close()
+    return app
 
 
 def test_the_most_severe_first_then_the_newest_with_site_names(app: FastAPI, store: Store) -> None:

@@ -4,9 +4,7 @@ tick's answer replaces the old, and a scoped token gets its own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,23 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from controller.api.snapshot_views import SnapshotViews
-from controller.app import create_app, monitor_tick
+from controller.app import monitor_tick
 from controller.auth.principal import Role
-from controller.settings import Settings
 from controller.store.facade import Store
-from sites.inventory import Inventory
-from telemetry.store.registry import open_store as open_telemetry
 from tests.conftest import bearer
 
 SITE = "br-hangzhou-001"
-
-
-@pytest.fixture
-def app(store: Store, small_inventory: Inventory, tmp_path: Path) -> Iterator[FastAPI]:
-    store.replace_inventory(small_inventory, actor="test-setup")
-    telemetry = open_telemetry("embedded", path=tmp_path / "t.db")
-    yield create_app(Settings(reconcile_interval_s=0), store=store, telemetry_store=telemetry)
-    telemetry.close()
 
 
 def report(api: TestClient, at: datetime, up: bool) -> None:
