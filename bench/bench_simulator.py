@@ -20,6 +20,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Generator
 from typing import Any
 
@@ -53,11 +54,55 @@ def setup(branches: int, seconds: int) -> Setup:
     return load_scenario_text(text)
 
 
+class _LinkWindow:
+    """One link's measurement window in plain Python: `buckets` polls of `per_poll` probes."""
+
+    def __init__(
+        self,
+        per_poll: int,
+        buckets: int,
+        start: tuple[float, float],
+        out: tuple[Any, Any, Any, int, int],
+    ) -> None:
+        """`start`: (latency, jitter) before t = 0; `out`: the loss, latency and jitter arrays
+        the estimates go to and the link's (site, slot)."""
+        n, (latency, jitter) = float(per_poll), start
+        self.out = out
+        first = [n, 0.0, n * latency, n * jitter]  # sent, lost, latency sum, jitter sum
+        self.ring = deque([first] * buckets)
+        self.win = [x * buckets for x in first]
+        self.cur = [0.0, 0.0, 0.0, 0.0]
+        self.per_poll, self.count = per_poll, 0
+
+    def add(self, lost: bool, latency: float, jitter: float) -> None:
+        """One probe; at the end of a poll, the window's averages into the arrays."""
+        cur = self.cur
+        cur[0] += 1.0
+        if lost:
+            cur[1] += 1.0
+        else:
+            cur[2] += latency
+            cur[3] += jitter
+        self.count += 1
+        if self.count < self.per_poll:
+            return
+        old = self.ring.popleft()
+        self.ring.append(cur)
+        win = self.win = [w + c - o for w, c, o in zip(self.win, cur, old, strict=True)]
+        self.cur, self.count = [0.0, 0.0, 0.0, 0.0], 0
+        loss, lat, jit, site, slot = self.out
+        loss[site, slot] = 100.0 * win[1] / win[0]
+        kept = win[0] - win[1]
+        if kept > 0:  # a window with nothing back keeps its last latency and jitter
+            lat[site, slot], jit[site, slot] = win[2] / kept, win[3] / kept
+
+
 def naive(s: Setup) -> float:
     """The same scenario with one simpy process per link, doing per link in Python what the
-    tick model does with arrays: demand of the apps on it, quality, the probe and its
-    down/up counting, each app's SLA verdict; a controller process runs the same engine on
-    every probe. Returns the simulated seconds run."""
+    tick model does with arrays: demand of the apps on it, quality, the probe (at the link's
+    own phase) and its down/up counting, the window of polls its loss, latency and jitter are
+    averaged over, each app's SLA verdict; a controller process runs the same engine on every
+    probe round. Returns the simulated seconds run."""
     world = World(s.scenario, s.net, s.policy, np.random.default_rng(s.scenario.seed))
     env = simpy.Environment()
     shape = s.net.shape
@@ -69,26 +114,27 @@ def naive(s: Setup) -> float:
     demand = [world.demand_model.window(0)]
     classes = list(zip(world.max_lat, world.max_jit, world.max_loss, strict=True))
     app_class = [int(c) for c in world.app_class]
-    mult = s.scenario.probe.timers().multiplier
+    timers = s.scenario.probe.timers()
+    mult, per_poll, buckets = timers.multiplier, timers.poll, timers.buckets
 
     def link(site: int, slot: int) -> Generator[simpy.Event, Any, None]:
         capacity = float(s.net.capacity_mbps[site, slot])
         base_lat = float(physics.base_latency[site, slot])
         jit2, loss2 = float(physics.jitter2[site, slot]), float(physics.loss2[site, slot])
         miss = 0
+        window = _LinkWindow(per_poll, buckets, (base_lat, jit2 / 2), (loss, lat, jit, site, slot))
+        yield env.timeout(1.0 - float(world.probes.phase[site, slot]))  # its own phase
         while True:
-            d = demand[0]
-            mine = [a for a in range(d.shape[1]) if world.link[site, a] == slot]
-            load = sum(float(d[site, a]) for a in mine)
-            rho = load / capacity
-            r = min(rho, 0.999)
-            queue = min(2.0 * r / (1 - r), 300.0)
+            mine = [a for a in range(demand[0].shape[1]) if world.link[site, a] == slot]
+            rho = sum(float(demand[0][site, a]) for a in mine) / capacity
+            queue = min(2.0 * min(rho, 0.999) / (1 - min(rho, 0.999)), 300.0)
             alive = bool(faults.phys_up[site, slot])
             q_lat, q_jit = base_lat + queue, jit2 * rng.random() + 0.3 * queue
             q_loss = min(loss2 * rng.random(), 100.0) if alive else 100.0
-            miss = miss + 1 if (not alive or rng.random() * 100 < q_loss) else 0
+            lost = not alive or rng.random() * 100 < q_loss
+            miss = miss + 1 if lost else 0
+            window.add(lost, q_lat, q_jit)
             util[site, slot] = min(rho, 1.0) if alive else 0.0
-            lat[site, slot], jit[site, slot], loss[site, slot] = q_lat, q_jit, q_loss
             up[site, slot] = miss < mult
             for a in mine:
                 max_lat, max_jit, max_loss = classes[app_class[a]]
@@ -99,7 +145,7 @@ def naive(s: Setup) -> float:
     def controller() -> Generator[simpy.Event, Any, None]:
         tick = 0
         while True:
-            yield env.timeout(0.5)  # after the links of this second
+            yield env.timeout(1.0)  # after the probes of the last second
             obs = BatchObservations(up.copy(), lat.copy(), jit.copy(), loss.copy(), util.copy(),
                                     s.net.capacity_mbps, demand[0])  # fmt: skip
             world.state, _ = world.engine.step(world.state, obs, env.now)
@@ -107,7 +153,6 @@ def naive(s: Setup) -> float:
             tick += 1
             if tick % every == 0 and tick < len(world.times):
                 demand[0] = world.demand_model.window(tick)
-            yield env.timeout(0.5)
 
     for site, spoke in enumerate(s.net.spokes):
         for slot in range(len(spoke.links)):

@@ -47,8 +47,7 @@ def simulate(setup: Setup, progress: Progress | None = None) -> Run:
                 state=world.faults,
                 net=setup.net,
                 end=end,
-                on_onset=world.on_onset,
-                on_repair=world.on_repair,
+                hooks=world,
             )
         )
     env.process(_ticker(env, world, progress))

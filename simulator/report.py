@@ -45,7 +45,10 @@ def write_report(results: dict[str, Any], world: World, outdir: Path) -> Path:
         f"<p>{sc['branches']} branches, {sc['links']} links, {sc['duration_s']:g} s at "
         f"{sc['tick_s']:g} s ticks, seed {sc['seed']}; probes every "
         f"{sc['probe']['interval_s']:g} s x {sc['probe']['multiplier']} "
-        f"({escape(sc['probe']['source'])}); predictive return "
+        f"({escape(sc['probe']['source'])}): a failure is detected "
+        f"{sc['probe']['detect_range_s'][0]:g}-{sc['probe']['detect_range_s'][1]:g} s after it, "
+        f"loss, latency and jitter averaged over {sc['probe']['window_s']:g} s of probes every "
+        f"{sc['probe']['poll_s']:g} s; predictive return "
         f"{'on' if sc['predictive_return'] else 'off'}.</p>",
         "<p>Worst case by the policy linter with these probes (the faults' times below are to "
         "be read against it): "
@@ -60,7 +63,7 @@ def write_report(results: dict[str, Any], world: World, outdir: Path) -> Path:
         _table([results["totals"]], list(results["totals"])),
         "<h2>Applications</h2>",
         _table(results["applications"], list(results["applications"][0])),
-        "<h2>Faults: time to switch</h2>",
+        "<h2>Faults: time to detect and to switch</h2>",
         _table(
             results["faults"],
             [
@@ -69,6 +72,10 @@ def write_report(results: dict[str, Any], world: World, outdir: Path) -> Path:
                 "at_s",
                 "duration_s",
                 "links_hit",
+                "outages",
+                "outages_detected",
+                "outages_missed",
+                "time_to_detect_s",
                 "apps_caught",
                 "switched",
                 "stayed",

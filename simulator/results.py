@@ -13,6 +13,7 @@ import numpy as np
 
 from policies.lint.timing import timing_of
 from policies.probe_timers import ProbeTimers
+from simulator.detection import DetectRecord
 from simulator.faults_spec import Fault
 from simulator.switches import FaultRecord
 from simulator.world import World
@@ -83,7 +84,11 @@ def build_results(
                 "interval_s": _r(timers.interval_s),
                 "multiplier": timers.multiplier,
                 "recover": timers.recover,
-                "detect_s": _r(timers.detect_s),
+                # Where a failure falls between two of a link's probes decides where in this
+                # range its detection falls; the faults' measured times are below.
+                "detect_range_s": [_r(timers.detect_min_s), _r(timers.detect_s)],
+                "poll_s": _r(timers.poll_s),
+                "window_s": _r(timers.window_s),
                 "source": timers.source,
                 # What the policy linter says of this policy with these probes: the times the
                 # faults' measured ones are to be read against (docs/policies.md, "Timing").
@@ -103,11 +108,16 @@ def build_results(
             "out_of_sla_s": _r(out_s.sum()),
             "out_of_sla_high_s": _r(out_s[:, high].sum()),
             "metered_mb": _r(metered_mb.sum()),
+            # Over every fault of the run: each link outage the probes declared, each app moved.
+            "time_to_detect_s": _stats([t for d in world.detection.records for t in d.times]),
+            "time_to_switch_s": _stats([t for r in world.switches.records for t in r.times]),
         },
         "applications": per_app,
         "faults": [
-            _fault(i, f, r)
-            for i, (f, r) in enumerate(zip(faults, world.switches.records, strict=True))
+            _fault(i, f, r, d)
+            for i, (f, r, d) in enumerate(
+                zip(faults, world.switches.records, world.detection.records, strict=True)
+            )
         ],
         "sites": per_site,
         "watched": [net.spokes[int(s)].id for s in rec.watched],
@@ -121,13 +131,17 @@ def _metered_cost_per_mb(world: World) -> np.ndarray[Any, np.dtype[np.float64]]:
     return out
 
 
-def _fault(index: int, fault: Fault, rec: FaultRecord) -> dict[str, Any]:
+def _fault(index: int, fault: Fault, rec: FaultRecord, det: DetectRecord) -> dict[str, Any]:
     return {
         "index": index,
         "kind": fault.kind,
         "at_s": _r(fault.at),
         "duration_s": None if fault.duration is None else _r(fault.duration),
         "links_hit": rec.links_hit,
+        "outages": det.cuts,
+        "outages_detected": len(det.times),
+        "outages_missed": det.missed,
+        "time_to_detect_s": _stats(det.times),
         "apps_caught": len(rec.times) + rec.stayed,
         "switched": len(rec.times),
         "stayed": rec.stayed,

@@ -1,4 +1,10 @@
-"""Time to switch: for each fault, how long each application on a hit link took to leave it."""
+"""Time to switch: for each fault, how long each application on a hit link took to leave it.
+
+An application leaves at the instant of the probe of its link that decided it (the probe that
+declared the link down, or the sample that made it out of SLA): the CPE acts then. The engine
+steps once per probe round for every link, so that instant is the link's own probe of the
+round, up to one interval before the round; the traffic moves from the tick after the round.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from policies.compiled import BoolArray, IntArray
+from policies.compiled import BoolArray, FloatArray, IntArray
 
 
 @dataclass
@@ -43,18 +49,21 @@ class SwitchTracker:
         self._f = np.concatenate([self._f, np.full(len(s), index)])
         self._t0 = np.concatenate([self._t0, np.full(len(s), now)])
 
-    def moved(self, now: float, link: IntArray) -> None:
-        """After an engine step: resolve the pending apps that left their hit link."""
+    def moved(self, instants: FloatArray, link: IntArray) -> None:
+        """After an engine step: resolve the pending apps that left their hit link, each at
+        the instant of that link's probe in the round (`instants`, per site and slot)."""
         if self._s.size == 0:
             return
         gone = link[self._s, self._a] != self._k
         if not gone.any():
             return
-        for f, a, t0 in zip(self._f[gone], self._a[gone], self._t0[gone], strict=True):
+        at = instants[self._s[gone], self._k[gone]]
+        for f, a, t, t0 in zip(self._f[gone], self._a[gone], at, self._t0[gone], strict=True):
             rec = self.records[int(f)]
-            rec.times.append(now - float(t0))
+            took = max(0.0, float(t) - float(t0))
+            rec.times.append(took)
             if self._high[int(a)]:
-                rec.high_times.append(now - float(t0))
+                rec.high_times.append(took)
         self._keep(~gone)
 
     def repaired(self, index: int) -> None:

@@ -7,11 +7,11 @@ pairs are out of SLA, and on probe ticks runs the probes and the policy engine. 
 are folded in from the per (link, class) counts when the steady state changes. Nothing here
 loops over sites or links in Python.
 
-Within one steady state every tick's jitter, loss and probe losses follow from its random draws
-alone, so they are computed for the rest of the window (up to the end of the draw block) at
-once; the SLA verdicts, which nothing needs before then, are counted for all the ticks since
-the last change in one go when the state changes (or the buffer fills). Same values, same
-order of random draws: only fewer, larger array operations.
+Within one steady state every tick's jitter, loss and random probe losses follow from its random
+draws alone, so they are computed for the rest of the window (up to the end of the draw block)
+at once; the SLA verdicts, which nothing needs before then, are counted for all the ticks since
+the last change in one go when the state changes (or the buffer fills). Same values, same order
+of random draws: only fewer, larger array operations.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from policies.compiled import BoolArray, FloatArray, IntArray
 from policies.engine import PolicyEngine
 from policies.observations import BatchObservations
 from policies.policy import Policy
+from simulator.detection import DetectionTracker
 from simulator.faults import FaultState
 from simulator.links import LinkPhysics, Steady
 from simulator.network import SimNetwork
@@ -54,7 +55,7 @@ class World:
         self.probe_every = round(timers.interval_s / scenario.tick)
         self.physics = LinkPhysics(scenario.links, net)
         self.faults = FaultState(net)
-        self.probes = Probes(timers, net.present, net.capacity_mbps)
+        self.probes = Probes(timers, net.present, net.capacity_mbps, rng)
         self.demand_model = Demand(scenario.traffic, net, self.times, scenario.start_s, rng)
         apps = net.network.apps
         sla = net.network.sla_classes
@@ -65,6 +66,7 @@ class World:
         self.max_loss = np.array([c.max_loss_pct for c in sla])
         self.high: BoolArray = np.array([a.priority is Priority.HIGH for a in apps])
         self.switches = SwitchTracker(len(scenario.faults), self.high)
+        self.detection = DetectionTracker(len(scenario.faults))
         self.rec = Recorder(scenario, net, len(self.times), len(sla))
         n_sites, n_links = net.shape
         self._block = max(1, min(256, _BLOCK_VALUES // (3 * n_sites * n_links)))
@@ -89,7 +91,6 @@ class World:
         self._jit: FloatArray = np.zeros((cap, n_sites, n_links))
         self._loss: FloatArray = np.zeros((cap, n_sites, n_links))
         self._lost: BoolArray = np.zeros((cap, n_sites, n_links), dtype=np.bool_)
-        self._kept: BoolArray = np.zeros((cap, n_sites, n_links), dtype=np.bool_)
         self._probe_tmp: FloatArray = np.zeros((cap, n_sites, n_links))
         verdicts = n_classes * cap * n_sites * n_links
         self._bad: BoolArray = np.zeros(verdicts, dtype=np.bool_)
@@ -123,18 +124,23 @@ class World:
             k = i - self._flushed
             st = self._steady
             quality = (st.utilization, st.latency_ms, self._jit[k], self._loss[k])
-            obs = self.probes.observe_lost(
-                quality, self._lost[k], self._kept[k], self.faults.phys_up, self.demand
-            )
+            # A probe is lost if the link was down at its own instant; else at random with the
+            # link's loss (a link down by now but up then: its loss rate is not known, kept).
+            instants = self.probes.instants(now)
+            up_then = self.faults.up_at(instants)
+            lost = ~up_then | (self._lost[k] & self.faults.phys_up)
+            was_up = self.probes.declared_up
+            obs = self.probes.observe(quality, lost, self.demand)
+            self.detection.declared(was_up & ~obs.up, instants)
             self.observed = obs  # what the probes measured: a live feed hands it out as samples
-            self._step(obs, now)
+            self._step(obs, now, instants)
             if i == 0:  # the first placement is not a move: it applies at once
                 self._recompute()
                 self._fill(i)
 
     def _fill(self, i: int) -> None:
-        """Jitter, loss and probe losses of ticks i.. (to the end of the noise window, the draw
-        block or the buffer) under the current steady state."""
+        """Jitter, loss and random probe losses of ticks i.. (to the end of the noise window,
+        the draw block or the buffer) under the current steady state."""
         every, block = self.demand_model.every, self._block
         end = min((i // every + 1) * every, (i // block + 1) * block, self._flushed + self._cap)
         end = min(end, len(self.times))
@@ -147,11 +153,8 @@ class World:
         np.multiply(ph.loss2, draws[a:b, 1], out=loss)
         np.add(loss, st.loss_pct, out=loss)
         np.minimum(loss, 100.0, out=loss)
-        lost, kept = self._lost[k0:k1], self._kept[k0:k1]
         np.multiply(draws[a:b, 2], 100.0, out=self._probe_tmp[: end - i])
-        np.less(self._probe_tmp[: end - i], loss, out=lost)
-        np.logical_or(lost, ~self.faults.phys_up, out=lost)
-        np.logical_not(lost, out=kept)
+        np.less(self._probe_tmp[: end - i], loss, out=self._lost[k0:k1])
         self._valid = end
 
     def _flush(self, i: int) -> None:
@@ -178,7 +181,7 @@ class World:
         self._flushed = i
         self._valid = i
 
-    def _step(self, obs: BatchObservations, now: float) -> None:
+    def _step(self, obs: BatchObservations, now: float, instants: FloatArray) -> None:
         # The first step goes through PolicyEngine.step, which checks the observations' shapes
         # and values; later ones call the batch path it dispatches to directly, since every
         # array comes from this model (the check costs a fifth of a 340-branch step).
@@ -194,7 +197,7 @@ class World:
         self.link = self.state.link
         self._links_changed = True  # takes effect from the next tick
         self.rec.moved(now, changed & (previous >= 0), decisions)
-        self.switches.moved(now, self.link)
+        self.switches.moved(instants, self.link)
 
     def _recompute(self) -> None:
         """Steady state after a change of demand, placement or faults."""
@@ -265,6 +268,14 @@ class World:
         """A fault began: note the apps it caught (for time to switch)."""
         self.switches.onset(index, now, hit, self.link)
         self.rec.fault(index, now, hit)
+
+    def on_cut(self, index: int, now: float, cut: BoolArray) -> None:
+        """A fault took links down: their probes have it to detect."""
+        self.detection.cut(index, now, cut, self.probes.declared_up)
+
+    def on_mend(self, index: int, now: float, mended: BoolArray) -> None:
+        """Links a fault took down are back: the outages not detected by now were missed."""
+        self.detection.mended(index, mended)
 
     def on_repair(self, index: int) -> None:
         """A fault ended."""

@@ -148,14 +148,25 @@ def check_dampening(policy: Policy, timing: Timing) -> Iterator[Finding]:
             "with counting alone (DESIGN §5); e.g. hold_down_s 60, flap_window_s 900, "
             "max_hold_down_s 900",
         )
-    if timing.detect_sla_s > DETECT_BUDGET_S + _EPS:
+    samples_s = d.bad_samples * p
+    if timing.detect_sla_s > DETECT_BUDGET_S + _EPS and samples_s > DETECT_BUDGET_S + _EPS:
         yield Finding(
             Severity.WARNING,
             Code.DETECT_SLOW,
             "sla_dampening.bad_samples",
             f"a brown-out moves traffic only after {d.bad_samples} bad samples x {p:g} s = "
-            f"{timing.detect_sla_s:g} s, over the {DETECT_BUDGET_S:g} s target; lower "
+            f"{samples_s:g} s, over the {DETECT_BUDGET_S:g} s target; lower "
             f"bad_samples to {max(1, int(DETECT_BUDGET_S // p))} or probe more often",
+        )
+    elif timing.detect_sla_s > DETECT_BUDGET_S + _EPS:
+        yield Finding(
+            Severity.WARNING,
+            Code.DETECT_SLOW,
+            "probe",
+            f"a brown-out that only just crosses an SLA threshold moves traffic after "
+            f"{timing.detect_sla_s:g} s: it must fill the probes' measurement window first, "
+            f"then {d.bad_samples} bad samples x {p:g} s; over the {DETECT_BUDGET_S:g} s "
+            "target; shorten the window (poll_s, buckets) where the CPE allows it",
         )
 
 

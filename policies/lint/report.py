@@ -72,11 +72,13 @@ class Timing:
     """A down link is in violation on the first sample that says so: the multiplier's lost
     probes after the failure, at worst `multiplier` probe intervals."""
     detect_sla_s: float
-    """A brown-out needs K (`bad_samples`) consecutive bad samples: K probe intervals."""
+    """A brown-out needs K (`bad_samples`) consecutive bad samples: K probe intervals, after
+    the fault has filled the probes' measurement window (one that only just crosses the
+    threshold needs all of it)."""
     fail_back_s: float
-    """The link declared up (`recover` good probes), then M (`good_samples`) good samples and
-    `hold_down_s` since the last bad sample, whichever is later, rounded up to the probe that
-    sees it."""
+    """The link declared up (`recover` good probes) and its window clear of the bad probes,
+    then M (`good_samples`) good samples and `hold_down_s` since the last bad sample, whichever
+    is later, rounded up to the probe that sees it."""
     fail_back_flapping_s: float
     """The same when the link keeps flapping and its hold-down has doubled up to
     `max_hold_down_s`; equal to `fail_back_s` when flap dampening never engages."""

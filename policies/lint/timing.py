@@ -5,6 +5,12 @@ is a whole number of probe intervals. The probes (`policies.probe_timers`) come 
 is declared down after `multiplier` lost probes in a row, so a failure just after a probe is
 seen `multiplier` intervals later; it is declared up again on the `recover`-th good probe, and
 only from that sample on do the policy's good samples count.
+
+Loss, latency and jitter are averaged over a window of `buckets` polls of `poll` probes,
+recomputed when a poll ends. A fault that only just crosses an SLA threshold shows once it fills
+the window, and a link stays out of SLA after it heals until its bad probes have left the
+window: at worst `poll x (buckets + 1) - 1` probes after the change (the poll in progress, then
+`buckets` whole polls). A window of one probe (`poll = buckets = 1`) adds nothing.
 """
 
 from __future__ import annotations
@@ -39,23 +45,28 @@ def flap_dampening_engages(d: SlaDampening) -> bool:
 def timing_of(d: SlaDampening, probe: ProbeTimers) -> Timing:
     """Worst-case reaction times of these dampening settings with these probes."""
     check_probe_interval(probe.interval_s)
-    p, r = probe.interval_s, probe.recover
+    p = probe.interval_s
+    # Probes after a change until the window holds none from before it (1 for a one-probe window).
+    window = probe.poll * (probe.buckets + 1) - 1
+    # The first good sample: the link declared up (`recover` good probes) and its window clean.
+    first_good = max(probe.recover, window)
 
     def back(hold: float) -> float:
-        # The link heals at most one probe before the first good probe; the r-th good probe
-        # declares it up and is the first good sample, so the M-th good sample comes r + M - 1
-        # probes after the heal. Leaving violation also needs `hold` since the last bad sample,
-        # the (r - 1)-th good probe (or the last lost one), then whole probes from there.
-        return round(max(r + d.good_samples - 1, r - 1 + _probes_for(hold, p)) * p, 6)
+        # The link heals at most one probe before the first good probe; the first good sample
+        # comes g probes after the heal, so the M-th good sample g + M - 1 probes after it.
+        # Leaving violation also needs `hold` since the last bad sample, the probe before the
+        # first good one, then whole probes from there.
+        g = first_good
+        return round(max(g + d.good_samples - 1, g - 1 + _probes_for(hold, p)) * p, 6)
 
     engages = flap_dampening_engages(d)
     flaps = math.ceil(math.log2(d.max_hold_down_s / d.hold_down_s) - _EPS) if engages else 0
     return Timing(
         probe_interval_s=p,
         detect_multiplier=probe.multiplier,
-        recover_probes=r,
+        recover_probes=probe.recover,
         detect_down_s=round(probe.multiplier * p, 6),
-        detect_sla_s=round(d.bad_samples * p, 6),
+        detect_sla_s=round((window + d.bad_samples - 1) * p, 6),
         fail_back_s=back(d.hold_down_s),
         fail_back_flapping_s=back(d.max_hold_down_s if engages else d.hold_down_s),
         flaps_to_max=flaps,

@@ -139,12 +139,19 @@ class LinkModels(_Model):
 
 
 class Probe(_Model):
-    """Probe timers: a preset, or explicit values (which override the preset's)."""
+    """Probe timers and measurement window: a preset, or explicit values (which override the
+    preset's). Without a preset the window is one probe (each probe is a sample)."""
 
     preset: PresetName | None = PresetName.CISCO_BFD
     interval_s: Seconds | None = Field(default=None, gt=0)
     multiplier: int | None = Field(default=None, ge=1, le=1000)
     recover: int | None = Field(default=None, ge=1, le=1000)
+    poll_s: Seconds | None = Field(
+        default=None, gt=0, description="loss, latency and jitter recomputed this often"
+    )
+    buckets: int | None = Field(
+        default=None, ge=1, le=1000, description="polls averaged (the window is poll_s x buckets)"
+    )
 
     def timers(self) -> ProbeTimers:
         """The effective timers."""
@@ -154,14 +161,26 @@ class Probe(_Model):
         if interval is None or multiplier is None:
             raise ValueError("without a preset, give interval_s and multiplier")
         recover = self.recover or (base.recover if base else 1)
-        source = base.source if base else "custom"
-        if base and (interval, multiplier, recover) != (
+        if self.poll_s is None:
+            poll = base.poll if base else 1
+        else:
+            poll = round(self.poll_s / interval)
+            if poll < 1 or abs(self.poll_s / interval - poll) > 1e-6:
+                raise ValueError(
+                    f"poll_s ({self.poll_s:g} s) must be a whole multiple of the probe "
+                    f"interval ({interval:g} s)"
+                )
+        buckets = self.buckets or (base.buckets if base else 1)
+        if base and (interval, multiplier, recover, poll, buckets) == (
             base.interval_s,
             base.multiplier,
             base.recover,
+            base.poll,
+            base.buckets,
         ):
-            source = f"custom, from {self.preset}"
-        return ProbeTimers(interval, multiplier, recover, source)
+            return base
+        source = f"custom, from {self.preset}" if base else "custom"
+        return ProbeTimers(interval, multiplier, recover, source, poll=poll, buckets=buckets)
 
     @model_validator(mode="after")
     def _complete(self) -> Self:

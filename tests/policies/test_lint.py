@@ -13,6 +13,7 @@ import pytest
 from policies.lint import Code, LintReport, Severity, lint_policy
 from policies.lint.network import great_circle_km
 from policies.policy import AppPolicy, Mode, Policy, SlaDampening, UtilizationThresholds
+from policies.probe_timers import PRESETS, PresetName
 from sites.enums import LinkRole, Priority
 from sites.inventory import Inventory
 from sites.loader import load_inventory_text
@@ -208,6 +209,17 @@ def test_slow_detection_suggests_a_sample_count() -> None:
     assert (severity, field) == (Severity.WARNING, "sla_dampening.bad_samples")
     assert "5 bad samples x 10 s = 50 s" in message
     assert "lower bad_samples to 1" in message
+
+
+def test_slow_detection_from_a_long_measurement_window_names_the_window() -> None:
+    fortinet = PRESETS[PresetName.FORTINET]  # 0.5 s probes, 5 bad samples, the last 30 probes
+    assert lint_policy(Policy(), probe=fortinet).timing.detect_sla_s == 17.0
+    [(severity, field, message)] = only(lint_policy(Policy(), probe=fortinet), Code.DETECT_SLOW)
+    assert (severity, field) == (Severity.WARNING, "probe")
+    assert "after 17 s: it must fill the probes' measurement window first" in message
+    assert "shorten the window (poll_s, buckets)" in message
+    windowless = dataclasses.replace(fortinet, buckets=1)
+    assert only(lint_policy(Policy(), probe=windowless), Code.DETECT_SLOW) == []
 
 
 def test_hysteresis_with_nothing_movable_in_the_network(small_yaml: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -34,9 +36,13 @@ def test_another_seed_gives_other_results() -> None:
 def test_a_primary_failure_moves_every_app_within_the_detection_time() -> None:
     run = run_file("primary-failure.yaml")
     (fault,) = run.results["faults"]
-    detect = run.results["scenario"]["probe"]["detect_s"]
+    earliest, latest = run.results["scenario"]["probe"]["detect_range_s"]
+    assert (earliest, latest) == (6.0, 7.0)  # cisco-bfd: the 7th lost hello at 1 s
     assert fault["apps_caught"] == 16 and fault["switched"] == 16 and fault["stayed"] == 0
-    assert fault["time_to_switch_s"]["max"] <= detect
+    detect = fault["time_to_detect_s"]
+    assert earliest <= detect["min"] <= detect["max"] <= latest
+    # The apps leave at the probe that declared the link down.
+    assert fault["time_to_switch_s"] == fault["time_to_detect_s"]
 
 
 def test_high_priority_apps_are_back_within_sla_after_the_switch() -> None:
@@ -45,16 +51,19 @@ def test_high_priority_apps_are_back_within_sla_after_the_switch() -> None:
     rec = world.rec
     (fault,) = run.results["faults"]
     at, switch = fault["at_s"], fault["time_to_switch_s"]["max"]
+    # Decided at the probe round after the detecting probe (rounds every second), moved from
+    # the tick after that.
+    decided = at + math.ceil(switch)
     high = np.array([a.priority is Priority.HIGH for a in world.net.network.apps])
     out = rec.out_hist[:, 0, :][:, high]  # the watched branch is the failed one
     times = world.times
     during_outage = (times >= at) & (times < at + 300)
     # Out of SLA only while the failure is undetected, then within SLA on the backup.
-    assert out[during_outage & (times <= at + switch)].all()
-    assert not out[during_outage & (times > at + switch)].any()
+    assert out[during_outage & (times <= decided)].all()
+    assert not out[during_outage & (times > decided)].any()
     assert not out[times < at].any()
     site = next(s for s in run.results["sites"] if s["site"] == "br-shenyang-001")
-    assert site["out_of_sla_high_s"] == high.sum() * (switch + 1)
+    assert site["out_of_sla_high_s"] == high.sum() * (decided - at + 1)
 
 
 @pytest.mark.parametrize("predictive", [True, False])
@@ -123,6 +132,10 @@ def test_each_fault_s_times_sit_under_the_linter_s_worst_case_for_these_probes()
     assert worst["detect_down_s"] == 7.0  # cisco-bfd: 7 lost hellos at 1 s
     for fault in results["faults"]:
         times = fault["time_to_switch_s"]
+        if fault["kind"] == "brown-out":
+            # Four minutes of 2 % loss and +40 ms, averaged over an hour of BFD hellos polled
+            # every 10 minutes: the window never crosses the SLA, nothing moves.
+            assert times is None and fault["stayed"] == fault["apps_caught"] > 0
+            continue
         assert times["min"] <= times["mean"] <= times["p95"] <= times["max"]
-        bound = worst["detect_sla_s"] if fault["kind"] == "brown-out" else worst["detect_down_s"]
-        assert times["max"] <= bound, fault
+        assert times["max"] <= worst["detect_down_s"], fault
