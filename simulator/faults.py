@@ -63,6 +63,12 @@ class FaultState:
         np.add.at(self._down, (rows, slots), by)
         self._refresh(now)
 
+    @property
+    def hub_up(self) -> BoolArray:
+        """Which hub links are up, by index into `SimNetwork.hub_links`."""
+        up: BoolArray = self._hub_down == 0
+        return up
+
     def change_hub(self, hub_links: list[int], by: int, now: float) -> None:
         self._hub_down[hub_links] += by
         self._refresh(now)

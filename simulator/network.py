@@ -3,7 +3,8 @@
 Hubs are not simulated as sites: they are the far end of every branch link. A branch link rides
 on the hub link of the same family (leased MSTP/MPLS on the hub's private link, Internet and LTE
 on its Internet link; any hub link if the hub has none of that family), which is how a hub CPE
-failure takes branch paths down.
+failure takes branch paths down. Its traffic shares the hub links it can ride (in proportion
+to their bandwidth), so a hub link has a load and a capacity too: the shared bottleneck.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class SimNetwork:
     transports: tuple[tuple[Transport, ...], ...]
     hub_links: tuple[tuple[str, str], ...]  # (hub id, link id) of every hub link
     rides_on: BoolArray  # (S, L, H) branch link depends on hub link h
+    hub_capacity_mbps: FloatArray  # (H,) downstream bandwidth of each hub link
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -106,6 +108,9 @@ def build(inventory: Inventory) -> SimNetwork:
         transports=tuple(tuple(k.transport for k in s.links) for s in spokes),
         hub_links=hub_links,
         rides_on=rides,
+        hub_capacity_mbps=np.array(
+            [link.down_mbps for h in inventory.hubs for link in h.links], dtype=np.float64
+        ),
     )
 
 

@@ -49,6 +49,12 @@ class Recorder:
         self.fault_spans: list[tuple[int, float, BoolArray]] = []
         self.fault_durations: list[float | None] = [f.duration for f in scenario.faults]
         """Each fault's duration (None: until the end), by its index in `fault_spans`."""
+        self.fault_out: list[IntArray | None] = [None] * len(scenario.faults)
+        """Per fault, the (site, app) ticks out of SLA while it lasted (once it is over)."""
+        self._fault_out_from: dict[int, IntArray] = {}
+        n_hub = len(net.hub_links)
+        self.hub_util_max: FloatArray = np.zeros(n_hub)
+        self.hub_over_ticks: IntArray = np.zeros(n_hub, dtype=np.int64)
         self._util_w = np.zeros((w, n_links), dtype=np.float32)
         self._w_rows = self.watched[:, None]
         self._w_link: IntArray = np.zeros((w, n_apps), dtype=np.int64)
@@ -93,12 +99,27 @@ class Recorder:
             verdict = bad.ravel().take(index) | self._w_lost
             self.out_hist[start : start + n] = verdict & self._w_use
 
-    def fold(self, since: int, until: int, out: IntArray, metered: FloatArray) -> None:
-        """Ticks [since, until) of one steady state: out-of-SLA tick counts per (site, app)."""
+    def fold(
+        self, since: int, until: int, out: IntArray, metered: FloatArray, hub_util: FloatArray
+    ) -> None:
+        """Ticks [since, until) of one steady state: out-of-SLA tick counts per (site, app),
+        metered traffic, and the hub links' utilization."""
         self.out_ticks += out
         self.metered_mbit += metered * (self.dt * (until - since))
+        np.maximum(self.hub_util_max, hub_util, out=self.hub_util_max)
+        self.hub_over_ticks += (hub_util > 1.0) * (until - since)
         if len(self.watched):
             self.util_hist[since:until] = self._util_w
+
+    def fault_began(self, index: int) -> None:
+        """Fault `index` began (every tick before it folded in)."""
+        self._fault_out_from[index] = self.out_ticks.copy()
+
+    def fault_ended(self, index: int) -> None:
+        """Fault `index` is over (every tick of it folded in)."""
+        start = self._fault_out_from.pop(index, None)
+        if start is not None:
+            self.fault_out[index] = self.out_ticks - start
 
     def moved(self, now: float, moves: BoolArray, decisions: BatchDecisions) -> None:
         """Count path changes; list those of the watched branches."""

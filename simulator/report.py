@@ -85,6 +85,22 @@ def write_report(results: dict[str, Any], world: World, outdir: Path) -> Path:
         )
         if results["faults"]
         else "<p>No faults.</p>",
+        "<h2>Faults: applications out of SLA while each lasted</h2>",
+        _table(
+            [
+                {"index": f["index"], "kind": f["kind"], **row}
+                for f in results["faults"]
+                for row in f["out_of_sla_while_it_lasted"][:5]
+            ],
+            ["index", "kind", "app", "priority", "out_of_sla_s", "branches"],
+        )
+        if any(f["out_of_sla_while_it_lasted"] for f in results["faults"])
+        else "<p>No application was out of SLA during a fault.</p>",
+        "<h2>Hub links</h2>",
+        _table(
+            results["hub_links"],
+            ["hub", "link", "capacity_mbps", "max_utilization", "over_capacity_s"],
+        ),
         "<h2>Branches with the most time out of SLA</h2>",
         _table(
             worst,

@@ -114,14 +114,40 @@ def build_results(
         },
         "applications": per_app,
         "faults": [
-            _fault(i, f, r, d)
+            {**_fault(i, f, r, d), "out_of_sla_while_it_lasted": _during(world, i)}
             for i, (f, r, d) in enumerate(
                 zip(faults, world.switches.records, world.detection.records, strict=True)
             )
         ],
+        "hub_links": [
+            {
+                "hub": hub,
+                "link": link,
+                "capacity_mbps": _r(net.hub_capacity_mbps[h]),
+                "max_utilization": _r(rec.hub_util_max[h]),
+                "over_capacity_s": _r(rec.hub_over_ticks[h] * dt),
+            }
+            for h, (hub, link) in enumerate(net.hub_links)
+        ],
         "sites": per_site,
         "watched": [net.spokes[int(s)].id for s in rec.watched],
     }
+
+
+def _during(world: World, index: int) -> list[dict[str, Any]]:
+    """The applications out of SLA while fault `index` lasted (any cause: faults at the same
+    time count too), most seconds first."""
+    out = world.rec.fault_out[index]
+    if out is None:
+        return []
+    apps, dt = world.net.network.apps, world.dt
+    rows = [
+        {"app": a.name, "priority": a.priority.value, "out_of_sla_s": _r(out[:, j].sum() * dt),
+         "branches": int((out[:, j] > 0).sum())}
+        for j, a in enumerate(apps)
+        if out[:, j].any()
+    ]  # fmt: skip
+    return sorted(rows, key=lambda r: (-r["out_of_sla_s"], r["app"]))
 
 
 def _metered_cost_per_mb(world: World) -> np.ndarray[Any, np.dtype[np.float64]]:

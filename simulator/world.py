@@ -224,6 +224,7 @@ class World:
             load[:-1].reshape(n_sites, n_links),
             f.phys_up,
             (f.add_latency, f.add_jitter, f.add_loss),
+            f.hub_up,
         )
         self._lat_bad: BoolArray = (
             self._steady.latency_ms[:, :, None] > self.max_lat
@@ -256,7 +257,7 @@ class World:
         self._acc[-1] = n  # an unplaced app is out of SLA every tick
         out = self._acc.ravel()[self._sla_index] * self._in_use
         metered = self.demand * self._billed
-        self.rec.fold(self._since, i, out, metered)
+        self.rec.fold(self._since, i, out, metered, self._steady.hub_utilization)
         self._acc[:] = 0
         self._since = i
 
@@ -265,9 +266,12 @@ class World:
         self._fold(len(self.times))
 
     def on_onset(self, index: int, now: float, hit: BoolArray) -> None:
-        """A fault began: note the apps it caught (for time to switch)."""
+        """A fault began: note the apps it caught (for time to switch), and count from here
+        what is out of SLA while it lasts."""
         self.switches.onset(index, now, hit, self.link)
         self.rec.fault(index, now, hit)
+        self._fold(self._next)
+        self.rec.fault_began(index)
 
     def on_cut(self, index: int, now: float, cut: BoolArray) -> None:
         """A fault took links down: their probes have it to detect."""
@@ -280,3 +284,5 @@ class World:
     def on_repair(self, index: int) -> None:
         """A fault ended."""
         self.switches.repaired(index)
+        self._fold(self._next)
+        self.rec.fault_ended(index)

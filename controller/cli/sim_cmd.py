@@ -114,19 +114,37 @@ def _summary(results: dict[str, Any]) -> None:
         )
     out.print(table)
     if results["faults"]:
-        faults = Table("fault", "kind", "at (s)", "apps caught", "switched", "time to switch (s)")
+        probe = sc["probe"]
+        faults = Table(
+            "fault",
+            "kind",
+            "at (s)",
+            "outages detected",
+            "time to detect (s)",
+            "apps caught",
+            "switched",
+            "time to switch (s)",
+            title=f"min / mean / p95 / max; detection with these probes: "
+            f"{probe['detect_range_s'][0]:g}-{probe['detect_range_s'][1]:g} s",
+        )
         for f in results["faults"]:
-            t = f["time_to_switch_s"]
-            when = "-" if t is None else f"{t['min']:g} / {t['mean']:g} / {t['max']:g}"
             faults.add_row(
                 str(f["index"]),
                 f["kind"],
                 f"{f['at_s']:g}",
+                f"{f['outages_detected']} of {f['outages']}" if f["outages"] else "-",
+                _spread(f["time_to_detect_s"]),
                 str(f["apps_caught"]),
                 str(f["switched"]),
-                when,
+                _spread(f["time_to_switch_s"]),
             )
         out.print(faults)
+
+
+def _spread(stats: dict[str, float] | None) -> str:
+    if stats is None:
+        return "-"
+    return " / ".join(f"{stats[k]:g}" for k in ("min", "mean", "p95", "max"))
 
 
 @app.command()
