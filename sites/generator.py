@@ -1,10 +1,12 @@
 """The reference network: a securities firm's hub-spoke WAN with N branches in real cities.
 
 One data-centre hub in Shanghai (two CPEs, two carriers) and N branches placed in real Chinese
-cities in proportion to their economic weight. Branch classes follow the case study in
-shared/seeds/sdwan-in-securities-haitong.txt: A (large, leased MSTP line straight to the DC, with
-an Internet backup), B (MPLS VPN primary, Internet backup), C (one CPE on one Internet link, some
-with an LTE last resort). Deterministic for a given (branches, seed).
+cities in proportion to their economic weight. Each hub link carries 1 Gbit/s per 340 branches
+begun (1 Gbit/s for the reference's 340, 30 Gbit/s for 10,000): a firm that grows its branches
+grows its data centre's lines, so the hub is about as busy at every size. Branch classes follow
+the case study in shared/seeds/sdwan-in-securities-haitong.txt: A (large, leased MSTP line
+straight to the DC, with an Internet backup), B (MPLS VPN primary, Internet backup), C (one CPE
+on one Internet link, some with an LTE last resort). Deterministic for a given (branches, seed).
 """
 
 from __future__ import annotations
@@ -160,8 +162,13 @@ def _link(spec: LinkSpec, province: str, cpes: list[dict[str, Any]]) -> dict[str
     return link
 
 
-def _hub(numbering: _Numbering) -> dict[str, Any]:
+HUB_MBPS_PER = (340, 1000)  # branches, and the hub link bandwidth that serves them
+
+
+def _hub(numbering: _Numbering, branches: int) -> dict[str, Any]:
     cpes = [_cpe(numbering, "BL-H9000", Platform.NETCONF, "vault:cpe/hub") for _ in range(2)]
+    per, mbps = HUB_MBPS_PER
+    bandwidth = mbps * max(1, math.ceil(branches / per))
     return {
         "id": HUB_ID,
         "name": "Shanghai Zhangjiang Data Centre",
@@ -172,12 +179,12 @@ def _hub(numbering: _Numbering) -> dict[str, Any]:
         "role": SiteRole.HUB.value,
         "cpes": cpes,
         "links": [
-            {"id": "ct-1", "transport": "MPLS", "carrier": TELECOM, "down_mbps": 1000,
-             "up_mbps": 1000, "role": "primary", "cpe": cpes[0]["serial"],
-             "monthly_cost_cny": 60000.0},
-            {"id": "cu-1", "transport": "Internet", "carrier": UNICOM, "down_mbps": 1000,
-             "up_mbps": 1000, "role": "primary", "cpe": cpes[1]["serial"],
-             "monthly_cost_cny": 30000.0},
+            {"id": "ct-1", "transport": "MPLS", "carrier": TELECOM, "down_mbps": bandwidth,
+             "up_mbps": bandwidth, "role": "primary", "cpe": cpes[0]["serial"],
+             "monthly_cost_cny": 60.0 * bandwidth},
+            {"id": "cu-1", "transport": "Internet", "carrier": UNICOM, "down_mbps": bandwidth,
+             "up_mbps": bandwidth, "role": "primary", "cpe": cpes[1]["serial"],
+             "monthly_cost_cny": 30.0 * bandwidth},
         ],
     }  # fmt: skip
 
@@ -201,7 +208,7 @@ def generate_reference_network(
     placed = rng.choices(pool, weights=[c.weight for c in pool], k=branches)
     totals = Counter(c.name_en for c in placed)
     seen: Counter[str] = Counter()
-    raw_sites = [_hub(numbering)]
+    raw_sites = [_hub(numbering, branches)]
     for n, city in enumerate(placed, 1):
         seen[city.name_en] += 1
         k = seen[city.name_en]
