@@ -59,6 +59,7 @@ class LinkPhysics:
         self.capacity: FloatArray = net.capacity_mbps
         self._rides = net.rides_on.reshape(n_sites * n_links, -1)
         self._hub_capacity: FloatArray = net.hub_capacity_mbps
+        self._via: dict[bytes, FloatArray] = {}  # branch links' shares, per set of hub links up
         self._queue_ms = models.queue_ms
         self._max_queue = models.max_queue_ms
         self._knee = models.loss_knee
@@ -106,9 +107,13 @@ class LinkPhysics:
         ((S x L, H), None without hub links)."""
         if self._rides.shape[1] == 0:
             return np.zeros(0), None
-        weight = self._rides * (hub_up * self._hub_capacity)[None, :]
-        total = weight.sum(axis=1, keepdims=True)
-        via: FloatArray = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+        key = hub_up.tobytes()
+        via = self._via.get(key)
+        if via is None:  # the shares change only when a hub link goes down or comes back
+            weight = self._rides * (hub_up * self._hub_capacity)[None, :]
+            total = weight.sum(axis=1, keepdims=True)
+            via = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+            self._via[key] = via
         hub_load = load_mbps.reshape(-1) @ via
         return hub_load / self._hub_capacity, via
 
