@@ -309,6 +309,18 @@ def _watch_queues(app: FastAPI) -> None:
         spooled,
     )
 
+    def derived() -> float:
+        reconciler = getattr(app.state, "reconciler", None)
+        return 0 if reconciler is None else reconciler.demand_derived
+
+    metrics.watch(
+        "branchline_sites_demand_derived",
+        "Sites evaluated in the last reconcile step whose CPEs report link figures but no "
+        "application samples: their demand is derived from link load by the catalogue's "
+        "expected bandwidth.",
+        derived,
+    )
+
 
 NETWORK = Principal("monitor", Role.ADMIN)
 """Who the answers rendered after each monitor tick are for: the whole network."""

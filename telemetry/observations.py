@@ -1,72 +1,50 @@
 """Samples become the observations the policy engine evaluates.
 
-The newest link-level sample of every link of a site gives its `LinkObservation`; capacity comes
+The newest link-level sample of every link of a site gives its link's figures; capacity comes
 from the inventory (the link's downstream bandwidth). Application samples give the demand: their
 throughput summed over the links that carry the app. A site is observed only when every one of
 its links has a fresh sample: a silent link is "no data", which is not the same as "down", and
 the engine is not asked to guess.
+
+A site whose CPE reports link figures but no application samples has its demand derived: the
+load its links carry (utilization x bandwidth) split over the catalogue's applications by their
+expected bandwidth (`expected_kbps`). Without it the utilization rule could never move anything
+there (it moves applications by their demand); with it, it moves them by their typical share.
+`Packed.derived` names those sites, so the controller can say so.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from typing import NamedTuple
 
 import numpy as np
 
-from policies.compiled import BoolArray
+from policies.compiled import BoolArray, FloatArray
 from policies.network import Network
-from policies.observations import BatchObservations, LinkObservation, SiteObservation
+from policies.observations import BatchObservations
 from sites.inventory import Inventory
 from telemetry.batch import LINK_LEVEL, SampleBatch
 
 BITS_PER_MBIT = 1e6
 
 
-def site_observations(latest: SampleBatch, inventory: Inventory) -> dict[str, SiteObservation]:
-    """{site id: its observation} for every site whose links all have a sample in `latest`.
+class Packed(NamedTuple):
+    """The observations of every site, which sites are observed, and which of those had their
+    demand derived from their link load (no application samples)."""
 
-    `latest` holds at most one sample per series, as `TelemetryStore.latest` returns; if a series
-    appears twice, the later row wins. Samples of unknown sites, links or apps are ignored.
-    """
-    links: dict[str, dict[str, LinkObservation]] = defaultdict(dict)
-    demand: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    apps = {app.name for app in inventory.applications}
-    sites = inventory.site_by_id
-    for i in range(len(latest)):
-        site = sites.get(latest.site[i])
-        if site is None:
-            continue
-        link_id = latest.link[i]
-        capacity = next((k.down_mbps for k in site.links if k.id == link_id), None)
-        if capacity is None:
-            continue
-        app = latest.app[i]
-        if app == LINK_LEVEL:
-            links[site.id][link_id] = LinkObservation(
-                up=bool(latest.up[i]),
-                latency_ms=float(latest.latency_ms[i]),
-                jitter_ms=float(latest.jitter_ms[i]),
-                loss_pct=float(latest.loss_pct[i]),
-                utilization=float(latest.utilization[i]),
-                capacity_mbps=float(capacity),
-            )
-        elif app in apps:
-            demand[site.id][app] += float(latest.throughput_bps[i]) / BITS_PER_MBIT
-    observed = {}
-    for site_id, seen in links.items():
-        if len(seen) == len(sites[site_id].links):
-            observed[site_id] = SiteObservation(seen, dict(demand.get(site_id, {})))
-    return observed
+    observations: BatchObservations
+    observed: BoolArray
+    derived: BoolArray
 
 
 class ObservationPacker:
-    """`site_observations`, straight into the engine's batch arrays: the newest samples of
-    every site of `network` (built from `inventory`), without a Python object per site.
+    """The newest samples of every site of `network` (built from `inventory`), straight into
+    the engine's batch arrays, without a Python object per site.
 
-    Built once per inventory; `pack` is what a reconcile tick pays. The same rules: a site is
-    observed only when every one of its links has a sample, the later row of a repeated series
-    wins, capacity comes from the inventory, and samples of unknown sites, links or
-    applications are ignored."""
+    Built once per inventory; `pack` is what a reconcile tick pays. A site is observed only
+    when every one of its links has a sample, the later row of a repeated series wins, capacity
+    comes from the inventory, and samples of unknown sites, links or applications are
+    ignored."""
 
     def __init__(self, inventory: Inventory, network: Network) -> None:
         sites = inventory.site_by_id
@@ -82,13 +60,17 @@ class ObservationPacker:
                 self._slot[(spec.id, link.id)] = (row, slot)
                 self._capacity[row, slot] = capacity[link.id]
         self._app = network.app_index
+        expected = {a.name: a.expected_kbps for a in inventory.applications}
+        kbps = np.array([expected.get(a.name, 0.0) for a in network.apps])
+        total = kbps.sum()
+        self._share: FloatArray = kbps / total if total > 0 else np.zeros(len(kbps))
 
     @property
     def network(self) -> Network:
         return self._network
 
-    def pack(self, latest: SampleBatch) -> tuple[BatchObservations, BoolArray]:
-        """The observations of every site, and which sites are observed."""
+    def pack(self, latest: SampleBatch) -> Packed:
+        """The observations of every site, which are observed, which had demand derived."""
         n_sites, n_slots = self._capacity.shape
         link_rows: dict[tuple[int, int], int] = {}
         app_rows: dict[tuple[str, str, str], tuple[int, int, int]] = {}
@@ -120,8 +102,19 @@ class ObservationPacker:
         if app_rows:
             site_i, app_i, take = np.array(list(app_rows.values()), dtype=np.intp).T
             np.add.at(demand, (site_i, app_i), latest.throughput_bps[take] / BITS_PER_MBIT)
+        observed = seen.sum(axis=1) == self._links
+        derived = self._derive(demand, values["util"] * self._capacity * up, observed)
         observations = BatchObservations(
             up, values["lat"], values["jit"], values["loss"], values["util"],
             self._capacity.copy(), demand,
         )  # fmt: skip
-        return observations, seen.sum(axis=1) == self._links
+        return Packed(observations, observed, derived)
+
+    def _derive(self, demand: FloatArray, load: FloatArray, observed: BoolArray) -> BoolArray:
+        """Fill in the demand of observed sites with link load and no application samples;
+        return which sites those are."""
+        carried = load.sum(axis=1)
+        derived: BoolArray = observed & (carried > 0) & ~(demand > 0).any(axis=1)
+        if derived.any():
+            demand[derived] = carried[derived, None] * self._share[None, :]
+        return derived

@@ -11,6 +11,7 @@ journal compares with).
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +30,8 @@ from sites.inventory import Inventory
 from telemetry.observations import ObservationPacker
 from telemetry.store.base import DEFAULT_LOOKBACK, TelemetryStore
 
+log = logging.getLogger("branchline.reconcile")
+
 
 @dataclass(frozen=True, slots=True)
 class StepReport:
@@ -36,6 +39,8 @@ class StepReport:
     evaluated: int
     unobserved: int
     changes: tuple[Move, ...]
+    demand_derived: int = 0
+    """Evaluated sites whose demand was derived from link load (no application samples)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,7 @@ class Reconciler:
         self._lookback = lookback
         self._world: _World | None = None
         self._shell = EngineShell()
+        self.demand_derived = 0  # sites whose demand the last step derived from link load
         # The loop steps in its worker thread while a preview looks from the API's: one at a
         # time may refresh or step the shell (a preview reads states the step replaces whole).
         self._lock = threading.Lock()
@@ -77,7 +83,7 @@ class Reconciler:
         """What the next step would start from, without taking it (for previews)."""
         with self._lock:
             world = self._refresh()
-        observations, observed = world.packer.pack(
+        observations, observed, _ = world.packer.pack(
             self._telemetry.latest(now=now, lookback=self._lookback)
         )
         return View(world.inventory, world.governing, self._shell, observations, observed)
@@ -94,10 +100,11 @@ class Reconciler:
                 world = self._refresh()
             except NoInventoryError:
                 return StepReport(now, 0, 0, ())
-            observations, observed = world.packer.pack(
+            observations, observed, derived = world.packer.pack(
                 self._telemetry.latest(now=now, lookback=self._lookback)
             )
             found = self._shell.step(observations, observed, now.timestamp())
+            self._say_derived(int(derived.sum()))
         decisions = (
             (decision, ref)
             for policy, made in found
@@ -111,7 +118,21 @@ class Reconciler:
             self._shell.resync()
             raise
         evaluated = int(observed.sum())
-        return StepReport(now, evaluated, len(world.inventory.sites) - evaluated, tuple(changes))
+        unobserved = len(world.inventory.sites) - evaluated
+        return StepReport(now, evaluated, unobserved, tuple(changes), self.demand_derived)
+
+    def _say_derived(self, count: int) -> None:
+        """Log when the number of sites whose demand is derived changes."""
+        if count != self.demand_derived:
+            if count:
+                log.info(
+                    "%d sites report link figures but no application samples: their demand "
+                    "is derived from their link load by the catalogue's expected bandwidth",
+                    count,
+                )
+            else:
+                log.info("every site reporting link figures reports its applications too")
+        self.demand_derived = count
 
     def _refresh(self) -> _World:
         generation, inventory = self._store.current.get()

@@ -104,7 +104,7 @@ def replay(
         if policies.epoch(at) != epoch:
             epoch = policies.epoch(at)
             shell.govern(network, policies.governing(inventory, at))
-        observations, observed = packer.pack(index.take(rows))
+        observations, observed, _ = packer.pack(index.take(rows))
         seen = int(observed.sum())
         evaluated += seen
         unobserved += len(inventory.sites) - seen

@@ -112,6 +112,31 @@ def test_samples_become_paths_with_reasons(app: FastAPI, api: TestClient) -> Non
     assert [c["app"] for c in recent["items"]] == ["office-web"]
 
 
+def test_a_cpe_reporting_only_link_figures_still_has_low_priority_apps_offloaded(
+    app: FastAPI, api: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No application samples: the demand is derived from the link load by the catalogue's
+    expected bandwidth, so the utilization rule moves the low-priority apps off a primary held
+    at 85 %, and the controller says it derived it (log, step report, /metrics)."""
+    links_only = [s for s in hangzhou(T0, mpls=0.40) if "app" not in s]
+    report(api, links_only)
+    with caplog.at_level("INFO", logger="branchline.reconcile"):
+        first = step(app, T0 + timedelta(seconds=1))
+    assert (first.evaluated, first.demand_derived) == (1, 1)
+    assert "1 sites report link figures but no application samples" in caplog.text
+    busy = [s for s in hangzhou(T0 + timedelta(seconds=2), mpls=0.85) if "app" not in s]
+    report(api, busy)
+    second = step(app, T0 + timedelta(seconds=3))
+    moved = {m.app: (m.from_link, m.to_link, m.rule) for m in second.changes}
+    assert moved and all(rule == "offload" for _, _, rule in moved.values())
+    assert all((f, t) == ("mpls-1", "inet-1") for f, t, _ in moved.values())
+    paths = {p["app"]: p for p in api.get("/api/v1/sites/br-hangzhou-001/paths").json()}
+    assert paths["o32-trading"]["link"] == "mpls-1"  # high priority stays
+    assert {a for a, p in paths.items() if p["link"] == "inet-1"} == set(moved)
+    metrics = api.get("/metrics").text
+    assert "branchline_sites_demand_derived 1.0" in metrics
+
+
 def test_a_down_link_moves_its_traffic_at_once(app: FastAPI, api: TestClient) -> None:
     report(api, hangzhou(T0, mpls=0.30))
     step(app, T0 + timedelta(seconds=1))
