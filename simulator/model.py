@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from simulator.capacity import capacity_results
 from simulator.faults import fault_process
 from simulator.results import build_results
 from simulator.scenario.load import Setup
@@ -55,6 +56,7 @@ def simulate(setup: Setup, progress: Progress | None = None) -> Run:
     world.finish()
     timers = scenario.probe.timers()
     results = build_results(world, scenario.name, scenario.seed, timers, scenario.faults)
+    results["capacity"] = capacity_results(world, scenario.planning)
     results["scenario"]["policy"] = setup.policy_label
     return Run(results, world)
 

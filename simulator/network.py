@@ -10,7 +10,7 @@ to their bandwidth), so a hub link has a load and a capacity too: the shared bot
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -68,6 +68,20 @@ class SimNetwork:
         return [
             (s, k, link) for s, site in enumerate(self.spokes) for k, link in enumerate(site.links)
         ]
+
+
+def with_capacity(net: SimNetwork, overrides: dict[tuple[str, str], float]) -> SimNetwork:
+    """The same network with some branch links' bandwidth changed ((site, link) -> Mbit/s;
+    every one must exist)."""
+    if not overrides:
+        return net
+    capacity = net.capacity_mbps.copy()
+    for (site, link), mbps in overrides.items():
+        where = net.link_slot(site, link)
+        if where is None:
+            raise KeyError(f"no link {link!r} at {site!r}")
+        capacity[where] = mbps
+    return replace(net, capacity_mbps=capacity)
 
 
 def build(inventory: Inventory) -> SimNetwork:

@@ -16,6 +16,8 @@ from simulator.network import SimNetwork
 from simulator.scenario import Scenario
 from simulator.targets import link_targets
 
+LOAD_BINS = 201  # 0 %, 1 %, ..., 199 % of a link's capacity, and 200 % or more
+
 
 @dataclass(frozen=True, slots=True)
 class Move:
@@ -52,6 +54,12 @@ class Recorder:
         self.fault_out: list[IntArray | None] = [None] * len(scenario.faults)
         """Per fault, the (site, app) ticks out of SLA while it lasted (once it is over)."""
         self._fault_out_from: dict[int, IntArray] = {}
+        # Per link, ticks at each level of the load its own applications would put on it
+        # (1 % bins to 200 %, the last also holds more): capacity planning's p95 and time above
+        # a threshold.
+        self.load_hist: IntArray = np.zeros((n_sites * n_links, LOAD_BINS), dtype=np.int32)
+        self._load_bin: IntArray = np.zeros(n_sites * n_links, dtype=np.int64)
+        self._all_links: IntArray = np.arange(n_sites * n_links)
         n_hub = len(net.hub_links)
         self.hub_util_max: FloatArray = np.zeros(n_hub)
         self.hub_over_ticks: IntArray = np.zeros(n_hub, dtype=np.int64)
@@ -66,10 +74,18 @@ class Recorder:
         self._w_base: IntArray = np.zeros((1, n_apps), dtype=np.int64)
 
     def steady(
-        self, util: FloatArray, link: IntArray, in_use: BoolArray, app_class: IntArray
+        self,
+        util: FloatArray,
+        wanted: FloatArray,
+        link: IntArray,
+        in_use: BoolArray,
+        app_class: IntArray,
     ) -> None:
-        """A new steady state: utilization, placement and which apps are in use."""
+        """A new steady state: utilization, the load over capacity each link's applications
+        would put on it (`wanted`), placement and which apps are in use."""
         np.maximum(self.util_max, util, out=self.util_max)
+        bins = np.minimum((wanted.ravel() * 100.0).astype(np.int64), LOAD_BINS - 1)
+        self._load_bin = bins
         if len(self.watched):
             self._util_w = util[self.watched].astype(np.float32)
             lw = link[self.watched]
@@ -106,6 +122,7 @@ class Recorder:
         metered traffic, and the hub links' utilization."""
         self.out_ticks += out
         self.metered_mbit += metered * (self.dt * (until - since))
+        self.load_hist[self._all_links, self._load_bin] += until - since
         np.maximum(self.hub_util_max, hub_util, out=self.hub_util_max)
         self.hub_over_ticks += (hub_util > 1.0) * (until - since)
         if len(self.watched):

@@ -29,6 +29,20 @@ def _cell(value: object) -> str:
     return "-" if value is None else str(value)
 
 
+def _capacity(capacity: dict[str, Any]) -> str:
+    rows = capacity["above_upper"]
+    summary = (
+        f"<p>{capacity['links_above_upper']} of {capacity['links']} branch links above their "
+        f"upper threshold at some time; {capacity['upgrades']} upgrades bring the 95th "
+        f"percentile under it (demand x {capacity['growth_factor']:g} for growth, "
+        f"{capacity['multipliers']} multipliers, {capacity['capacity_overrides']} bandwidth "
+        "overrides). The 20 longest:</p>"
+    )
+    columns = ["site", "link", "role", "capacity_mbps", "upper", "above_upper_s",
+               "p95_utilization", "max_utilization", "headroom_mbps", "upgrade_mbps"]  # fmt: skip
+    return summary + _table(rows[:20], columns) if rows else summary.replace(" The 20 longest:", "")
+
+
 def write_report(results: dict[str, Any], world: World, outdir: Path) -> Path:
     """Write report.html and its PNGs into `outdir`; return the HTML path."""
     outdir.mkdir(parents=True, exist_ok=True)
@@ -101,6 +115,8 @@ def write_report(results: dict[str, Any], world: World, outdir: Path) -> Path:
             results["hub_links"],
             ["hub", "link", "capacity_mbps", "max_utilization", "over_capacity_s"],
         ),
+        "<h2>Capacity: links whose applications wanted more than their upper threshold</h2>",
+        _capacity(results["capacity"]),
         "<h2>Branches with the most time out of SLA</h2>",
         _table(
             worst,

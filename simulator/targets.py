@@ -54,6 +54,34 @@ def fault_problems(scenario: Scenario, net: SimNetwork) -> list[Problem]:
     return problems
 
 
+def planning_problems(scenario: Scenario, net: SimNetwork) -> list[Problem]:
+    """A located problem for every multiplier or capacity override that names a branch, link
+    or application the network does not have."""
+    problems: list[Problem] = []
+    apps = set(net.network.app_index)
+    for i, m in enumerate(scenario.planning.multipliers):
+        loc: tuple[str | int, ...] = ("planning", "multipliers", i)
+        if m.branch is not None and m.branch not in net.network.site_index:
+            problems.append(Problem((*loc, "branch"), f"no branch {m.branch!r} in the network"))
+        if m.application is not None and m.application not in apps:
+            problems.append(
+                Problem((*loc, "application"), f"no application {m.application!r} in the network")
+            )
+    for i, c in enumerate(scenario.planning.capacity):
+        loc = ("planning", "capacity", i)
+        s = net.network.site_index.get(c.site)
+        if s is None:
+            problems.append(Problem((*loc, "site"), f"no branch {c.site!r} in the network"))
+        elif net.link_slot(c.site, c.link) is None:
+            known = ", ".join(link.id for link in net.spokes[s].links)
+            problems.append(
+                Problem(
+                    (*loc, "link"), f"branch {c.site!r} has no link {c.link!r} (its links: {known})"
+                )
+            )
+    return problems
+
+
 def _hub_problems(
     fault: HubCpeFailure, net: SimNetwork, loc: tuple[str | int, ...]
 ) -> list[Problem]:

@@ -56,7 +56,9 @@ class World:
         self.physics = LinkPhysics(scenario.links, net)
         self.faults = FaultState(net)
         self.probes = Probes(timers, net.present, net.capacity_mbps, rng)
-        self.demand_model = Demand(scenario.traffic, net, self.times, scenario.start_s, rng)
+        self.demand_model = Demand(
+            scenario.traffic, net, self.times, scenario.start_s, rng=rng, planning=scenario.planning
+        )
         apps = net.network.apps
         sla = net.network.sla_classes
         classes = {c.name: i for i, c in enumerate(sla)}
@@ -242,7 +244,19 @@ class World:
         self._class_count_t: FloatArray = self._class_count.reshape(flat_links, n_classes).T.astype(
             np.float64
         )[:, :, None]
-        self.rec.steady(self._steady.utilization, self.link, in_use, self.app_class)
+        # What each link's own applications would put on it: its load and what the policy
+        # offloaded from it (capacity planning sizes links by this, not by what is left).
+        wanted = load[:-1]
+        off = self.state.offload_from
+        if (off >= 0).any():
+            rows = np.arange(n_sites)[:, None]
+            flat_off = np.where(off >= 0, rows * n_links + off, n_sites * n_links)
+            wanted = (
+                wanted
+                + np.bincount(flat_off.ravel(), weights=dem, minlength=n_sites * n_links + 1)[:-1]
+            )
+        ratio = wanted.reshape(n_sites, n_links) / self.physics.capacity
+        self.rec.steady(self._steady.utilization, ratio, self.link, in_use, self.app_class)
         self._in_use: BoolArray = in_use
         self._fault_version = f.version
         self._links_changed = False

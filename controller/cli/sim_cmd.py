@@ -139,6 +139,13 @@ def _summary(results: dict[str, Any]) -> None:
                 _spread(f["time_to_switch_s"]),
             )
         out.print(faults)
+    capacity = results["capacity"]
+    if capacity["links_above_upper"]:
+        out.print(
+            f"capacity: {capacity['links_above_upper']} of {capacity['links']} branch links "
+            f"wanted more than their upper threshold; {capacity['upgrades']} upgrades suggested "
+            "(results.json: capacity)"
+        )
 
 
 def _spread(stats: dict[str, float] | None) -> str:

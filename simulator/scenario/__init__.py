@@ -188,6 +188,55 @@ class Probe(_Model):
         return self
 
 
+class Multiplier(_Model):
+    """Demand x `factor` for the branches and applications it names (every one when it names
+    none), between two times of day (all day when it names none)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    factor: float = Field(ge=0, le=100)
+    branch: Identifier | None = None
+    branch_class: BranchClass | None = Field(default=None, alias="class")
+    application: Identifier | None = None
+    from_: str | None = Field(default=None, alias="from", description="'HH:MM', Beijing time")
+    until: str | None = Field(default=None, description="'HH:MM' (before from: past midnight)")
+
+    @field_validator("from_", "until")
+    @classmethod
+    def _clock(cls, value: str | None) -> str | None:
+        if value is not None and not _CLOCK.match(value):
+            raise ValueError(f"expected a time of day 'HH:MM', got {value!r}")
+        return value
+
+
+class Growth(_Model):
+    """Demand grown by `per_month_pct` a month, compounded, for `months` months."""
+
+    per_month_pct: float = Field(ge=-50, le=100)
+    months: int = Field(ge=0, le=120)
+
+    @property
+    def factor(self) -> float:
+        """What every demand is multiplied by."""
+        return float((1.0 + self.per_month_pct / 100.0) ** self.months)
+
+
+class CapacityOverride(_Model):
+    """A branch link's bandwidth as it would be (an upgrade, or a cut)."""
+
+    site: Identifier
+    link: Identifier
+    mbps: float = Field(gt=0, le=1_000_000)
+
+
+class Planning(_Model):
+    """Capacity planning: what if demand grows or shifts, and links change."""
+
+    growth: Growth | None = None
+    multipliers: tuple[Multiplier, ...] = Field(default=(), max_length=1000)
+    capacity: tuple[CapacityOverride, ...] = Field(default=(), max_length=100_000)
+
+
 class Report(_Model):
     """Which branches get their own plots (default: the faulted ones, else the first ones)."""
 
@@ -225,6 +274,7 @@ class Scenario(_Model):
     traffic: Traffic = Traffic()
     links: LinkModels = LinkModels()
     probe: Probe = Probe()
+    planning: Planning = Planning()
     faults: tuple[Fault, ...] = ()
     policy: Policy | None = Field(
         default=None, description="None: the reference policy if the apps match, else defaults"

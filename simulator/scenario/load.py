@@ -21,9 +21,9 @@ from pydantic import ValidationError
 from policies.governance import PolicyLookup
 from policies.policy import Policy
 from simulator.errors import ScenarioError
-from simulator.network import SimNetwork, build
+from simulator.network import SimNetwork, build, with_capacity
 from simulator.scenario import Scenario
-from simulator.targets import fault_problems
+from simulator.targets import fault_problems, planning_problems
 from sites.documents import load_document
 from sites.errors import InventoryError, Problem
 from sites.generator import generate_reference_network
@@ -88,14 +88,15 @@ def load_scenario_text(
         resolved = _inventory(scenario, inventory)
     net = build(resolved)
     # What the network and the policy store have to say, told together.
-    problems = fault_problems(scenario, net)
+    problems = fault_problems(scenario, net) + planning_problems(scenario, net)
     try:
         policy, label = _policy(scenario, resolved, stored)
     except LookupError as exc:
         problems.append(Problem(("policy_version",), str(exc.args[0])))
     if problems:
         raise ScenarioError(Problem(p.loc, p.message, finder.line(p.loc), source) for p in problems)
-    return Setup(scenario, net, policy, label)
+    overrides = {(c.site, c.link): c.mbps for c in scenario.planning.capacity}
+    return Setup(scenario, with_capacity(net, overrides), policy, label)
 
 
 def read_inventory(text: str, source: str, base_dir: Path) -> InventoryText | None:
