@@ -121,7 +121,7 @@ def site_plot(world: World, j: int) -> Figure:
 
 def site_figure(world: World, j: int, path: Path) -> None:
     """`site_plot` as a PNG."""
-    _save(site_plot(world, j), path)
+    save(site_plot(world, j), path)
 
 
 def network_plot(world: World) -> Figure:
@@ -145,9 +145,10 @@ def network_plot(world: World) -> Figure:
 
 def network_figure(world: World, path: Path) -> None:
     """`network_plot` as a PNG."""
-    _save(network_plot(world), path)
+    save(network_plot(world), path)
 
 
-def _save(fig: Figure, path: Path) -> None:
+def save(fig: Figure, path: Path) -> None:
+    """Write a figure as PNG and free it."""
     fig.savefig(path, dpi=90, bbox_inches="tight")
     plt.close(fig)

@@ -9,7 +9,7 @@ from typing import Any
 from simulator.plots import network_figure, site_figure
 from simulator.world import World
 
-_STYLE = """body{font-family:sans-serif;margin:2em;max-width:1100px}
+STYLE = """body{font-family:sans-serif;margin:2em;max-width:1100px}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;
 text-align:right}th{background:#eee}td:first-child{text-align:left}img{max-width:100%}"""
 
@@ -137,7 +137,7 @@ def write_report(results: dict[str, Any], world: World, outdir: Path) -> Path:
     ]
     html = (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(sc['name'])}</title>"
-        f"<style>{_STYLE}</style></head><body>{''.join(parts)}</body></html>\n"
+        f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>\n"
     )
     path = outdir / "report.html"
     path.write_text(html, encoding="utf-8")

@@ -163,6 +163,13 @@ def sweep(
         list[str] | None,
         typer.Option("--policy", help="a policy file, or 'default' (repeat for more)"),
     ] = None,
+    probes: Annotated[
+        list[str] | None,
+        typer.Option("--probe", help="a probe preset to run every cell with (repeat for more)"),
+    ] = None,
+    seeds: Annotated[
+        int, typer.Option("--seeds", min=1, max=1000, help="seeds per cell (Monte Carlo)")
+    ] = 1,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="a Dask scheduler address (default: local)")
     ] = None,
@@ -174,7 +181,8 @@ def sweep(
         Path, typer.Option("--output", "-o", help="where the JSON results go")
     ] = Path("sweep.json"),
 ) -> None:
-    """Run every scenario under every policy on a Dask cluster and tabulate the results.
+    """Run every scenario under every policy (and probe preset, and seed) on a Dask cluster,
+    tabulate the results and write a comparison report beside the JSON.
 
     Exit status 1 if a file is invalid (nothing is run then).
     """
@@ -191,10 +199,13 @@ def sweep(
         DEFAULT_POLICY,
         read_grid,
     )
+    from simulator.sweep.report import write_sweep_report
 
     try:
         with lookup_on_demand(Settings()) as stored:
-            tasks = read_grid(scenarios, policies or [DEFAULT_POLICY], stored)
+            tasks = read_grid(
+                scenarios, policies or [DEFAULT_POLICY], stored, probes=probes, seeds=seeds
+            )
     except ScenarioError as exc:
         _refuse(exc, "<input>")
     n = workers or default_workers(len(tasks))
@@ -210,19 +221,30 @@ def sweep(
     doc = document(tasks, rows)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    report = write_sweep_report(doc, output.with_suffix(".html"))
     if as_json:
         out.print_json(json.dumps(doc))
         return
     table = Table(
-        "scenario", "policy", "path changes", "out of SLA (s)", "high priority (s)",
-        "metered MB", "switched", "mean time to switch (s)",
+        "scenario", "policy", "probe", "runs", "path changes", "out of SLA (s)",
+        "high priority (s)", "metered MB", "mean time to switch (s)",
+        title="mean over the seeds [95 % interval]" if seeds > 1 else None,
     )  # fmt: skip
-    for r in rows:
-        mean = r["mean_time_to_switch_s"]
+    for g in doc["groups"]:
+        f = g["figures"]
         table.add_row(
-            escape(r["scenario"]), escape(r["policy"]), str(r["path_changes"]),
-            f"{r['out_of_sla_s']:g}", f"{r['out_of_sla_high_s']:g}", f"{r['metered_mb']:g}",
-            str(r["switched"]), "-" if mean is None else f"{mean:g}",
+            escape(g["scenario"]), escape(g["policy"]), escape(g["probe"]), str(g["runs"]),
+            _ci(f["path_changes"]), _ci(f["out_of_sla_s"]), _ci(f["out_of_sla_high_s"]),
+            _ci(f["metered_mb"]), _ci(f["mean_time_to_switch_s"]),
         )  # fmt: skip
     out.print(table)
     out.print(f"results: {output}")
+    out.print(f"report:  {report}")
+
+
+def _ci(figure: dict[str, Any] | None) -> str:
+    if figure is None:
+        return "-"
+    if figure["n"] == 1:
+        return f"{figure['mean']:g}"
+    return f"{figure['mean']:g} [{figure['low']:g}, {figure['high']:g}]"

@@ -74,14 +74,19 @@ def load_scenario_text(
     base_dir: Path | None = None,
     inventory: InventoryText | None = None,
     stored: PolicyLookup | None = None,
+    *,
+    overrides: dict[str, Any] | None = None,
 ) -> Setup:
-    """Validate a YAML scenario and resolve its network and policy.
+    """Validate a YAML scenario and resolve its network and policy. `overrides` replace
+    top-level fields (a sweep's probe preset or seed) and are validated with the rest.
 
     The inventory file it names is `inventory` when given (no file is opened), else read
     relative to `base_dir` (default: the working directory). A stored policy version is looked
     up with `stored`; without one such a scenario is refused.
     """
     scenario = parse_scenario(text, source)
+    if overrides:
+        scenario = _overridden(scenario, overrides, source)
     finder = LineFinder(text)
     with _at_inventory(source, finder):
         inventory = inventory or _read_inventory(scenario, base_dir or Path.cwd())
@@ -95,8 +100,8 @@ def load_scenario_text(
         problems.append(Problem(("policy_version",), str(exc.args[0])))
     if problems:
         raise ScenarioError(Problem(p.loc, p.message, finder.line(p.loc), source) for p in problems)
-    overrides = {(c.site, c.link): c.mbps for c in scenario.planning.capacity}
-    return Setup(scenario, with_capacity(net, overrides), policy, label)
+    bandwidth = {(c.site, c.link): c.mbps for c in scenario.planning.capacity}
+    return Setup(scenario, with_capacity(net, bandwidth), policy, label)
 
 
 def read_inventory(text: str, source: str, base_dir: Path) -> InventoryText | None:
@@ -105,6 +110,16 @@ def read_inventory(text: str, source: str, base_dir: Path) -> InventoryText | No
     scenario = parse_scenario(text, source)
     with _at_inventory(source, LineFinder(text)):
         return _read_inventory(scenario, base_dir)
+
+
+def _overridden(scenario: Scenario, overrides: dict[str, Any], source: str) -> Scenario:
+    fields = scenario.model_dump(mode="python", by_alias=True) | overrides
+    try:
+        return Scenario.model_validate(fields)
+    except ValidationError as exc:
+        raise ScenarioError(
+            Problem(p.loc, p.message, source=source) for p in _problems(exc)
+        ) from None
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from policies.document import PolicyDocumentError, parse_policy
 from policies.governance import PolicyLookup
@@ -21,6 +22,9 @@ DEFAULT_POLICY = "default"
 """The policy name that means "the scenario's own policy"."""
 STORED = "stored:"
 """The prefix of a policy name that means a version the controller keeps."""
+SCENARIO_PROBE = "scenario"
+"""The probe label of runs with the scenario's own probes."""
+MAX_SEEDS = 1000
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class ScenarioInput:
     text: str
     inventory: InventoryText | None
     stored_policy: tuple[str, str] | None = None
+    seed: int = 0  # the scenario's own
 
     def lookup(self) -> PolicyLookup | None:
         """What the worker resolves the scenario's policy_version with: the client's answer."""
@@ -52,10 +57,27 @@ class PolicyInput:
 
 @dataclass(frozen=True)
 class SweepTask:
-    """One cell of the grid: everything a worker needs, as plain texts."""
+    """One cell of the grid: everything a worker needs, as plain texts, and the probe preset
+    (None: the scenario's own) and seed (None: the scenario's own) it runs with."""
 
     scenario: ScenarioInput
     policy: PolicyInput
+    probe: str | None = None
+    seed: int | None = None
+
+    @property
+    def probe_label(self) -> str:
+        """The probe column of the tables: a preset, or `scenario` for the scenario's own."""
+        return self.probe or SCENARIO_PROBE
+
+    def overrides(self) -> dict[str, Any]:
+        """The scenario fields this cell replaces."""
+        fields: dict[str, Any] = {}
+        if self.probe is not None:
+            fields["probe"] = {"preset": self.probe}
+        if self.seed is not None:
+            fields["seed"] = self.seed
+        return fields
 
 
 def _read(path: Path, problems: list[Problem]) -> str | None:
@@ -67,57 +89,101 @@ def _read(path: Path, problems: list[Problem]) -> str | None:
 
 
 def read_grid(
-    scenarios: list[Path], policies: list[str], stored: PolicyLookup | None = None
+    scenarios: list[Path],
+    policies: list[str],
+    stored: PolicyLookup | None = None,
+    *,
+    probes: list[str] | None = None,
+    seeds: int = 1,
 ) -> list[SweepTask]:
-    """Read and validate every file; the tasks of scenarios × policies, in that order.
+    """Read and validate every file; the tasks of scenarios × policies × probe presets ×
+    seeds, in that order.
 
     `policies` holds file paths, `default`, or `stored:SCOPE[@VERSION]` (a version the
-    controller keeps, looked up with `stored`). Raises ScenarioError with every problem found.
+    controller keeps, looked up with `stored`). `probes` holds preset names (none: the
+    scenarios' own probes); every scenario is checked with each. `seeds` > 1 runs each cell
+    with the scenario's seed and the next ones (Monte Carlo). Raises ScenarioError with every
+    problem found.
     """
     problems: list[Problem] = []
-    scenario_inputs: list[ScenarioInput] = []
-    for path in scenarios:
-        text = _read(path, problems)
-        if text is None:
-            continue
-        try:
-            inventory = read_inventory(text, str(path), path.parent)
-            setup = load_scenario_text(text, str(path), inventory=inventory, stored=stored)
-        except ScenarioError as exc:
-            problems += exc.problems
-            continue
-        resolved = (
-            (setup.policy.model_dump_json(), setup.policy_label)
-            if setup.scenario.policy_version is not None
-            else None
+    if not 1 <= seeds <= MAX_SEEDS:
+        problems.append(
+            Problem((), f"seeds must be 1 to {MAX_SEEDS}, got {seeds}", source="--seeds")
         )
-        scenario_inputs.append(
-            ScenarioInput(str(path), setup.scenario.name, text, inventory, resolved)
-        )
-    policy_inputs: list[PolicyInput] = []
-    for name in policies:
-        if name == DEFAULT_POLICY:
-            policy_inputs.append(PolicyInput(DEFAULT_POLICY, None))
-            continue
-        if name.startswith(STORED):
-            found = _stored(name, stored, problems)
-            if found is not None:
-                policy_inputs.append(found)
-            continue
-        text = _read(Path(name), problems)
-        if text is None:
-            continue
-        try:
-            parse_policy(text, name)
-        except PolicyDocumentError as exc:
-            problems += exc.problems
-            continue
-        policy_inputs.append(PolicyInput(name, text))
+    variants: list[str | None] = list(probes) if probes else [None]
+    scenario_inputs = [
+        found
+        for path in scenarios
+        if (found := _scenario(path, variants, stored, problems)) is not None
+    ]
+    policy_inputs = [
+        policy for name in policies if (policy := _policy(name, stored, problems)) is not None
+    ]
     problems += _duplicates([s.label for s in scenario_inputs], "--scenario")
     problems += _duplicates([p.label for p in policy_inputs], "--policy")
+    problems += _duplicates([p or SCENARIO_PROBE for p in variants], "--probe")
     if problems:
         raise ScenarioError(problems)
-    return [SweepTask(s, p) for s in scenario_inputs for p in policy_inputs]
+    return [
+        SweepTask(s, p, preset, None if seeds == 1 else s.seed + k)
+        for s in scenario_inputs
+        for p in policy_inputs
+        for preset in variants
+        for k in range(seeds)
+    ]
+
+
+def _scenario(
+    path: Path, variants: list[str | None], stored: PolicyLookup | None, problems: list[Problem]
+) -> ScenarioInput | None:
+    """A scenario file read and checked, with each probe preset it is to run with."""
+    text = _read(path, problems)
+    if text is None:
+        return None
+    try:
+        inventory = read_inventory(text, str(path), path.parent)
+        setup = load_scenario_text(text, str(path), inventory=inventory, stored=stored)
+    except ScenarioError as exc:
+        problems += exc.problems
+        return None
+    fits = True
+    for preset in variants:
+        if preset is None:
+            continue
+        try:  # its tick must suit the preset: say so before any run
+            where = f"{path} (probe {preset})"
+            load_scenario_text(text, where, inventory=inventory, stored=stored,
+                               overrides={"probe": {"preset": preset}})  # fmt: skip
+        except ScenarioError as exc:
+            problems += exc.problems
+            fits = False
+    if not fits:
+        return None
+    resolved = (
+        (setup.policy.model_dump_json(), setup.policy_label)
+        if setup.scenario.policy_version is not None
+        else None
+    )
+    return ScenarioInput(
+        str(path), setup.scenario.name, text, inventory, resolved, setup.scenario.seed
+    )
+
+
+def _policy(name: str, stored: PolicyLookup | None, problems: list[Problem]) -> PolicyInput | None:
+    """`default`, a stored version, or a policy file read and checked."""
+    if name == DEFAULT_POLICY:
+        return PolicyInput(DEFAULT_POLICY, None)
+    if name.startswith(STORED):
+        return _stored(name, stored, problems)
+    text = _read(Path(name), problems)
+    if text is None:
+        return None
+    try:
+        parse_policy(text, name)
+    except PolicyDocumentError as exc:
+        problems += exc.problems
+        return None
+    return PolicyInput(name, text)
 
 
 def _stored(name: str, stored: PolicyLookup | None, problems: list[Problem]) -> PolicyInput | None:

@@ -42,6 +42,20 @@ def test_sweep_prints_a_table_and_writes_the_json(tmp_path: Path) -> None:
     again = sweep(tmp_path, *args, "--workers", "1", "--json", "-o", "again.json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout) == doc  # the same grid gives the same table
+    assert "report:  out/sweep.html" in result.stdout
+    html = (tmp_path / "out" / "sweep.html").read_text(encoding="utf-8")
+    assert html.count("<h2>") == 2 and (tmp_path / "out" / "sweep-1.png").exists()
+
+
+def test_sweep_over_probe_presets_and_seeds_shows_intervals(tmp_path: Path) -> None:
+    scenarios, _ = write_grid(tmp_path)
+    args = ["--scenario", str(scenarios[0]), "--probe", "cisco-bfd", "--probe", "mwan3"]
+    result = sweep(tmp_path, *args, "--seeds", "2", "--workers", "2", "-o", "s.json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert len(doc["rows"]) == 4 and [g["runs"] for g in doc["groups"]] == [2, 2]
+    assert "mean over the seeds [95 % interval]" in result.stdout
+    assert "mwan3" in result.stdout and "cisco-bfd" in result.stdout
 
 
 def test_invalid_files_are_listed_and_nothing_runs(tmp_path: Path) -> None:

@@ -1,18 +1,23 @@
-"""Sweeps: a 2 scenarios × 2 policies grid on a real local Dask cluster (loopback)."""
+"""Sweeps: grids of scenarios × policies × probe presets × seeds, on a real local Dask cluster
+(loopback) and without one."""
 
 from __future__ import annotations
 
+import math
 import shutil
+import statistics
 from pathlib import Path
 
 import pytest
 
 from simulator.errors import ScenarioError
 from simulator.model import simulate
-from simulator.scenario.load import load_scenario
+from simulator.scenario.load import load_scenario, load_scenario_text
 from simulator.sweep import document, run_local, run_sweep, summarize
 from simulator.sweep.cluster import open_client
 from simulator.sweep.inputs import read_grid
+from simulator.sweep.report import write_sweep_report
+from simulator.sweep.stats import t975
 from sites.generator import generate_reference_network
 from sites.loader import dump_inventory
 
@@ -88,6 +93,64 @@ def test_grid_on_a_local_cluster_matches_direct_runs(tmp_path: Path) -> None:
     assert len(doc["scenarios"]) == 2 and len(doc["policies"]) == 2
 
 
+def test_probe_presets_and_seeds_give_intervals_and_one_comparison_report(
+    tmp_path: Path,
+) -> None:
+    scenario = tmp_path / "outage.yaml"
+    scenario.write_text(OUTAGE, encoding="utf-8")
+    tasks = read_grid([scenario], ["default"], probes=["cisco-bfd", "mwan3"], seeds=3)
+    assert [(t.probe, t.seed) for t in tasks] == [
+        ("cisco-bfd", 3), ("cisco-bfd", 4), ("cisco-bfd", 5), ("mwan3", 3), ("mwan3", 4),
+        ("mwan3", 5),
+    ]  # fmt: skip
+    rows = run_local(tasks)
+    # Each row is the run of its cell done directly.
+    direct = simulate(
+        load_scenario_text(OUTAGE, overrides={"seed": 4, "probe": {"preset": "mwan3"}})
+    )
+    row = next(r for r in rows if (r["probe"], r["seed"]) == ("mwan3", 4))
+    assert {k: v for k, v in row.items() if k not in ("probe", "timeline")} == summarize(
+        direct.results, str(scenario), "default"
+    )
+    doc = document(tasks, rows)
+    assert (doc["probes"], doc["seeds"]) == (["cisco-bfd", "mwan3"], 3)
+    cisco, mwan3 = doc["groups"]
+    assert (cisco["probe"], cisco["runs"], cisco["seeds"]) == ("cisco-bfd", 3, [3, 4, 5])
+    # Detection by the presets' own timers: 6-7 s against 40-50 s, over three seeds each.
+    assert 6.0 <= cisco["figures"]["mean_time_to_detect_s"]["mean"] <= 7.0
+    assert 40.0 <= mwan3["figures"]["mean_time_to_detect_s"]["mean"] <= 50.0
+    # Student's t with 2 degrees of freedom over the three runs.
+    values = [r["out_of_sla_s"] for r in rows if r["probe"] == "mwan3"]
+    half = t975(2) * statistics.stdev(values) / math.sqrt(3)
+    figure = mwan3["figures"]["out_of_sla_s"]
+    assert figure["n"] == 3 and t975(2) == 4.303
+    assert figure["low"] == pytest.approx(statistics.fmean(values) - half, abs=1e-3)
+    assert figure["high"] == pytest.approx(statistics.fmean(values) + half, abs=1e-3)
+    assert mwan3["figures"]["out_of_sla_s"]["mean"] > cisco["figures"]["out_of_sla_s"]["mean"]
+    report = write_sweep_report(doc, tmp_path / "out" / "sweep.html")
+    html = report.read_text(encoding="utf-8")
+    assert "<th>default / cisco-bfd</th><th>default / mwan3</th>" in html
+    assert "mean time to detect (s)" in html and 'src="sweep-0.png"' in html
+    assert (tmp_path / "out" / "sweep-0.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "http" not in html.replace("http-equiv", "")
+
+
+def test_a_probe_preset_the_scenario_s_tick_cannot_take_is_refused_before_any_run(
+    tmp_path: Path,
+) -> None:
+    scenario = tmp_path / "outage.yaml"
+    scenario.write_text(OUTAGE, encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        read_grid([scenario], ["default"], probes=["fortinet", "nope"], seeds=0)
+    found = [(p.source, p.message) for p in caught.value.problems]
+    assert ("--seeds", "seeds must be 1 to 1000, got 0") in found
+    assert any(
+        source == f"{scenario} (probe fortinet)" and "whole multiple of the tick" in message
+        for source, message in found
+    ), found
+    assert any(source == f"{scenario} (probe nope)" for source, _ in found), found
+
+
 def on_file(folder: Path, inventory: str, text: str | bytes | None = None) -> Path:
     """OUTAGE on a network read from `inventory` (relative to the scenario), which holds `text`
     (default: the 5 reference branches of OUTAGE; "" writes no file). Returns the scenario."""
@@ -112,7 +175,9 @@ def test_an_inventory_file_travels_with_its_scenario(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path / "input")  # the worker cannot read the scenario nor its inventory
     with open_client(workers=1) as client:
         rows = run_sweep(client, tasks)
-    assert rows == [direct]
+    assert [{k: v for k, v in r.items() if k not in ("probe", "timeline")} for r in rows] == [
+        direct
+    ]
     assert rows[0]["scenario_name"] == "tiny-outage" and rows[0]["switched"] > 0
 
 
