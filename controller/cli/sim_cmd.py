@@ -170,6 +170,10 @@ def sweep(
     seeds: Annotated[
         int, typer.Option("--seeds", min=1, max=1000, help="seeds per cell (Monte Carlo)")
     ] = 1,
+    links: Annotated[
+        list[Path] | None,
+        typer.Option("--links", help="a link-model file, a scenario's links: (repeat for more)"),
+    ] = None,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="a Dask scheduler address (default: local)")
     ] = None,
@@ -204,7 +208,12 @@ def sweep(
     try:
         with lookup_on_demand(Settings()) as stored:
             tasks = read_grid(
-                scenarios, policies or [DEFAULT_POLICY], stored, probes=probes, seeds=seeds
+                scenarios,
+                policies or [DEFAULT_POLICY],
+                stored,
+                probes=probes,
+                seeds=seeds,
+                links=links,
             )
     except ScenarioError as exc:
         _refuse(exc, "<input>")
@@ -226,14 +235,15 @@ def sweep(
         out.print_json(json.dumps(doc))
         return
     table = Table(
-        "scenario", "policy", "probe", "runs", "path changes", "out of SLA (s)",
+        "scenario", "policy", "probe", "links", "runs", "path changes", "out of SLA (s)",
         "high priority (s)", "metered MB", "mean time to switch (s)",
         title="mean over the seeds [95 % interval]" if seeds > 1 else None,
     )  # fmt: skip
     for g in doc["groups"]:
         f = g["figures"]
         table.add_row(
-            escape(g["scenario"]), escape(g["policy"]), escape(g["probe"]), str(g["runs"]),
+            escape(g["scenario"]), escape(g["policy"]), escape(g["probe"]), escape(g["links"]),
+            str(g["runs"]),
             _ci(f["path_changes"]), _ci(f["out_of_sla_s"]), _ci(f["out_of_sla_high_s"]),
             _ci(f["metered_mb"]), _ci(f["mean_time_to_switch_s"]),
         )  # fmt: skip

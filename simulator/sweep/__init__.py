@@ -1,5 +1,5 @@
-"""Parameter sweeps: a grid of scenarios × policies × probe presets × seeds run on a Dask
-distributed cluster.
+"""Parameter sweeps: a grid of scenarios × policies × probe presets × link models × seeds run
+on a Dask distributed cluster.
 
     tasks = read_grid([Path("a.yaml")], ["default", "candidate.yaml"], probes=["fortinet"],
                       seeds=5)
@@ -7,11 +7,11 @@ distributed cluster.
         rows = run_sweep(client, tasks)
 
 Each task ships the scenario, inventory and policy texts to a worker, which loads the scenario
-(opening no file) with the cell's probe preset and seed, replaces its policy, simulates and
-returns a small summary row (with a coarse timeline of what was out of SLA). Rows are sorted
-by (scenario, policy, probe, seed), and every run is seeded by its scenario or its cell, so the
-same grid always gives the same table. `simulator.sweep.stats` folds the seeds of each cell
-into means with 95 % confidence intervals.
+(opening no file) with the cell's probe preset, link models and seed, replaces its policy,
+simulates and returns a small summary row (with a coarse timeline of what was out of SLA). Rows
+are sorted by (scenario, policy, probe, link models, seed), and every run is seeded by its
+scenario or its cell, so the same grid always gives the same table. `simulator.sweep.stats`
+folds the seeds of each cell into means with 95 % confidence intervals.
 """
 
 from __future__ import annotations
@@ -47,7 +47,11 @@ def run_task(task: SweepTask) -> Row:
         setup = dataclasses.replace(setup, policy=policy, policy_label=task.policy.label)
     run = simulate(setup)
     row = summarize(run.results, sc.label, task.policy.label)
-    return row | {"probe": task.probe_label, "timeline": timeline(run.world)}
+    return row | {
+        "probe": task.probe_label,
+        "links": task.links_label,
+        "timeline": timeline(run.world),
+    }
 
 
 def timeline(world: World) -> dict[str, Any]:
@@ -91,7 +95,11 @@ def summarize(results: dict[str, Any], scenario: str, policy: str) -> Row:
 
 def sort_rows(rows: list[Row]) -> list[Row]:
     """Rows in a stable order: by scenario, policy, probe, then seed."""
-    return sorted(rows, key=lambda r: (r["scenario"], r["policy"], r.get("probe", ""), r["seed"]))
+    return sorted(
+        rows,
+        key=lambda r: (r["scenario"], r["policy"], r.get("probe", ""), r.get("links", ""),
+                       r["seed"]),
+    )  # fmt: skip
 
 
 def run_sweep(
@@ -123,6 +131,7 @@ def document(tasks: list[SweepTask], rows: list[Row]) -> dict[str, Any]:
         "scenarios": sorted({t.scenario.label for t in tasks}),
         "policies": sorted({t.policy.label for t in tasks}),
         "probes": sorted({t.probe_label for t in tasks}),
+        "link_models": sorted({t.links_label for t in tasks}),
         "seeds": len({t.seed for t in tasks}),
         "rows": rows,
         "groups": groups(rows),

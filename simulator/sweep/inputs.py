@@ -15,7 +15,9 @@ from policies.document import PolicyDocumentError, parse_policy
 from policies.governance import PolicyLookup
 from policies.policy import Policy
 from simulator.errors import ScenarioError
+from simulator.scenario import LinkModels
 from simulator.scenario.load import InventoryText, load_scenario_text, read_inventory, read_text
+from sites.documents import load_document
 from sites.errors import Problem
 
 DEFAULT_POLICY = "default"
@@ -24,6 +26,8 @@ STORED = "stored:"
 """The prefix of a policy name that means a version the controller keeps."""
 SCENARIO_PROBE = "scenario"
 """The probe label of runs with the scenario's own probes."""
+SCENARIO_LINKS = "scenario"
+"""The link-model label of runs with the scenario's own link models."""
 MAX_SEEDS = 1000
 
 
@@ -56,6 +60,14 @@ class PolicyInput:
 
 
 @dataclass(frozen=True)
+class LinkInput:
+    """A link-model file (the `links` of a scenario) as checked fields, and its label."""
+
+    label: str
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class SweepTask:
     """One cell of the grid: everything a worker needs, as plain texts, and the probe preset
     (None: the scenario's own) and seed (None: the scenario's own) it runs with."""
@@ -64,6 +76,12 @@ class SweepTask:
     policy: PolicyInput
     probe: str | None = None
     seed: int | None = None
+    links: LinkInput | None = None
+
+    @property
+    def links_label(self) -> str:
+        """The link-model column: a file, or `scenario` for the scenario's own."""
+        return self.links.label if self.links else SCENARIO_LINKS
 
     @property
     def probe_label(self) -> str:
@@ -77,6 +95,8 @@ class SweepTask:
             fields["probe"] = {"preset": self.probe}
         if self.seed is not None:
             fields["seed"] = self.seed
+        if self.links is not None:
+            fields["links"] = self.links.fields
         return fields
 
 
@@ -95,15 +115,17 @@ def read_grid(
     *,
     probes: list[str] | None = None,
     seeds: int = 1,
+    links: list[Path] | None = None,
 ) -> list[SweepTask]:
     """Read and validate every file; the tasks of scenarios × policies × probe presets ×
     seeds, in that order.
 
     `policies` holds file paths, `default`, or `stored:SCOPE[@VERSION]` (a version the
     controller keeps, looked up with `stored`). `probes` holds preset names (none: the
-    scenarios' own probes); every scenario is checked with each. `seeds` > 1 runs each cell
-    with the scenario's seed and the next ones (Monte Carlo). Raises ScenarioError with every
-    problem found.
+    scenarios' own probes); every scenario is checked with each. `links` holds link-model files
+    (a scenario's `links` section as a document; none: the scenarios' own). `seeds` > 1 runs
+    each cell with the scenario's seed and the next ones (Monte Carlo). Raises ScenarioError
+    with every problem found.
     """
     problems: list[Problem] = []
     if not 1 <= seeds <= MAX_SEEDS:
@@ -111,6 +133,9 @@ def read_grid(
             Problem((), f"seeds must be 1 to {MAX_SEEDS}, got {seeds}", source="--seeds")
         )
     variants: list[str | None] = list(probes) if probes else [None]
+    models: list[LinkInput | None] = [
+        m for path in links or [] if (m := _link_model(path, problems)) is not None
+    ] or [None]
     scenario_inputs = [
         found
         for path in scenarios
@@ -122,15 +147,30 @@ def read_grid(
     problems += _duplicates([s.label for s in scenario_inputs], "--scenario")
     problems += _duplicates([p.label for p in policy_inputs], "--policy")
     problems += _duplicates([p or SCENARIO_PROBE for p in variants], "--probe")
+    problems += _duplicates([m.label if m else SCENARIO_LINKS for m in models], "--links")
     if problems:
         raise ScenarioError(problems)
     return [
-        SweepTask(s, p, preset, None if seeds == 1 else s.seed + k)
+        SweepTask(s, p, preset, None if seeds == 1 else s.seed + k, model)
         for s in scenario_inputs
         for p in policy_inputs
         for preset in variants
+        for model in models
         for k in range(seeds)
     ]
+
+
+def _link_model(path: Path, problems: list[Problem]) -> LinkInput | None:
+    """A link-model file read and checked (every problem with its line)."""
+    text = _read(path, problems)
+    if text is None:
+        return None
+    try:
+        model = load_document(text, str(path), LinkModels, ScenarioError)
+    except ScenarioError as exc:
+        problems += exc.problems
+        return None
+    return LinkInput(str(path), model.model_dump(mode="python"))
 
 
 def _scenario(

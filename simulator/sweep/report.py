@@ -27,7 +27,9 @@ LABELS = {
 
 
 def _variant(group: dict[str, Any]) -> str:
-    return f"{group['policy']} / {group['probe']}"
+    links = group.get("links", "scenario")
+    tail = "" if links == "scenario" else f" / {links}"
+    return f"{group['policy']} / {group['probe']}{tail}"
 
 
 def _cell(figure: dict[str, Any] | None) -> str:
@@ -45,8 +47,9 @@ def write_sweep_report(doc: dict[str, Any], path: Path) -> Path:
         "<h1>Sweep</h1>",
         f"<p>{len(doc['rows'])} runs: {len(doc['scenarios'])} scenarios x "
         f"{len(doc['policies'])} policies x {len(doc['probes'])} probe settings x "
-        f"{doc['seeds']} seeds. Each cell: the mean over the seeds and, with more than one "
-        "seed, its 95 % confidence interval [low, high] (Student's t).</p>",
+        f"{len(doc.get('link_models', ['scenario']))} link models x {doc['seeds']} seeds. "
+        "Each cell: the mean over the seeds and, with more than one seed, its 95 % confidence "
+        "interval [low, high] (Student's t).</p>",
     ]
     by_scenario: dict[str, list[dict[str, Any]]] = {}
     for group in doc["groups"]:
@@ -60,7 +63,9 @@ def write_sweep_report(doc: dict[str, Any], path: Path) -> Path:
             + "</tr>"
             for name in FIGURES
         )
-        parts.append(f"<table><tr><th>policy / probe</th>{head}</tr>{body}</table>")
+        corner = "policy / probe / links" if any(g.get("links", "scenario") != "scenario"
+                                                 for g in groups) else "policy / probe"  # fmt: skip
+        parts.append(f"<table><tr><th>{corner}</th>{head}</tr>{body}</table>")
         image = f"{path.stem}-{k}.png"
         if _timelines(scenario, groups, path.parent / image):
             parts.append(f'<p><img src="{escape(image)}" alt="{escape(scenario)} timelines"></p>')

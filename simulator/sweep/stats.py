@@ -1,5 +1,5 @@
-"""A sweep's runs folded over their seeds: per (scenario, policy, probe), each figure's mean and
-95 % confidence interval, and the mean timeline.
+"""A sweep's runs folded over their seeds: per (scenario, policy, probe, link models), each
+figure's mean and 95 % confidence interval, and the mean timeline.
 
 The interval is Student's t: mean ± t(0.975, n - 1) × s / √n, from the runs' sample standard
 deviation s. The t quantiles are the standard table's (df 1-30, 40, 60, 120; between those,
@@ -49,17 +49,21 @@ def interval(values: list[float]) -> dict[str, float | int]:
 
 
 def groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per (scenario, policy, probe), in that order: its runs' figures over the seeds."""
-    by_cell: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    """Per (scenario, policy, probe, link models), in that order: its runs' figures over the
+    seeds."""
+    by_cell: dict[tuple[str, str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        by_cell[(row["scenario"], row["policy"], row.get("probe", "scenario"))].append(row)
+        key = (row["scenario"], row["policy"], row.get("probe", "scenario"),
+               row.get("links", "scenario"))  # fmt: skip
+        by_cell[key].append(row)
     out = []
-    for (scenario, policy, probe), runs in sorted(by_cell.items()):
+    for (scenario, policy, probe, links), runs in sorted(by_cell.items()):
         figures = {}
         for name in FIGURES:
             values = [float(r[name]) for r in runs if r.get(name) is not None]
             figures[name] = interval(values) if values else None
-        out.append({"scenario": scenario, "policy": policy, "probe": probe, "runs": len(runs),
+        out.append({"scenario": scenario, "policy": policy, "probe": probe, "links": links,
+                    "runs": len(runs),
                     "seeds": sorted(r["seed"] for r in runs), "figures": figures,
                     "timeline": _mean_timeline(runs)})  # fmt: skip
     return out

@@ -49,6 +49,11 @@ LITERAL = "predictive_return: false\n"
 PREDICTIVE = '{"predictive_return": true}\n'
 
 
+def without_cell(row: dict[str, object]) -> dict[str, object]:
+    """A sweep row without what `summarize` does not give: the cell's labels and timeline."""
+    return {k: v for k, v in row.items() if k not in ("probe", "links", "timeline")}
+
+
 def write_grid(folder: Path) -> tuple[list[Path], list[str]]:
     """The two scenario files and two policy files (YAML and JSON) of the test grid."""
     files = {"flaps.yaml": FLAPS, "outage.yaml": OUTAGE}
@@ -109,9 +114,7 @@ def test_probe_presets_and_seeds_give_intervals_and_one_comparison_report(
         load_scenario_text(OUTAGE, overrides={"seed": 4, "probe": {"preset": "mwan3"}})
     )
     row = next(r for r in rows if (r["probe"], r["seed"]) == ("mwan3", 4))
-    assert {k: v for k, v in row.items() if k not in ("probe", "timeline")} == summarize(
-        direct.results, str(scenario), "default"
-    )
+    assert without_cell(row) == summarize(direct.results, str(scenario), "default")
     doc = document(tasks, rows)
     assert (doc["probes"], doc["seeds"]) == (["cisco-bfd", "mwan3"], 3)
     cisco, mwan3 = doc["groups"]
@@ -151,6 +154,30 @@ def test_a_probe_preset_the_scenario_s_tick_cannot_take_is_refused_before_any_ru
     assert any(source == f"{scenario} (probe nope)" for source, _ in found), found
 
 
+def test_link_models_are_a_dimension_of_the_grid(tmp_path: Path) -> None:
+    scenario = tmp_path / "outage.yaml"
+    scenario.write_text(OUTAGE, encoding="utf-8")
+    lossy = tmp_path / "lossy-internet.yaml"
+    lossy.write_text("transports:\n  Internet: {latency_ms: 12, jitter_ms: 3, loss_pct: 4}\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("km_per_ms: 100\nroute_factr: 2\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        read_grid([scenario], ["default"], links=[lossy, bad])
+    [problem] = caught.value.problems
+    assert (Path(problem.source or "").name, problem.line, problem.field) == (
+        "bad.yaml", 2, "route_factr"
+    )  # fmt: skip
+    tasks = read_grid([scenario], ["default"], links=[lossy])
+    assert [t.links_label for t in tasks] == [str(lossy)]
+    plain = run_local(read_grid([scenario], ["default"]))
+    [row] = run_local(tasks)
+    assert row["links"] == str(lossy) and plain[0]["links"] == "scenario"
+    # 4 % loss on every Internet link: far more out of SLA than the default 0.05 %.
+    assert row["out_of_sla_s"] > 2 * plain[0]["out_of_sla_s"]
+    doc = document(tasks, [row])
+    assert doc["link_models"] == [str(lossy)] and doc["groups"][0]["links"] == str(lossy)
+
+
 def on_file(folder: Path, inventory: str, text: str | bytes | None = None) -> Path:
     """OUTAGE on a network read from `inventory` (relative to the scenario), which holds `text`
     (default: the 5 reference branches of OUTAGE; "" writes no file). Returns the scenario."""
@@ -175,9 +202,7 @@ def test_an_inventory_file_travels_with_its_scenario(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path / "input")  # the worker cannot read the scenario nor its inventory
     with open_client(workers=1) as client:
         rows = run_sweep(client, tasks)
-    assert [{k: v for k, v in r.items() if k not in ("probe", "timeline")} for r in rows] == [
-        direct
-    ]
+    assert [without_cell(r) for r in rows] == [direct]
     assert rows[0]["scenario_name"] == "tiny-outage" and rows[0]["switched"] > 0
 
 
