@@ -41,6 +41,39 @@ def _percentile_bin(counts: IntArray, share: float) -> int:
     return int(np.searchsorted(cumulative, share * cumulative[-1], side="left"))
 
 
+MONTH_S = 30 * 86_400.0
+
+
+def lte_plan_results(world: World, planning: Planning) -> dict[str, Any] | None:
+    """Each branch with a metered link: its data over the run projected to a month (at the
+    run's rate) and the month's cost under the scenario's LTE plan; None without a plan."""
+    plan = planning.lte_plan
+    if plan is None:
+        return None
+    net, rec = world.net, world.rec
+    run_s = len(world.times) * world.dt
+    metered_gb = rec.metered_mbit.sum(axis=1) / 8.0 / 1000.0  # Mbit -> MB -> GB
+    sites: list[dict[str, Any]] = []
+    for s, site in enumerate(net.spokes):
+        if not net.metered[s].any():
+            continue
+        month_gb = float(metered_gb[s]) * MONTH_S / run_s
+        over = max(0.0, month_gb - plan.included_gb)
+        cost = plan.monthly_fee_cny + over * plan.over_cny_per_gb
+        sites.append(
+            {"site": site.id, "month_gb": _r(month_gb), "over_cap_gb": _r(over),
+             "month_cost_cny": _r(cost)}
+        )  # fmt: skip
+    sites.sort(key=lambda r: (-r["month_cost_cny"], r["site"]))
+    return {
+        "plan": plan.model_dump(),
+        "sites": len(sites),
+        "sites_over_cap": sum(r["over_cap_gb"] > 0 for r in sites),
+        "month_cost_cny": _r(sum(r["month_cost_cny"] for r in sites)),
+        "by_site": sites,
+    }
+
+
 def capacity_results(world: World, planning: Planning) -> dict[str, Any]:
     """The `capacity` section of results.json."""
     net, rec, dt = world.net, world.rec, world.dt
@@ -78,6 +111,7 @@ def capacity_results(world: World, planning: Planning) -> dict[str, Any]:
         key=lambda r: (-r["above_upper_s"], r["site"], r["link"]),
     )
     return {
+        "lte_plan": lte_plan_results(world, planning),
         "growth_factor": _r(planning.growth.factor) if planning.growth else 1.0,
         "multipliers": len(planning.multipliers),
         "capacity_overrides": len(planning.capacity),

@@ -40,7 +40,23 @@ def _capacity(capacity: dict[str, Any]) -> str:
     )
     columns = ["site", "link", "role", "capacity_mbps", "upper", "above_upper_s",
                "p95_utilization", "max_utilization", "headroom_mbps", "upgrade_mbps"]  # fmt: skip
-    return summary + _table(rows[:20], columns) if rows else summary.replace(" The 20 longest:", "")
+    table = _table(rows[:20], columns) if rows else ""
+    if not rows:
+        summary = summary.replace(" The 20 longest:", "")
+    return summary + table + _lte(capacity.get("lte_plan"))
+
+
+def _lte(lte: dict[str, Any] | None) -> str:
+    if lte is None:
+        return ""
+    plan = lte["plan"]
+    head = (
+        f"<p>LTE data plan: {plan['monthly_fee_cny']:g} CNY a month with "
+        f"{plan['included_gb']:g} GB, {plan['over_cny_per_gb']:g} CNY per GB beyond. At this "
+        f"run's rate, {lte['sites_over_cap']} of {lte['sites']} branches with LTE go over it; "
+        f"{lte['month_cost_cny']:g} CNY a month in all. The 20 dearest:</p>"
+    )
+    return head + _table(lte["by_site"][:20], ["site", "month_gb", "over_cap_gb", "month_cost_cny"])
 
 
 def write_report(results: dict[str, Any], world: World, outdir: Path) -> Path:

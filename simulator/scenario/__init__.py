@@ -229,10 +229,19 @@ class CapacityOverride(_Model):
     mbps: float = Field(gt=0, le=1_000_000)
 
 
+class LtePlan(_Model):
+    """A metered (LTE) link's data plan: a monthly fee with data included, a price beyond."""
+
+    monthly_fee_cny: float = Field(ge=0, le=1_000_000)
+    included_gb: float = Field(ge=0, le=1_000_000, description="per month")
+    over_cny_per_gb: float = Field(ge=0, le=1_000_000)
+
+
 class Planning(_Model):
-    """Capacity planning: what if demand grows or shifts, and links change."""
+    """Capacity planning: what if demand grows or shifts, and links change; what LTE costs."""
 
     growth: Growth | None = None
+    lte_plan: LtePlan | None = None
     multipliers: tuple[Multiplier, ...] = Field(default=(), max_length=1000)
     capacity: tuple[CapacityOverride, ...] = Field(default=(), max_length=100_000)
 

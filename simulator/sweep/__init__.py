@@ -84,6 +84,7 @@ def summarize(results: dict[str, Any], scenario: str, policy: str) -> Row:
         "out_of_sla_high_s": totals["out_of_sla_high_s"],
         "metered_mb": totals["metered_mb"],
         "metered_cost_cny": round(sum(site["metered_cost_cny"] for site in results["sites"]), 3),
+        "lte_month_cost_cny": _lte_month_cost(results),
         "switched": count,
         "mean_time_to_switch_s": None if mean is None else round(mean, 3),
         "applications": [
@@ -91,6 +92,12 @@ def summarize(results: dict[str, Any], scenario: str, policy: str) -> Row:
             for a in results["applications"]
         ],
     }
+
+
+def _lte_month_cost(results: dict[str, Any]) -> float | None:
+    """The month's LTE cost under the scenario's data plan (None without a plan)."""
+    plan = results.get("capacity", {}).get("lte_plan")
+    return None if plan is None else float(plan["month_cost_cny"])
 
 
 def sort_rows(rows: list[Row]) -> list[Row]:

@@ -15,7 +15,8 @@ from collections import defaultdict
 from typing import Any
 
 FIGURES = ("path_changes", "out_of_sla_s", "out_of_sla_high_s", "metered_mb", "metered_cost_cny",
-           "switched", "mean_time_to_detect_s", "mean_time_to_switch_s")  # fmt: skip
+           "lte_month_cost_cny", "switched", "mean_time_to_detect_s",
+           "mean_time_to_switch_s")  # fmt: skip
 """The row figures a group summarizes."""
 
 _T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,

@@ -105,3 +105,35 @@ def test_names_the_network_lacks_are_reported_together() -> None:
 )  # fmt: skip
 def test_upgrades_are_standard_bandwidths(needed: float, expected: float) -> None:
     assert upgrade_mbps(needed) == expected
+
+
+LTE = """name: lte plan
+network: {reference: {branches: 20, seed: 7}}
+duration: 12m
+seed: 3
+start: "10:00"
+planning:
+  lte_plan: {monthly_fee_cny: 50, included_gb: 1, over_cny_per_gb: 20}
+faults:
+  - {kind: link-down, site: br-beijing-001, link: inet-1, at: 1m, duration: 10m}
+"""
+
+
+def test_lte_cost_under_a_data_plan_is_projected_to_a_month() -> None:
+    """br-beijing-001's Internet line is down for 10 minutes, its applications go to LTE: at
+    that rate the month's data is far over a 1 GB plan, and the overage is priced per GB."""
+    run = simulate(load_scenario_text(LTE))
+    lte = run.results["capacity"]["lte_plan"]
+    assert lte["plan"] == {"monthly_fee_cny": 50.0, "included_gb": 1.0, "over_cny_per_gb": 20.0}
+    beijing = next(r for r in lte["by_site"] if r["site"] == "br-beijing-001")
+    used_mb = next(s for s in run.results["sites"] if s["site"] == "br-beijing-001")["metered_mb"]
+    month_gb = used_mb / 1000.0 * (30 * 86_400) / (12 * 60)
+    assert beijing["month_gb"] == pytest.approx(month_gb, rel=1e-3)
+    assert beijing["over_cap_gb"] == pytest.approx(month_gb - 1.0, rel=1e-3)
+    assert beijing["month_cost_cny"] == pytest.approx(50 + 20 * (month_gb - 1.0), rel=1e-3)
+    assert lte["by_site"][0] == beijing  # the dearest first
+    # Every other branch with LTE pays the fee alone: nothing went over it.
+    others = [r for r in lte["by_site"] if r["site"] != "br-beijing-001"]
+    assert others and all(r["month_cost_cny"] == 50.0 for r in others)
+    assert lte["sites_over_cap"] == 1
+    assert lte["month_cost_cny"] == pytest.approx(sum(r["month_cost_cny"] for r in lte["by_site"]))
