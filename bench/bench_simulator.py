@@ -22,11 +22,13 @@ import sys
 import time
 from collections import deque
 from collections.abc import Generator
+from functools import partial
 from typing import Any
 
 import numpy as np
 import simpy
 
+from policies.batch.step import step_batch
 from policies.observations import BatchObservations
 from simulator.model import simulate
 from simulator.scenario.load import Setup, load_scenario_text
@@ -105,8 +107,7 @@ def naive(s: Setup) -> float:
     probe round. Returns the simulated seconds run."""
     world = World(s.scenario, s.net, s.policy, np.random.default_rng(s.scenario.seed))
     env = simpy.Environment()
-    shape = s.net.shape
-    util, lat, jit, loss = (np.zeros(shape) for _ in range(4))
+    util, lat, jit, loss = (np.zeros(s.net.shape) for _ in range(4))
     up = s.net.present.copy()
     out_ticks = np.zeros(world.demand_model.base.shape, dtype=np.int64)
     rng, physics, faults = world.rng, world.physics, world.faults
@@ -115,14 +116,15 @@ def naive(s: Setup) -> float:
     classes = list(zip(world.max_lat, world.max_jit, world.max_loss, strict=True))
     app_class = [int(c) for c in world.app_class]
     timers = s.scenario.probe.timers()
-    mult, per_poll, buckets = timers.multiplier, timers.poll, timers.buckets
 
     def link(site: int, slot: int) -> Generator[simpy.Event, Any, None]:
         capacity = float(s.net.capacity_mbps[site, slot])
         base_lat = float(physics.base_latency[site, slot])
         jit2, loss2 = float(physics.jitter2[site, slot]), float(physics.loss2[site, slot])
         miss = 0
-        window = _LinkWindow(per_poll, buckets, (base_lat, jit2 / 2), (loss, lat, jit, site, slot))
+        window = _LinkWindow(
+            timers.poll, timers.buckets, (base_lat, jit2 / 2), (loss, lat, jit, site, slot)
+        )
         yield env.timeout(1.0 - float(world.probes.phase[site, slot]))  # its own phase
         while True:
             mine = [a for a in range(demand[0].shape[1]) if world.link[site, a] == slot]
@@ -135,7 +137,7 @@ def naive(s: Setup) -> float:
             miss = miss + 1 if lost else 0
             window.add(lost, q_lat, q_jit)
             util[site, slot] = min(rho, 1.0) if alive else 0.0
-            up[site, slot] = miss < mult
+            up[site, slot] = miss < timers.multiplier
             for a in mine:
                 max_lat, max_jit, max_loss = classes[app_class[a]]
                 if not alive or q_lat > max_lat or q_jit > max_jit or q_loss > max_loss:
@@ -148,7 +150,10 @@ def naive(s: Setup) -> float:
             yield env.timeout(1.0)  # after the probes of the last second
             obs = BatchObservations(up.copy(), lat.copy(), jit.copy(), loss.copy(), util.copy(),
                                     s.net.capacity_mbps, demand[0])  # fmt: skip
-            world.state, _ = world.engine.step(world.state, obs, env.now)
+            # The same input checks as the tick model: the engine's checked step the first
+            # time, its batch path after (World._step).
+            step = world.engine.step if tick == 0 else partial(step_batch, world.engine.compiled)
+            world.state, _ = step(world.state, obs, env.now)
             world.link = world.state.link
             tick += 1
             if tick % every == 0 and tick < len(world.times):
