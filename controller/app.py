@@ -29,6 +29,7 @@ from controller.api import (
     monitoring,
     policies,
     problems,
+    redoc,
     simulations,
     sites,
     telemetry,
@@ -87,6 +88,7 @@ def create_app(
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets itself: /docs works with no Internet.
     app = FastAPIOffline(
+        redoc_url=None,  # controller/api/redoc.py: the bundle's one remote logo made local
         title="Branchline controller",
         version="0.1.0",
         summary="SD-WAN controller: sites, links, applications, routing policies",
@@ -147,7 +149,7 @@ def create_app(
                policies.router, decisions.router, telemetry.router, monitoring.router,
                simulations.router, device_logs.router, history.router, admin.router,
                map_page.router, metrics_api.router, configs.router, ztp_api.router,
-               ztp_installer.router, login.router, map_alarms.router)  # fmt: skip
+               ztp_installer.router, login.router, map_alarms.router, redoc.router)  # fmt: skip
     for router in routers:
         app.include_router(router, responses=problems.ERRORS)
     _document_bodies(app)

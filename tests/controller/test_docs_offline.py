@@ -20,6 +20,14 @@ def test_docs_pages_load_only_local_assets(anonymous: TestClient, page: str) -> 
     assert "fonts.googleapis.com" not in response.text
 
 
+def test_the_redoc_bundle_draws_no_logo_from_its_cdn(anonymous: TestClient) -> None:
+    bundle = anonymous.get("/redoc-assets/redoc.standalone.js")
+    assert bundle.status_code == 200
+    assert bundle.headers["content-type"].startswith("application/javascript")
+    assert "cdn.redoc.ly" not in bundle.text
+    assert "/static-offline-docs/favicon.png" in bundle.text
+
+
 def test_openapi_schema_describes_the_bearer_scheme(anonymous: TestClient) -> None:
     schema = anonymous.get("/openapi.json").json()
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

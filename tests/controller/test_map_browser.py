@@ -192,6 +192,28 @@ def test_map_shows_every_site_with_local_requests_only(
     assert json.dumps(str(png))  # kept as the test artifact
 
 
+@pytest.mark.parametrize(
+    ("path", "asks_for"),
+    [("/", "/login"), ("/login?lang=zh", "/login"), ("/docs", "/openapi.json"),
+     ("/redoc", "/openapi.json")],
+)  # fmt: skip
+def test_every_page_asks_only_the_controller_from_the_browser_s_network_log(
+    served: Served, tmp_path: Path, path: str, asks_for: str
+) -> None:
+    """Not the pages' attributes: what the browser asked for while it ran them (scripts that
+    fetch a logo or a font at run time included)."""
+    if shutil.which(CHROMIUM) is None:
+        missing("Chromium", "apt-get install -y chromium")
+    origin = served.url.split("/map")[0]
+    net_log = tmp_path / "net-log.json"
+    dom = chromium(tmp_path, "page", f"--log-net-log={net_log}", "--dump-dom", origin + path)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert leaks(net_log) == []
+    requested = page_requests(net_log, origin)
+    assert any(asks_for in url for url in requested), requested
+    assert console_errors(dom.stderr) == []
+
+
 @pytest.fixture
 def served_client(
     tmp_path: Path, small_inventory: Inventory, request: pytest.FixtureRequest
