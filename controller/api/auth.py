@@ -19,6 +19,7 @@ from controller.api.deps import StoreDep
 from controller.auth.cache import TokenCache
 from controller.auth.principal import Principal, Role
 from controller.auth.ratelimit import AuthLimiter
+from controller.auth.sessions import COOKIE, BrowserSessions
 
 bearer = HTTPBearer(auto_error=False, description="an API token: `branchline token create USER`")
 
@@ -55,6 +56,31 @@ async def authenticate(
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
     return principal
+
+
+async def browser_credentials(
+    request: Request, token: str | None = None
+) -> HTTPAuthorizationCredentials | None:
+    """`Authorization: Bearer`, else the session cookie of a browser signed in at /login, else
+    `token` (the map's `?token=`, which it trades for a cookie at once)."""
+    credentials = await bearer(request)
+    session = request.cookies.get(COOKIE)
+    if credentials is None and session:
+        sessions: BrowserSessions = request.app.state.browser_sessions
+        known = sessions.token(session, time.monotonic())
+        if known is not None:
+            credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=known)
+    if credentials is None and token:
+        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
+    return credentials
+
+
+async def browser_network_viewer(request: Request, store: StoreDep) -> Principal:
+    """A dependency for what a browser opens (a simulation's report and its plots): a network-
+    wide viewer, by bearer token or by the session cookie of /login; never a token in the
+    address."""
+    principal = await authenticate(request, store, await browser_credentials(request))
+    return await require(Role.VIEWER, network_wide=True)(principal)
 
 
 def _too_many(wait: float) -> HTTPException:
@@ -100,6 +126,7 @@ def check_site(principal: Principal, site_id: str) -> None:
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
 NetworkViewer = Annotated[Principal, Depends(require(Role.VIEWER, network_wide=True))]
+BrowserNetworkViewer = Annotated[Principal, Depends(browser_network_viewer)]
 NetworkOperator = Annotated[Principal, Depends(require(Role.OPERATOR, network_wide=True))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN, network_wide=True))]
 Reporter = Annotated[Principal, Depends(reporter)]

@@ -64,7 +64,7 @@ async def login(request: Request, store: StoreDep, lang: Lang = None) -> Respons
     session = sessions.open(token, time.monotonic())
     answer = RedirectResponse("/map", 303, headers=PRIVATE)
     answer.set_cookie(
-        COOKIE, session, max_age=int(sessions.ttl_s), path="/map", httponly=True,
+        COOKIE, session, max_age=int(sessions.ttl_s), path="/", httponly=True,
         samesite="strict", secure=request.url.scheme == "https",
     )  # fmt: skip
     return answer

@@ -26,11 +26,10 @@ import xstatic.pkg.leaflet as xs_leaflet  # type: ignore[import-untyped]  # no t
 import xstatic.pkg.leaflet_markercluster as xs_cluster  # type: ignore[import-untyped]  # same
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
-from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from controller.api.auth import authenticate, bearer
+from controller.api.auth import authenticate, browser_credentials
 from controller.api.deps import StoreDep, running
 from controller.api.snapshot_views import SnapshotViews
 from controller.auth.principal import Principal, Role
@@ -94,16 +93,7 @@ def visible(inventory: Inventory, principal: Principal) -> Inventory:
 async def viewer(request: Request, store: Store, token: str | None) -> Principal:
     """The caller, from `Authorization: Bearer`, else the map's session cookie, else
     `?token=`; 401/403 unless a viewer."""
-    credentials = await bearer(request)
-    session = request.cookies.get(COOKIE)
-    if credentials is None and session:
-        sessions: BrowserSessions = request.app.state.browser_sessions
-        known = sessions.token(session, time.monotonic())
-        if known is not None:
-            credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=known)
-    if credentials is None and token:
-        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
-    principal = await authenticate(request, store, credentials)
+    principal = await authenticate(request, store, await browser_credentials(request, token))
     if not principal.has(Role.VIEWER):
         raise HTTPException(403, "this needs the viewer role")
     return principal
@@ -130,7 +120,7 @@ async def map_page(
         rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
         answer = RedirectResponse("/map" + (f"?{rest}" if rest else ""), 303, headers=PRIVATE)
         answer.set_cookie(
-            COOKIE, session, max_age=int(sessions.ttl_s), path="/map", httponly=True,
+            COOKIE, session, max_age=int(sessions.ttl_s), path="/", httponly=True,
             samesite="strict", secure=request.url.scheme == "https",
         )  # fmt: skip
         return answer

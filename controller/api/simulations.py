@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from controller.api.auth import NetworkOperator, NetworkViewer
+from controller.api.auth import BrowserNetworkViewer, NetworkOperator, NetworkViewer
 from controller.api.deps import running
 from controller.simulations.jobs import Job, Jobs, JobStatus
 
@@ -93,8 +93,10 @@ def cancel_job(request: Request, _: NetworkOperator, job_id: str) -> JobRead:
 
 
 @router.get("/{job_id}/files/{name}", response_class=FileResponse)
-def get_file(request: Request, _: NetworkViewer, job_id: str, name: str) -> FileResponse:
-    """The report (report.html), its plots (*.png) and results.json of a finished run."""
+def get_file(request: Request, _: BrowserNetworkViewer, job_id: str, name: str) -> FileResponse:
+    """The report (report.html), its plots (*.png) and results.json of a finished run. A
+    browser signed in at /login opens them with its session cookie (no token in the address,
+    and the report's relative plot links work)."""
     job = _job(request, job_id)
     if job.outdir is None or job.status is not JobStatus.DONE:
         raise HTTPException(404, f"simulation {job_id!r} has no files yet ({job.status})")

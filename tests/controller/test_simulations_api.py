@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,35 @@ def test_submit_poll_and_fetch_the_report(store: Store, tmp_path: Path) -> None:
         assert [j["id"] for j in api.get("/api/v1/simulations").json()] == [job_id]
         assert api.get(f"/api/v1/simulations/{job_id}/files/..%2Fsecrets").status_code == 404
         assert (tmp_path / "simulations" / job_id / "results.json").exists()
+    finally:
+        app.state.simulations.close()
+
+
+def test_a_browser_signed_in_opens_the_report_and_its_plots(store: Store, tmp_path: Path) -> None:
+    """The report is a page a person opens: with the session cookie of /login, its relative
+    plot links work; a token in the address is refused, and nothing opens without either."""
+    settings = Settings(data_dir=tmp_path, reconcile_interval_s=0)
+    app = create_app(settings, store=store)
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    try:
+        submitted = api.post("/api/v1/simulations", content=SCENARIO,
+                             headers={"Content-Type": "application/yaml"})  # fmt: skip
+        job = wait(api, submitted.json()["id"])
+        assert job["status"] == "done", job
+        report_url = job["report"]
+        store.users.add("analyst", Role.VIEWER, None, actor="test-setup")
+        token = store.users.create_token("analyst", "browser", actor="test-setup").text
+        browser = TestClient(app, follow_redirects=False)
+        assert browser.get(report_url).status_code == 401
+        assert browser.get(f"{report_url}?token={token}").status_code == 401
+        assert browser.post("/login", data={"token": token}).status_code == 303
+        page = browser.get(report_url)
+        assert page.status_code == 200 and "<html" in page.text.lower()
+        plots = re.findall(r'<img src="([^"]+\.png)"', page.text)
+        assert plots
+        for plot in plots:  # relative to the report: the same folder of files
+            image = browser.get(report_url.rsplit("/", 1)[0] + "/" + plot)
+            assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n"
     finally:
         app.state.simulations.close()
 
