@@ -21,17 +21,7 @@ def fault_problems(scenario: Scenario, net: SimNetwork) -> list[Problem]:
     for i, fault in enumerate(scenario.faults):
         loc: tuple[str | int, ...] = ("faults", i)
         if isinstance(fault, LinkDown | BrownOut | Flapping):
-            s = net.network.site_index.get(fault.site)
-            if s is None:
-                problems.append(Problem((*loc, "site"), f"no branch {fault.site!r} in the network"))
-            elif net.link_slot(fault.site, fault.link) is None:
-                known = ", ".join(link.id for link in net.spokes[s].links)
-                problems.append(
-                    Problem(
-                        (*loc, "link"),
-                        f"branch {fault.site!r} has no link {fault.link!r} (its links: {known})",
-                    )
-                )
+            problems += link_problems(loc, fault.site, fault.link, net)
         elif isinstance(fault, CarrierOutage):
             carriers = sorted({link.carrier for _, _, link in net.links()})
             if fault.carrier not in carriers:
@@ -54,6 +44,21 @@ def fault_problems(scenario: Scenario, net: SimNetwork) -> list[Problem]:
     return problems
 
 
+def link_problems(
+    loc: tuple[str | int, ...], site: str, link: str, net: SimNetwork
+) -> list[Problem]:
+    """The problem of an entry at `loc` naming a branch link the network lacks, if it does."""
+    s = net.network.site_index.get(site)
+    if s is None:
+        return [Problem((*loc, "site"), f"no branch {site!r} in the network")]
+    if net.link_slot(site, link) is None:
+        known = ", ".join(k.id for k in net.spokes[s].links)
+        return [
+            Problem((*loc, "link"), f"branch {site!r} has no link {link!r} (its links: {known})")
+        ]
+    return []
+
+
 def planning_problems(scenario: Scenario, net: SimNetwork) -> list[Problem]:
     """A located problem for every multiplier or capacity override that names a branch, link
     or application the network does not have."""
@@ -68,17 +73,7 @@ def planning_problems(scenario: Scenario, net: SimNetwork) -> list[Problem]:
                 Problem((*loc, "application"), f"no application {m.application!r} in the network")
             )
     for i, c in enumerate(scenario.planning.capacity):
-        loc = ("planning", "capacity", i)
-        s = net.network.site_index.get(c.site)
-        if s is None:
-            problems.append(Problem((*loc, "site"), f"no branch {c.site!r} in the network"))
-        elif net.link_slot(c.site, c.link) is None:
-            known = ", ".join(link.id for link in net.spokes[s].links)
-            problems.append(
-                Problem(
-                    (*loc, "link"), f"branch {c.site!r} has no link {c.link!r} (its links: {known})"
-                )
-            )
+        problems += link_problems(("planning", "capacity", i), c.site, c.link, net)
     return problems
 
 

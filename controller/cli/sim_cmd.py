@@ -204,6 +204,7 @@ def sweep(
         read_grid,
     )
     from simulator.sweep.report import write_sweep_report
+    from simulator.sweep.stats import shown
 
     try:
         with lookup_on_demand(Settings()) as stored:
@@ -244,17 +245,9 @@ def sweep(
         table.add_row(
             escape(g["scenario"]), escape(g["policy"]), escape(g["probe"]), escape(g["links"]),
             str(g["runs"]),
-            _ci(f["path_changes"]), _ci(f["out_of_sla_s"]), _ci(f["out_of_sla_high_s"]),
-            _ci(f["metered_mb"]), _ci(f["mean_time_to_switch_s"]),
+            shown(f["path_changes"]), shown(f["out_of_sla_s"]), shown(f["out_of_sla_high_s"]),
+            shown(f["metered_mb"]), shown(f["mean_time_to_switch_s"]),
         )  # fmt: skip
     out.print(table)
     out.print(f"results: {output}")
     out.print(f"report:  {report}")
-
-
-def _ci(figure: dict[str, Any] | None) -> str:
-    if figure is None:
-        return "-"
-    if figure["n"] == 1:
-        return f"{figure['mean']:g}"
-    return f"{figure['mean']:g} [{figure['low']:g}, {figure['high']:g}]"

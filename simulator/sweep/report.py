@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from simulator.plots import save
 from simulator.report import STYLE
-from simulator.sweep.stats import FIGURES
+from simulator.sweep.stats import FIGURES, shown
 
 LABELS = {
     "path_changes": "path changes",
@@ -31,14 +31,6 @@ def _variant(group: dict[str, Any]) -> str:
     links = group.get("links", "scenario")
     tail = "" if links == "scenario" else f" / {links}"
     return f"{group['policy']} / {group['probe']}{tail}"
-
-
-def _cell(figure: dict[str, Any] | None) -> str:
-    if figure is None:
-        return "-"
-    if figure["n"] == 1:
-        return f"{figure['mean']:g}"
-    return f"{figure['mean']:g} [{figure['low']:g}, {figure['high']:g}]"
 
 
 def write_sweep_report(doc: dict[str, Any], path: Path) -> Path:
@@ -60,7 +52,7 @@ def write_sweep_report(doc: dict[str, Any], path: Path) -> Path:
         head = "".join(f"<th>{escape(_variant(g))}</th>" for g in groups)
         body = "".join(
             f"<tr><td>{escape(LABELS.get(name, name))}</td>"
-            + "".join(f"<td>{escape(_cell(g['figures'].get(name)))}</td>" for g in groups)
+            + "".join(f"<td>{escape(shown(g['figures'].get(name)))}</td>" for g in groups)
             + "</tr>"
             for name in FIGURES
         )

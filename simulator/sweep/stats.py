@@ -49,6 +49,16 @@ def interval(values: list[float]) -> dict[str, float | int]:
             "high": round(mean + half, 3)}  # fmt: skip
 
 
+def shown(figure: dict[str, Any] | None) -> str:
+    """A figure as tables show it: `mean [low, high]`, the mean alone for one run, `-` for
+    none."""
+    if figure is None:
+        return "-"
+    if figure["n"] == 1:
+        return f"{figure['mean']:g}"
+    return f"{figure['mean']:g} [{figure['low']:g}, {figure['high']:g}]"
+
+
 def groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per (scenario, policy, probe, link models), in that order: its runs' figures over the
     seeds."""

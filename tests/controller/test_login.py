@@ -52,7 +52,8 @@ def test_a_viewer_token_signs_in_and_is_kept_behind_a_cookie(app: FastAPI, store
     assert answer.status_code == 303 and answer.headers["location"] == "/map"
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE}=") and token not in cookie
-    assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower() and "Path=/;" in cookie + ";"
+    assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
+    assert "Path=/;" in cookie + ";"  # the map's pages and a simulation's report
     assert browser.get("/map", headers=HTML).status_code == 200  # the cookie, kept
     assert browser.get("/map/status.json").status_code == 200
 

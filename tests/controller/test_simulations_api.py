@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from controller.app import create_app
@@ -28,13 +29,22 @@ faults:
 """
 
 
+def admin_api(store: Store, tmp_path: Path) -> tuple[FastAPI, TestClient]:
+    """The app (no loops) and an admin's client of it."""
+    app = create_app(Settings(data_dir=tmp_path, reconcile_interval_s=0), store=store)
+    return app, TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+
+
+def submit(api: TestClient, scenario: str = SCENARIO) -> Any:
+    """POST the scenario as YAML."""
+    return api.post("/api/v1/simulations", content=scenario,
+                    headers={"Content-Type": "application/yaml"})  # fmt: skip
+
+
 def test_submit_poll_and_fetch_the_report(store: Store, tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, reconcile_interval_s=0)
-    app = create_app(settings, store=store)
-    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    app, api = admin_api(store, tmp_path)
     try:
-        submitted = api.post("/api/v1/simulations", content=SCENARIO,
-                             headers={"Content-Type": "application/yaml"})  # fmt: skip
+        submitted = submit(api)
         assert submitted.status_code == 202, submitted.text
         job_id = submitted.json()["id"]
         assert submitted.json()["status"] in ("queued", "running")
@@ -56,13 +66,9 @@ def test_submit_poll_and_fetch_the_report(store: Store, tmp_path: Path) -> None:
 def test_a_browser_signed_in_opens_the_report_and_its_plots(store: Store, tmp_path: Path) -> None:
     """The report is a page a person opens: with the session cookie of /login, its relative
     plot links work; a token in the address is refused, and nothing opens without either."""
-    settings = Settings(data_dir=tmp_path, reconcile_interval_s=0)
-    app = create_app(settings, store=store)
-    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    app, api = admin_api(store, tmp_path)
     try:
-        submitted = api.post("/api/v1/simulations", content=SCENARIO,
-                             headers={"Content-Type": "application/yaml"})  # fmt: skip
-        job = wait(api, submitted.json()["id"])
+        job = wait(api, submit(api).json()["id"])
         assert job["status"] == "done", job
         report_url = job["report"]
         store.users.add("analyst", Role.VIEWER, None, actor="test-setup")
