@@ -23,14 +23,21 @@ WORDS: dict[str, dict[str, object]] = {
            "summary": "各状态网点数", "status": ["正常", "无数据", "降级", "故障"],
            "age": "数据时间", "stale": "数据已过时：", "alarms": "告警", "ack": "确认",
            "zone": "时区", "acked": "已确认：", "search": "搜索网点：编号、名称或城市",
-           "nothing": "没有匹配的网点",
+           "nothing": "没有匹配的网点", "filters": "筛选", "all": "全部", "class": "网点级别",
+           "carrier": "运营商", "transport": "线路类型", "problems": "只看有问题的",
+           "carrier_names": {"China Telecom": "中国电信", "China Unicom": "中国联通",
+                             "China Mobile": "中国移动"},
+           "transport_names": {"MSTP": "MSTP 专线", "MPLS": "MPLS VPN", "Internet": "互联网",
+                               "LTE": "LTE 4G"},
            "severity": {"critical": "紧急", "major": "重要", "minor": "次要", "warning": "提示"}},
     "en": {"html_lang": "en", "locale": "en", "title": "Branchline site health map",
            "summary": "Sites by state", "status": ["Normal", "No data", "Degraded", "Down"],
            "age": "data age", "stale": "data is stale:", "alarms": "Alarms",
            "ack": "Acknowledge", "zone": "times in",
            "search": "Find a site: id, name or city", "nothing": "No site matches",
-           "acked": "acknowledged by",
+           "acked": "acknowledged by", "filters": "Filters", "all": "all",
+           "class": "Branch class", "carrier": "Carrier", "transport": "Transport",
+           "problems": "Problems only", "carrier_names": {}, "transport_names": {},
            "severity": {"critical": "Critical", "major": "Major", "minor": "Minor",
                         "warning": "Warning"}},
 }  # fmt: skip
@@ -131,6 +138,12 @@ def build_map_page(
         "config": json.dumps({"words": words}, ensure_ascii=False),
     }
     fmap.add_child(_After(search_code, "BranchlineSearch"))
+    filters = {"words": words, "transports": data.transports, "carriers": data.carriers}
+    filters_code = script("filters") % {
+        "map": fmap.get_name(),
+        "config": json.dumps(filters, ensure_ascii=False),
+    }
+    fmap.add_child(_After(filters_code, "BranchlineFilters"))
     html: str = fmap.get_root().render()
     head = f'<head>\n<title>{words["title"]}</title>\n<link rel="icon" href="{ICON}">'
     html = html.replace("<head>", head, 1)

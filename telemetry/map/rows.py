@@ -29,14 +29,18 @@ class MapData:
     """Rows for FastMarkerCluster and the hubs' `[lat, lon]`, which rows refer to by index.
 
     Row: `[lat, lon, status, id, name, "link:state ...", note, [hub index...], line quality,
-    opening, city]`; a link's state is up, down or no-data, or `up/fails-<class>,...` when it is
-    up but fails a critical SLA class; `opening` is "" for a site in service, else where its
-    opening stands (`OPENING`); `city` is the site's city, with its Chinese name when the
-    reference data knows it (the page's search finds either).
+    opening, city, class, transports, carriers]`; a link's state is up, down or no-data, or
+    `up/fails-<class>,...` when it is up but fails a critical SLA class; `opening` is "" for a
+    site in service, else where its opening stands (`OPENING`); `city` is the site's city, with
+    its Chinese name when the reference data knows it (the page's search finds either);
+    `class` the branch class ("" for a hub); `transports` and `carriers` bit masks over
+    `MapData.transports` and `MapData.carriers` (the page's filters).
     """
 
     rows: list[list[Any]]
     hubs: list[list[float]]
+    transports: list[str]
+    carriers: list[str]
 
 
 def _link_texts(snapshot: HealthSnapshot) -> dict[str, str]:
@@ -89,6 +93,10 @@ def map_data(
     grey = STATUS_CODE[Status.GREY]
     rows: list[list[Any]] = []
     chinese = chinese_city_names()
+    transports = sorted({str(k.transport) for s in inventory.sites for k in s.links})
+    carriers = sorted({k.carrier for s in inventory.sites for k in s.links})
+    t_bit = {t: 1 << i for i, t in enumerate(transports)}
+    c_bit = {c: 1 << i for i, c in enumerate(carriers)}
     for site in inventory.sites:
         if site.id in codes:
             status, links = codes[site.id], texts[site.id]
@@ -99,9 +107,11 @@ def map_data(
         attached = [hub_index[h] for h in site.hubs if h in hub_index]
         line = quality.get(site.id, grey)
         rows.append([site.latitude, site.longitude, status, site.id, site.name, links, note,
-                     attached, line, opening.get(site.id, ""),
-                     _city(site.city, chinese)])  # fmt: skip
-    return MapData(rows=rows, hubs=hubs)
+                     attached, line, opening.get(site.id, ""), _city(site.city, chinese),
+                     site.branch_class.value if site.branch_class else "",
+                     sum({t_bit[str(k.transport)] for k in site.links}),
+                     sum({c_bit[k.carrier] for k in site.links})])  # fmt: skip
+    return MapData(rows=rows, hubs=hubs, transports=transports, carriers=carriers)
 
 
 @cache

@@ -316,6 +316,31 @@ def test_the_summary_counts_each_state_and_its_filter_shows_exactly_those_sites(
     assert console_errors(dom.stderr) == []
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_filters_by_class_transport_and_problems_show_exactly_those_sites(
+    served: Served, tmp_path: Path, reference_340: Inventory, lang: str
+) -> None:
+    """`?class=B` leaves the class-B branches; `?transport=LTE&problems=1` the sites with an
+    LTE link that the status route calls degraded or down; both with the state filter too."""
+    need_chromium()
+    status = json.loads(urlopen(served.url.replace("/map?", "/map/status.json?")).read())
+    codes = status["status"]
+    b_class = {s.id for s in reference_340.sites if s.branch_class and s.branch_class.value == "B"}
+    lte = {s.id for s in reference_340.sites if any(k.transport == "LTE" for k in s.links)}
+    lte_problems = {s for s in lte if codes[s] in (2, 3)}
+    assert b_class and lte_problems and lte_problems != lte
+    cases = [("&class=B", len(b_class)), ("&transport=LTE&problems=1", len(lte_problems)),
+             ("&class=B&status=red", sum(codes[s] == 3 for s in b_class))]  # fmt: skip
+    for k, (query, expected) in enumerate(cases):
+        dom = chromium(tmp_path, f"filters-{lang}-{k}", "--dump-dom",
+                       f"{served.url}&lang={lang}{query}")  # fmt: skip
+        assert dom.returncode == 0, dom.stderr[-2000:]
+        assert f'data-shown="{expected}"' in dom.stdout, (query, expected)
+        assert console_errors(dom.stderr) == []
+    assert ("只看有问题的" if lang == "zh" else "Problems only") in dom.stdout
+    assert ("中国电信" if lang == "zh" else "China Telecom") in dom.stdout
+
+
 def test_an_alarm_acknowledged_in_the_panel_is_acknowledged_in_the_api(
     served: Served, tmp_path: Path
 ) -> None:

@@ -31,11 +31,15 @@
     var control = L.control({position: "topright"});
     control.onAdd = function () { return bar; };
     control.addTo(map);
+    // The other filters (filters.js) have their say on every site: BL.passes(row).
+    BL.passes = BL.passes || function () { return true; };
     function choose(code) {
         shown = code;
         var keep = [];
         BL.rows.forEach(function (row) {
-            if (code === null || row[2] === code) { keep.push(BL.markers[row[3]]); }
+            if ((code === null || row[2] === code) && BL.passes(row)) {
+                keep.push(BL.markers[row[3]]);
+            }
         });
         cluster.clearLayers();
         cluster.addLayers(keep);
@@ -76,6 +80,7 @@
         if (!m) { return; }
         BL.rows.forEach(function (r) { if (r[3] === id) { row = r; } });
         if (!cluster.hasLayer(m)) { choose(null); }
+        if (!cluster.hasLayer(m)) { cluster.addLayer(m); }  // the other filters left it off
         var opened = false;
         function open() {
             if (opened) { return; }
@@ -89,6 +94,7 @@
         setTimeout(open, 1000);  // a view that did not move sends no moveend
         map.setView(m.getLatLng(), Math.max(map.getZoom(), 14));
     };
+    BL.refilter = function () { choose(shown); };
     BL.summarise(null);
     choose(shown);
 })(%(map)s, %(cluster)s, %(config)s);
