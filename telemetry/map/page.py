@@ -25,6 +25,8 @@ WORDS: dict[str, dict[str, object]] = {
            "zone": "时区", "acked": "已确认：", "search": "搜索网点：编号、名称或城市",
            "nothing": "没有匹配的网点", "filters": "筛选", "all": "全部", "class": "网点级别",
            "carrier": "运营商", "transport": "线路类型", "problems": "只看有问题的",
+           "table": "列表", "state": "状态", "name": "名称", "city": "城市",
+           "more": "另有 {n} 个网点未列出（请缩小筛选范围）",
            "carrier_names": {"China Telecom": "中国电信", "China Unicom": "中国联通",
                              "China Mobile": "中国移动"},
            "transport_names": {"MSTP": "MSTP 专线", "MPLS": "MPLS VPN", "Internet": "互联网",
@@ -38,12 +40,15 @@ WORDS: dict[str, dict[str, object]] = {
            "acked": "acknowledged by", "filters": "Filters", "all": "all",
            "class": "Branch class", "carrier": "Carrier", "transport": "Transport",
            "problems": "Problems only", "carrier_names": {}, "transport_names": {},
+           "table": "Table", "state": "State", "name": "Name", "city": "City",
+           "more": "{n} more sites not listed (narrow the filters)",
            "severity": {"critical": "Critical", "major": "Major", "minor": "Minor",
                         "warning": "Warning"}},
 }  # fmt: skip
 """The page's words; `status` by status code (green, grey, amber, red)."""
 
 MAX_ZOOM = 18
+TABLE_ROWS = 200  # the table view lists at most this many sites (and says how many more)
 CHINA_BOUNDS = [[18.0, 73.0], [54.0, 135.0]]  # shown when there are no sites
 
 
@@ -144,6 +149,11 @@ def build_map_page(
         "config": json.dumps(filters, ensure_ascii=False),
     }
     fmap.add_child(_After(filters_code, "BranchlineFilters"))
+    table_code = script("table") % {
+        "map": fmap.get_name(),
+        "config": json.dumps({"words": words, "max_rows": TABLE_ROWS}, ensure_ascii=False),
+    }
+    fmap.add_child(_After(table_code, "BranchlineTable"))
     html: str = fmap.get_root().render()
     head = f'<head>\n<title>{words["title"]}</title>\n<link rel="icon" href="{ICON}">'
     html = html.replace("<head>", head, 1)

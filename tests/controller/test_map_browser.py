@@ -341,6 +341,31 @@ def test_filters_by_class_transport_and_problems_show_exactly_those_sites(
     assert ("中国电信" if lang == "zh" else "China Telecom") in dom.stdout
 
 
+def test_the_table_view_lists_the_filtered_sites_worst_first(
+    served: Served, tmp_path: Path, reference_340: Inventory
+) -> None:
+    """`?view=table` lists what the filters leave: every class-B branch, a down one first; the
+    whole network is cut at 200 rows with how many more there are."""
+    need_chromium()
+    status = json.loads(urlopen(served.url.replace("/map?", "/map/status.json?")).read())
+    codes = status["status"]
+    b_class = sorted(s.id for s in reference_340.sites
+                     if s.branch_class and s.branch_class.value == "B")  # fmt: skip
+    worst = max(codes[s] for s in b_class)  # 3: down
+    first = next(s for s in b_class if codes[s] == worst)  # by id among the worst
+    dom = chromium(tmp_path, "table-b", "--dump-dom", f"{served.url}&class=B&view=table")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert f'data-table-rows="{len(b_class)}"' in dom.stdout
+    assert f'data-table-first="{first}"' in dom.stdout
+    assert f'data-site="{first}"' in dom.stdout
+    assert "not listed (narrow the filters)</p>" not in dom.stdout  # all of them listed
+    assert console_errors(dom.stderr) == []
+    every = chromium(tmp_path, "table-all", "--dump-dom", f"{served.url}&view=table&lang=zh")
+    assert 'data-table-rows="200"' in every.stdout
+    more = len(reference_340.sites) - 200
+    assert f"另有 {more} 个网点未列出（请缩小筛选范围）</p>" in every.stdout
+
+
 def test_an_alarm_acknowledged_in_the_panel_is_acknowledged_in_the_api(
     served: Served, tmp_path: Path
 ) -> None:

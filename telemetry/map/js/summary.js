@@ -35,12 +35,14 @@
     BL.passes = BL.passes || function () { return true; };
     function choose(code) {
         shown = code;
-        var keep = [];
+        var keep = [], rows = [];
         BL.rows.forEach(function (row) {
             if ((code === null || row[2] === code) && BL.passes(row)) {
                 keep.push(BL.markers[row[3]]);
+                rows.push(row);
             }
         });
+        if (BL.filtered) { BL.filtered(rows); }  // the table view (table.js)
         cluster.clearLayers();
         cluster.addLayers(keep);
         buttons.forEach(function (b, i) {
