@@ -117,43 +117,20 @@ def build_map_page(
     fmap.add_child(_After(code))
     config = {"status": routes.status, "history": routes.history, "site": routes.site,
               "every": options.refresh_s, "hours": int(SPAN / BUCKET)}  # fmt: skip
-    live_code = script("live") % {
-        "map": fmap.get_name(),
-        "cluster": cluster.get_name(),
-        "config": json.dumps(config),
-    }
-    fmap.add_child(_After(live_code, "BranchlineLive"))
+    names = {"map": fmap.get_name(), "cluster": cluster.get_name()}
+
+    def add(name: str, config: object) -> None:
+        """js/<name>.js with the map, the cluster and its config (a script takes what it uses)."""
+        args = names | {"config": json.dumps(config, ensure_ascii=False)}
+        fmap.add_child(_After(script(name) % args, f"Branchline{name.title()}"))
+
+    add("live", config)
     words = WORDS[lang]
-    summary = {"words": words, "stale_s": max(120.0, 3 * options.refresh_s)}
-    summary_code = script("summary") % {
-        "map": fmap.get_name(),
-        "cluster": cluster.get_name(),
-        "config": json.dumps(summary, ensure_ascii=False),
-    }
-    fmap.add_child(_After(summary_code, "BranchlineSummary"))
-    alarms = {"words": words, "alarms": routes.alarms, "zone": options.time_zone}
-    alarms_code = script("alarms") % {
-        "map": fmap.get_name(),
-        "config": json.dumps(alarms, ensure_ascii=False),
-    }
-    fmap.add_child(_After(alarms_code, "BranchlineAlarms"))
-    search_code = script("search") % {
-        "map": fmap.get_name(),
-        "cluster": cluster.get_name(),
-        "config": json.dumps({"words": words}, ensure_ascii=False),
-    }
-    fmap.add_child(_After(search_code, "BranchlineSearch"))
-    filters = {"words": words, "transports": data.transports, "carriers": data.carriers}
-    filters_code = script("filters") % {
-        "map": fmap.get_name(),
-        "config": json.dumps(filters, ensure_ascii=False),
-    }
-    fmap.add_child(_After(filters_code, "BranchlineFilters"))
-    table_code = script("table") % {
-        "map": fmap.get_name(),
-        "config": json.dumps({"words": words, "max_rows": TABLE_ROWS}, ensure_ascii=False),
-    }
-    fmap.add_child(_After(table_code, "BranchlineTable"))
+    add("summary", {"words": words, "stale_s": max(120.0, 3 * options.refresh_s)})
+    add("alarms", {"words": words, "alarms": routes.alarms, "zone": options.time_zone})
+    add("search", {"words": words})
+    add("filters", {"words": words, "transports": data.transports, "carriers": data.carriers})
+    add("table", {"words": words, "max_rows": TABLE_ROWS})
     html: str = fmap.get_root().render()
     head = f'<head>\n<title>{words["title"]}</title>\n<link rel="icon" href="{ICON}">'
     html = html.replace("<head>", head, 1)

@@ -3,22 +3,15 @@
     // its site (a button: zoom to the site and open its popup) and, for an operator, an
     // "acknowledge" button. Kept current by live.js (BL.alarms.refresh() after each refresh).
     var BL = window.BL, body = document.body.dataset, T = cfg.words;
-    var panel = L.DomUtil.create("div", "leaflet-bar bl-alarms");
-    panel.setAttribute("role", "region");
-    panel.setAttribute("aria-label", T.alarms);
-    panel.style.cssText = "background:#fff;padding:6px 8px;font:12px/1.4 system-ui,sans-serif;" +
-        "color:#1d2733;width:330px;max-height:40vh;overflow:auto";
-    L.DomEvent.disableClickPropagation(panel);
-    L.DomEvent.disableScrollPropagation(panel);
+    var panel = BL.panel(map, {position: "bottomright", cls: "bl-alarms", role: "region",
+        label: T.alarms, css: "font:12px/1.4 system-ui,sans-serif;width:330px;" +
+        "max-height:40vh;overflow:auto"});
     panel.innerHTML = "<div><b>" + BL.esc(T.alarms) + "</b> <span class='bl-alarm-total'>" +
         "</span><span style='float:right;color:#56636f'>" + BL.esc(T.zone + " " + cfg.zone) +
         "</span></div><ol class='bl-alarm-list' style='margin:4px 0;padding-left:0;" +
         "list-style:none'></ol>";
     var list = panel.querySelector(".bl-alarm-list");
     var total = panel.querySelector(".bl-alarm-total");
-    var control = L.control({position: "bottomright"});
-    control.onAdd = function () { return panel; };
-    control.addTo(map);
     var colours = {critical: "#b71c1c", major: "#e65100", minor: "#8d6e00", warning: "#455a64"};
     function time(iso) {
         var d = new Date(iso);

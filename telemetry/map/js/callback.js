@@ -30,6 +30,20 @@
     }
     BL.esc = esc;
     BL.popup = popup;
+    // A panel of the page: a Leaflet control at `o.position` with its class, role and label,
+    // white, that keeps the map from taking its clicks and scrolls; `o.css` adds to its style.
+    BL.panel = function (map, o) {
+        var div = L.DomUtil.create("div", "leaflet-bar " + o.cls);
+        if (o.role) { div.setAttribute("role", o.role); }
+        if (o.label) { div.setAttribute("aria-label", o.label); }
+        div.style.cssText = "background:#fff;color:#1d2733;padding:6px 8px;" + (o.css || "");
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        var control = L.control({position: o.position});
+        control.onAdd = function () { return div; };
+        control.addTo(map);
+        return div;
+    };
     return function (row) {
         BL.rows.push(row);
         var marker = L.circleMarker(new L.LatLng(row[0], row[1]), L.extend({

@@ -7,12 +7,8 @@
     var params = new URLSearchParams(location.search);
     var state = {class: params.get("class") || "", carrier: params.get("carrier") || "",
                  transport: params.get("transport") || "", problems: params.get("problems") === "1"};
-    var box = L.DomUtil.create("div", "leaflet-bar bl-filters");
-    box.setAttribute("role", "group");
-    box.setAttribute("aria-label", T.filters);
-    box.style.cssText = "background:#fff;padding:6px 8px;font:13px/1.5 system-ui,sans-serif;" +
-        "color:#1d2733;display:flex;gap:6px;align-items:center;flex-wrap:wrap";
-    L.DomEvent.disableClickPropagation(box);
+    var box = BL.panel(map, {position: "topright", cls: "bl-filters", role: "group",
+        label: T.filters, css: BL.barCss});
     function select(key, label, values, names) {
         var s = L.DomUtil.create("select", "bl-filter", box);
         s.name = key;
@@ -40,9 +36,6 @@
     check.checked = state.problems;
     label.appendChild(document.createTextNode(" " + T.problems));
     check.addEventListener("change", function () { state.problems = check.checked; apply(); });
-    var control = L.control({position: "topright"});
-    control.onAdd = function () { return box; };
-    control.addTo(map);
     BL.passes = function (row) {
         var t = cfg.transports.indexOf(state.transport), c = cfg.carriers.indexOf(state.carrier);
         if (state.class && row[11] !== state.class) { return false; }

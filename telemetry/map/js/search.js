@@ -2,12 +2,8 @@
     // Find a site by its id, name or city (Chinese names too): up to 10 matches as buttons;
     // choosing one (a click, or Enter for the first) zooms to it and opens its popup.
     var BL = window.BL, body = document.body.dataset, T = cfg.words;
-    var box = L.DomUtil.create("div", "leaflet-bar bl-search");
-    box.setAttribute("role", "search");
-    box.style.cssText = "background:#fff;padding:6px;font:13px/1.4 system-ui,sans-serif;" +
-        "width:280px";
-    L.DomEvent.disableClickPropagation(box);
-    L.DomEvent.disableScrollPropagation(box);
+    var box = BL.panel(map, {position: "topleft", cls: "bl-search", role: "search",
+        css: "padding:6px;font:13px/1.4 system-ui,sans-serif;width:280px"});
     var input = L.DomUtil.create("input", "bl-search-input", box);
     input.type = "search";
     input.placeholder = T.search;
@@ -15,9 +11,6 @@
     input.style.cssText = "width:100%%;box-sizing:border-box;padding:4px;font:inherit";
     var list = L.DomUtil.create("ul", "bl-search-results", box);
     list.style.cssText = "list-style:none;margin:4px 0 0;padding:0;max-height:40vh;overflow:auto";
-    var control = L.control({position: "topleft"});
-    control.onAdd = function () { return box; };
-    control.addTo(map);
     var haystack = null;  // built at the first search: id, name and city of every row
     function matches(query) {
         if (!haystack) {

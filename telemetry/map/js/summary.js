@@ -8,12 +8,11 @@
     var shown = params.get("status");
     shown = shown === null ? null : BL.names.indexOf(shown);
     if (shown === -1) { shown = null; }
-    var bar = L.DomUtil.create("div", "leaflet-bar bl-summary");
-    bar.setAttribute("role", "toolbar");
-    bar.setAttribute("aria-label", T.summary);
-    bar.style.cssText = "background:#fff;padding:6px 8px;font:13px/1.5 system-ui,sans-serif;" +
-        "color:#1d2733;display:flex;gap:6px;align-items:center;flex-wrap:wrap";
-    L.DomEvent.disableClickPropagation(bar);
+    // A bar of buttons (the filters beside it look the same).
+    BL.barCss = "font:13px/1.5 system-ui,sans-serif;display:flex;gap:6px;align-items:center;" +
+        "flex-wrap:wrap";
+    var bar = BL.panel(map, {position: "topright", cls: "bl-summary", role: "toolbar",
+        label: T.summary, css: BL.barCss});
     var buttons = order.map(function (code) {
         var b = L.DomUtil.create("button", "bl-count", bar);
         b.type = "button";
@@ -28,9 +27,6 @@
     });
     var age = L.DomUtil.create("span", "bl-data-age", bar);
     age.style.cssText = "margin-left:4px;color:#56636f";
-    var control = L.control({position: "topright"});
-    control.onAdd = function () { return bar; };
-    control.addTo(map);
     // The other filters (filters.js) have their say on every site: BL.passes(row).
     BL.passes = BL.passes || function () { return true; };
     function choose(code) {

@@ -10,16 +10,9 @@
     toggle.textContent = T.table;
     toggle.style.cssText = "border:1px solid #b0bec5;border-radius:4px;background:#fff;" +
         "padding:2px 8px;cursor:pointer;font:inherit;color:inherit";
-    var panel = L.DomUtil.create("div", "leaflet-bar bl-table");
-    panel.setAttribute("role", "region");
-    panel.setAttribute("aria-label", T.table);
-    panel.style.cssText = "background:#fff;padding:6px 8px;font:12px/1.4 system-ui,sans-serif;" +
-        "max-height:45vh;max-width:70vw;overflow:auto;display:none";
-    L.DomEvent.disableClickPropagation(panel);
-    L.DomEvent.disableScrollPropagation(panel);
-    var control = L.control({position: "bottomleft"});
-    control.onAdd = function () { return panel; };
-    control.addTo(map);
+    var panel = BL.panel(map, {position: "bottomleft", cls: "bl-table", role: "region",
+        label: T.table, css: "font:12px/1.4 system-ui,sans-serif;max-height:45vh;" +
+        "max-width:70vw;overflow:auto;display:none"});
     var last = [];
     function rank(row) { return worst.indexOf(row[2]); }
     function render(rows) {
