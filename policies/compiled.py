@@ -7,6 +7,8 @@ dynamic logic is in `reference.py` (per site) and `batch/` (vectorised).
 from __future__ import annotations
 
 import math
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +60,7 @@ class Compiled:
     first_base: IntArray  # (S, P) offset of each (site, profile) row in first_of.ravel()
     regular_bits: IntArray  # (S,) bitmask of the regular (not last-resort) links
     strictest: tuple[float, float, float]  # lowest latency, jitter and loss limit of any class
+    hub_turn: FloatArray  # (S,) place in [0, 1) in the order branches shed off a busy hub
 
     @property
     def reach(self) -> int:
@@ -156,7 +159,16 @@ def compile_policy(policy: Policy, network: Network) -> Compiled:
         first_base=np.arange(n_sites * len(profiles)).reshape(n_sites, -1) << n_links,
         regular_bits=(regular.astype(np.int64) << np.arange(n_links)).sum(axis=1).astype(np.uint8),
         strictest=(float(max_latency.min()), float(max_jitter.min()), float(max_loss.min())),
+        hub_turn=hub_turns(s.id for s in network.sites),
     )
+
+
+def hub_turns(site_ids: Iterable[str]) -> FloatArray:
+    """Each site's place in [0, 1) in the order branches shed load off a busy hub: a hash of
+    its id, so the same in every engine that holds the site (the controller's groups, the
+    simulator). When every branch on a hub sees the same excess, the first (excess / one
+    move's relief) of them move, not all (policies.batch.load._offload_one)."""
+    return np.array([zlib.crc32(i.encode()) / 2**32 for i in site_ids], dtype=np.float64)
 
 
 def _first_of(ranks: IntArray) -> IntArray:

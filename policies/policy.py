@@ -129,6 +129,11 @@ class Policy(_Frozen):
     offload_priorities: tuple[Priority, ...] = Field(
         default=(Priority.LOW,), description="priorities the utilization rule may move"
     )
+    hub_utilization: bool = Field(
+        default=True,
+        description="a link's load for the utilization and share rules is the larger of its own "
+        "utilization and that of the hub links its traffic rides",
+    )
     best_effort_margin: float = Field(
         default=0.2,
         ge=0,

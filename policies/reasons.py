@@ -36,6 +36,7 @@ class Metric(StrEnum):
     LOSS = "loss"
     CLEAN_S = "clean for"
     QUALITY_SCORE = "quality score"
+    HUB_UTILIZATION = "hub utilization"  # of the hub links the link's traffic rides
 
 
 # Metric -> (format of a value, unit). Kept with the enum so logs stay uniform.
@@ -47,6 +48,7 @@ _FORMAT: dict[Metric, tuple[int, str]] = {
     Metric.LOSS: (2, " %"),
     Metric.CLEAN_S: (0, " s"),
     Metric.QUALITY_SCORE: (2, ""),
+    Metric.HUB_UTILIZATION: (2, ""),
 }
 
 

@@ -24,8 +24,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from policies.compiled import RUN_CAP, Compiled
-from policies.observations import SiteObservation
+from policies.observations import SiteObservation, path_load
 from policies.reasons import Decision, Metric, Reason, Rule
 from policies.sla import meets_sla, quality_score_one, worst_metric
 from policies.state import SiteState
@@ -48,6 +50,7 @@ class _Site:
     metrics: list[tuple[float, float, float]]  # latency, jitter, loss per link
     util: list[float]
     cap: list[float]
+    relief: list[float]  # what a move off a link divides demand by (observations.path_load)
     demand: list[float]
     violated: list[list[bool]]
     bad_now: list[list[bool]]
@@ -55,6 +58,7 @@ class _Site:
     hold: list[list[float]]
     last_clear: list[list[float]]
     load: list[float]
+    hub_led: list[bool]  # the hub's utilization on the link's path is its load (path_load)
     link: list[int]
     off: list[int]
     reason: list[Reason]
@@ -65,6 +69,10 @@ class _Site:
     def share(self, a: int, slot: int) -> float:
         return self.demand[a] / self.cap[slot]
 
+    def load_metric(self, slot: int) -> Metric:
+        """What a link's load measured: its own utilization, or its hub's."""
+        return Metric.HUB_UTILIZATION if self.hub_led[slot] else Metric.UTILIZATION
+
     def move(self, a: int, to: int, reason: Reason, *, plan_first: bool = False) -> None:
         cur = self.link[a]
         # A first placement (cur < 0) changes no load: the measured utilization already holds
@@ -72,7 +80,7 @@ class _Site:
         # share rule plans its first placements (`plan_first`): it fills links one app at a
         # time, and counting a demand twice is safer than overfilling a link.
         if cur >= 0:
-            self.load[cur] -= self.share(a, cur)
+            self.load[cur] -= self.demand[a] / self.relief[cur]
         if cur >= 0 or plan_first:
             self.load[to] += self.share(a, to)
         self.link[a] = to
@@ -94,6 +102,12 @@ def step_site(
     obs.checked(spec, network)
     ids = [link.id for link in spec.links]
     samples = [obs.links[i] for i in ids]
+    path = path_load(
+        np.array([o.utilization for o in samples]),
+        np.array([o.capacity_mbps for o in samples]),
+        np.array([o.hub_utilization for o in samples]),
+        cx.policy.hub_utilization,
+    )
     slot_of = {link_id: i for i, link_id in enumerate(ids)}
     site = _Site(
         cx=cx,
@@ -106,13 +120,15 @@ def step_site(
         metrics=[(o.latency_ms, o.jitter_ms, o.loss_pct) for o in samples],
         util=[o.utilization for o in samples],
         cap=[o.capacity_mbps for o in samples],
+        relief=[float(c) for c in path.relief_mbps],
         demand=[float(obs.demand_mbps.get(app.name, 0.0)) for app in network.apps],
         violated=[],
         bad_now=[],
         last_bad=[],
         hold=[],
         last_clear=[],
-        load=[o.utilization for o in samples],
+        load=[float(x) for x in path.load],
+        hub_led=[bool(x) for x in path.hub_led],
         link=[-1 if x is None else slot_of[x] for x in state.link],
         off=[-1 if x is None else slot_of[x] for x in state.offload_from],
         reason=list(state.reason),
@@ -304,7 +320,7 @@ def _share(site: _Site) -> None:
             )
         else:
             reason = Reason(
-                Rule.SHARE, site.ids[cur], Metric.UTILIZATION, site.load[cur], upper[cur]
+                Rule.SHARE, site.ids[cur], site.load_metric(cur), site.load[cur], upper[cur]
             )
         site.move(a, to, reason, plan_first=True)
 
@@ -339,13 +355,18 @@ def _hysteresis(site: _Site) -> None:
         home = site.link[a]
         if not site.load[home] > upper[home]:
             continue
+        relief = site.demand[a] / site.relief[home]
+        swing = site.load[home] - relief < lower[home]
+        late = float(cx.hub_turn[site.s]) * relief >= site.load[home] - upper[home]
+        if site.hub_led[home] and (swing or late):
+            continue  # see policies/batch/load.py _offload_one
         others = [i for i in site.ranked(a) if i != home]
         if cx.has_share[a]:
             others = [i for i in others if site.load[i] + site.share(a, i) <= upper[i]]
         if not others:
             continue
         reason = Reason(
-            Rule.OFFLOAD, site.ids[home], Metric.UTILIZATION, site.load[home], upper[home]
+            Rule.OFFLOAD, site.ids[home], site.load_metric(home), site.load[home], upper[home]
         )
         site.move(a, others[0], reason)
         site.off[a] = home
@@ -368,7 +389,7 @@ def _hysteresis(site: _Site) -> None:
             reason = Reason(
                 Rule.RETURN,
                 site.ids[home],
-                Metric.UTILIZATION,
+                site.load_metric(home),
                 start[home],
                 lower[home],
                 predicted=predicted,
@@ -376,7 +397,11 @@ def _hysteresis(site: _Site) -> None:
             )
         else:
             reason = Reason(
-                Rule.RETURN_LITERAL, site.ids[home], Metric.UTILIZATION, start[home], lower[home]
+                Rule.RETURN_LITERAL,
+                site.ids[home],
+                site.load_metric(home),
+                start[home],
+                lower[home],
             )
         site.move(a, home, reason)
         site.off[a] = -1

@@ -92,7 +92,7 @@ class FaultState:
                 a[np.abs(a) < 1e-9] = 0.0
 
     def _refresh(self, now: float) -> None:
-        rides = self._net.rides_on
+        rides = self._net.hubs.rides
         alive = self._hub_down == 0
         # A branch link is cut off when every hub link it can ride on is down.
         cut = rides.any(axis=2) & ~(rides & alive[None, None, :]).any(axis=2)

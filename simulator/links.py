@@ -37,6 +37,7 @@ class Steady(NamedTuple):
     jitter_ms: FloatArray  # added to the random part
     loss_pct: FloatArray  # added to the random part
     hub_utilization: FloatArray  # (H,) offered load over capacity of each hub link (may pass 1)
+    path_utilization: FloatArray  # (S, L) measured utilization of the hub links each link rides
 
 
 class LinkPhysics:
@@ -57,9 +58,7 @@ class LinkPhysics:
         self.jitter2: FloatArray = 2.0 * jit
         self.loss2: FloatArray = 2.0 * loss
         self.capacity: FloatArray = net.capacity_mbps
-        self._rides = net.rides_on.reshape(n_sites * n_links, -1)
-        self._hub_capacity: FloatArray = net.hub_capacity_mbps
-        self._via: dict[bytes, FloatArray] = {}  # branch links' shares, per set of hub links up
+        self._hubs = net.hubs
         self._queue_ms = models.queue_ms
         self._max_queue = models.max_queue_ms
         self._knee = models.loss_knee
@@ -87,6 +86,9 @@ class LinkPhysics:
             jitter_ms=0.3 * queue + add_jit,
             loss_pct=np.where(up, np.minimum(congestion + add_loss, 100.0), DEAD_LOSS),
             hub_utilization=hub_rho,
+            path_utilization=self._hubs.path_utilization(
+                np.where(hub_up, np.minimum(hub_rho, 1.0), 0.0), hub_up
+            ),
         )
 
     def _queue(self, rho: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -105,17 +107,11 @@ class LinkPhysics:
     ) -> tuple[FloatArray, FloatArray | None]:
         """Each hub link's utilization, and each branch link's share on each hub link
         ((S x L, H), None without hub links)."""
-        if self._rides.shape[1] == 0:
+        if not self._hubs.hub_links:
             return np.zeros(0), None
-        key = hub_up.tobytes()
-        via = self._via.get(key)
-        if via is None:  # the shares change only when a hub link goes down or comes back
-            weight = self._rides * (hub_up * self._hub_capacity)[None, :]
-            total = weight.sum(axis=1, keepdims=True)
-            via = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
-            self._via[key] = via
+        via = self._hubs.shares(hub_up)
         hub_load = load_mbps.reshape(-1) @ via
-        return hub_load / self._hub_capacity, via
+        return hub_load / self._hubs.capacity_mbps, via
 
     def jitter_loss(self, steady: Steady, noise: FloatArray) -> tuple[FloatArray, FloatArray]:
         """This tick's jitter and loss from two (S, L) uniform draws in [0, 1)."""

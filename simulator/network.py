@@ -1,10 +1,9 @@
 """The network as the simulator sees it: spokes in engine order, with static per-link arrays.
 
 Hubs are not simulated as sites: they are the far end of every branch link. A branch link rides
-on the hub link of the same family (leased MSTP/MPLS on the hub's private link, Internet and LTE
-on its Internet link; any hub link if the hub has none of that family), which is how a hub CPE
-failure takes branch paths down. Its traffic shares the hub links it can ride (in proportion
-to their bandwidth), so a hub link has a load and a capacity too: the shared bottleneck.
+the hub links of its family (`policies.hubs`, the mapping the controller uses too), which is how
+a hub CPE failure takes branch paths down; its traffic shares those hub links in proportion to
+their bandwidth, so a hub link has a load and a capacity too: the shared bottleneck.
 """
 
 from __future__ import annotations
@@ -14,14 +13,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from policies.compiled import BoolArray, FloatArray, IntArray
+from policies.compiled import BoolArray, FloatArray
+from policies.hubs import HubPaths
 from policies.network import Network
 from sites.enums import SiteRole, Transport
 from sites.inventory import Inventory
 from sites.site import Site, WanLink
 
 EARTH_RADIUS_KM = 6371.0
-PRIVATE = frozenset({Transport.MSTP, Transport.MPLS})
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -45,9 +44,17 @@ class SimNetwork:
     cost_per_gb: FloatArray
     distance_km: FloatArray  # (S,) great circle to the site's hub
     transports: tuple[tuple[Transport, ...], ...]
-    hub_links: tuple[tuple[str, str], ...]  # (hub id, link id) of every hub link
-    rides_on: BoolArray  # (S, L, H) branch link depends on hub link h
-    hub_capacity_mbps: FloatArray  # (H,) downstream bandwidth of each hub link
+    hubs: HubPaths  # the hub links and which of them each branch link rides
+
+    @property
+    def hub_links(self) -> tuple[tuple[str, str], ...]:
+        """(hub id, link id) of every hub link."""
+        return self.hubs.hub_links
+
+    @property
+    def hub_capacity_mbps(self) -> FloatArray:
+        """(H,) downstream bandwidth of each hub link."""
+        return self.hubs.capacity_mbps
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -90,13 +97,11 @@ def build(inventory: Inventory) -> SimNetwork:
     network = Network.from_inventory(inventory, [s.id for s in spokes])
     n_sites, n_links = len(spokes), network.max_links
     hubs = {h.id: h for h in inventory.hubs}
-    hub_links = tuple((h.id, link.id) for h in inventory.hubs for link in h.links)
     present = np.zeros((n_sites, n_links), dtype=np.bool_)
     capacity = np.ones((n_sites, n_links))
     metered = np.zeros((n_sites, n_links), dtype=np.bool_)
     cost = np.zeros((n_sites, n_links))
     distance = np.zeros(n_sites)
-    rides = np.zeros((n_sites, n_links, len(hub_links)), dtype=np.bool_)
     for s, site in enumerate(spokes):
         hub = hubs.get(site.hubs[0]) if site.hubs else None
         if hub is not None:
@@ -108,8 +113,6 @@ def build(inventory: Inventory) -> SimNetwork:
             capacity[s, k] = link.down_mbps
             metered[s, k] = link.metered
             cost[s, k] = link.cost_per_gb_cny or 0.0
-            if hub is not None:
-                rides[s, k] = _rides_on(link, hub, hub_links)
     return SimNetwork(
         inventory=inventory,
         network=network,
@@ -120,15 +123,5 @@ def build(inventory: Inventory) -> SimNetwork:
         cost_per_gb=cost,
         distance_km=distance,
         transports=tuple(tuple(k.transport for k in s.links) for s in spokes),
-        hub_links=hub_links,
-        rides_on=rides,
-        hub_capacity_mbps=np.array(
-            [link.down_mbps for h in inventory.hubs for link in h.links], dtype=np.float64
-        ),
+        hubs=HubPaths.build(inventory, network),
     )
-
-
-def _rides_on(link: WanLink, hub: Site, hub_links: tuple[tuple[str, str], ...]) -> IntArray:
-    family = [h for h in hub.links if (h.transport in PRIVATE) == (link.transport in PRIVATE)]
-    chosen = {h.id for h in (family or hub.links)}
-    return np.array([hid == hub.id and lid in chosen for hid, lid in hub_links], dtype=np.bool_)

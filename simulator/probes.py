@@ -65,10 +65,12 @@ class Probes:
         quality: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
         lost: BoolArray,
         demand: FloatArray,
+        hub_utilization: FloatArray | None = None,
     ) -> BatchObservations:
         """One probe round: `quality` = (utilization, latency, jitter, loss) of the round's
-        tick, `lost` = the probes lost (link down at the probe's instant, or at random). Update
-        the up/down detection and the window; return the engine's observation."""
+        tick, `lost` = the probes lost (link down at the probe's instant, or at random), and
+        the hub's utilization on each link's path. Update the up/down detection and the window;
+        return the engine's observation."""
         util, lat, jit, loss = quality
         window = self.window
         if not window.started:
@@ -91,4 +93,5 @@ class Probes:
             utilization=util,
             capacity_mbps=self._capacity,
             demand_mbps=demand,
+            hub_utilization=hub_utilization,
         )

@@ -63,6 +63,7 @@ class Recorder:
         n_hub = len(net.hub_links)
         self.hub_util_max: FloatArray = np.zeros(n_hub)
         self.hub_over_ticks: IntArray = np.zeros(n_hub, dtype=np.int64)
+        self.hub_util_sum: FloatArray = np.zeros(n_hub)  # utilization x ticks
         self._util_w = np.zeros((w, n_links), dtype=np.float32)
         self._w_rows = self.watched[:, None]
         self._w_link: IntArray = np.zeros((w, n_apps), dtype=np.int64)
@@ -125,6 +126,7 @@ class Recorder:
         self.load_hist[self._all_links, self._load_bin] += until - since
         np.maximum(self.hub_util_max, hub_util, out=self.hub_util_max)
         self.hub_over_ticks += (hub_util > 1.0) * (until - since)
+        self.hub_util_sum += hub_util * (until - since)
         if len(self.watched):
             self.util_hist[since:until] = self._util_w
 

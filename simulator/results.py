@@ -125,6 +125,7 @@ def build_results(
                 "link": link,
                 "capacity_mbps": _r(net.hub_capacity_mbps[h]),
                 "max_utilization": _r(rec.hub_util_max[h]),
+                "mean_utilization": _r(rec.hub_util_sum[h] / max(len(world.times), 1)),
                 "over_capacity_s": _r(rec.hub_over_ticks[h] * dt),
             }
             for h, (hub, link) in enumerate(net.hub_links)

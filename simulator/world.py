@@ -132,7 +132,7 @@ class World:
             up_then = self.faults.up_at(instants)
             lost = ~up_then | (self._lost[k] & self.faults.phys_up)
             was_up = self.probes.declared_up
-            obs = self.probes.observe(quality, lost, self.demand)
+            obs = self.probes.observe(quality, lost, self.demand, st.path_utilization)
             self.detection.declared(was_up & ~obs.up, instants)
             self.observed = obs  # what the probes measured: a live feed hands it out as samples
             self._step(obs, now, instants)

@@ -11,6 +11,11 @@ load its links carry (utilization x bandwidth) split over the catalogue's applic
 expected bandwidth (`expected_kbps`). Without it the utilization rule could never move anything
 there (it moves applications by their demand); with it, it moves them by their typical share.
 `Packed.derived` names those sites, so the controller can say so.
+
+The hub CPEs' link samples give each hub link's utilization; every branch link gets that of the
+hub links its traffic rides (`policies.hubs`, the simulator's mapping too), so a busy hub link
+moves low-priority traffic off the branch links that ride it (`Policy.hub_utilization`). A hub
+link without a fresh sample adds nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from policies.compiled import BoolArray, FloatArray
+from policies.hubs import HubPaths
 from policies.network import Network
 from policies.observations import BatchObservations
 from sites.inventory import Inventory
@@ -64,6 +70,9 @@ class ObservationPacker:
         kbps = np.array([expected.get(a.name, 0.0) for a in network.apps])
         total = kbps.sum()
         self._share: FloatArray = kbps / total if total > 0 else np.zeros(len(kbps))
+        self._hubs = HubPaths.build(inventory, network)
+        hub_slots = [self._slot[link] for link in self._hubs.hub_links]
+        self._hub_at = tuple(np.array(hub_slots, dtype=np.intp).reshape(-1, 2).T)
 
     @property
     def network(self) -> Network:
@@ -106,9 +115,19 @@ class ObservationPacker:
         derived = self._derive(demand, values["util"] * self._capacity * up, observed)
         observations = BatchObservations(
             up, values["lat"], values["jit"], values["loss"], values["util"],
-            self._capacity.copy(), demand,
+            self._capacity.copy(), demand, self._hub_path(seen, up, values["util"]),
         )  # fmt: skip
         return Packed(observations, observed, derived)
+
+    def _hub_path(self, seen: BoolArray, up: BoolArray, util: FloatArray) -> FloatArray | None:
+        """The hub links' utilization on every branch link's path (None: no hub link sampled);
+        a hub link without a sample counts as up and idle."""
+        at = self._hub_at
+        reported = seen[at]
+        if not reported.any():
+            return None
+        hub_up = up[at] | ~reported
+        return self._hubs.path_utilization(np.where(up[at], util[at], 0.0), hub_up)
 
     def _derive(self, demand: FloatArray, load: FloatArray, observed: BoolArray) -> BoolArray:
         """Fill in the demand of observed sites with link load and no application samples;

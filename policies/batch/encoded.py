@@ -44,12 +44,13 @@ class Encoded:
         cls,
         rule: Rule,
         link: IntArray,
-        metric: Metric,
+        metric: Metric | IntArray,
         value: FloatArray,
         threshold: FloatArray,
     ) -> Encoded:
+        """Reasons of a measurement: one metric for all, or a code (state.METRICS) each."""
         out = cls.blank(len(link), rule, link)
-        out.metric[:] = METRIC_CODE[metric]
+        out.metric[:] = METRIC_CODE[metric] if isinstance(metric, Metric) else metric
         out.value[:] = value
         out.threshold[:] = threshold
         return out

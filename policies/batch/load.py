@@ -98,7 +98,11 @@ def _share_one(w: Work, rows: IntArray, apps: IntArray) -> None:
     if was_on.any():
         cc = c[was_on]
         moved_off = Encoded.measured(
-            Rule.SHARE, cc, Metric.UTILIZATION, w.load[r[was_on], cc], upper_r[i[was_on], cc]
+            Rule.SHARE,
+            cc,
+            w.load_metric(r[was_on], cc),
+            w.load[r[was_on], cc],
+            upper_r[i[was_on], cc],
         )
         _merge(reasons, moved_off, was_on)
     if overflow.any():
@@ -191,7 +195,17 @@ def _offload_one(
     cx = w.cx
     home = w.link[rows, apps]
     homec = np.maximum(home, 0)
-    trig = cand[rows, apps] & (w.load[rows, homec] > cx.upper[rows, homec])
+    load = w.load[rows, homec]
+    trig = cand[rows, apps] & (load > cx.upper[rows, homec])
+    # Off a hub-led link, every branch riding the hub sheds alike: a move that by itself takes
+    # the hub under the lower threshold would swing it across the band, and everything would
+    # come back on the next sample. Not that move, then (a smaller app may still go).
+    relief = w.obs.demand_mbps[rows, apps] / w.relief[rows, homec]
+    swing = load - relief < cx.lower[rows, homec]
+    # And they shed in turn: a branch goes only if its place in the order (hub_turn) is within
+    # the part of the branches whose moves together clear the excess.
+    late = cx.hub_turn[rows] * relief >= load - cx.upper[rows, homec]
+    trig &= ~(w.hub_led[rows, homec] & (swing | late))
     if not trig.any():
         return
     r, a, h = rows[trig], apps[trig], home[trig]
@@ -203,7 +217,7 @@ def _offload_one(
     if not ok.any():
         return
     r, a, h, to = r[ok], a[ok], h[ok], to[ok]
-    reasons = Encoded.measured(Rule.OFFLOAD, h, Metric.UTILIZATION, w.load[r, h], cx.upper[r, h])
+    reasons = Encoded.measured(Rule.OFFLOAD, h, w.load_metric(r, h), w.load[r, h], cx.upper[r, h])
     w.reasons.write(r, a, reasons)
     w.move(r, a, to)
     w.off[r, a] = h
@@ -223,12 +237,12 @@ def _return_one(
         predicted = w.load[r, h] + w.share(r, a, h)
         ok = predicted <= cx.upper[r, h]
         r, a, h, predicted = r[ok], a[ok], h[ok], predicted[ok]
-        reasons = Encoded.measured(Rule.RETURN, h, Metric.UTILIZATION, start[r, h], cx.lower[r, h])
+        reasons = Encoded.measured(Rule.RETURN, h, w.load_metric(r, h), start[r, h], cx.lower[r, h])
         reasons.predicted[:] = predicted
         reasons.ceiling[:] = cx.upper[r, h]
     else:
         reasons = Encoded.measured(
-            Rule.RETURN_LITERAL, h, Metric.UTILIZATION, start[r, h], cx.lower[r, h]
+            Rule.RETURN_LITERAL, h, w.load_metric(r, h), start[r, h], cx.lower[r, h]
         )
     w.reasons.write(r, a, reasons)
     w.move(r, a, h)

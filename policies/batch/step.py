@@ -20,7 +20,7 @@ from policies.batch.reasons import why
 from policies.batch.work import ELIGIBLE, FALLBACK, NONE, Work, class_scores
 from policies.compiled import NO_RANK, RUN_CAP, BoolArray, Compiled, FloatArray, IntArray
 from policies.decisions import BatchDecisions
-from policies.observations import BatchObservations
+from policies.observations import BatchObservations, path_load
 from policies.sla import meets_sla
 from policies.state import BatchState
 
@@ -45,6 +45,9 @@ def step_batch(
 ) -> tuple[BatchState, BatchDecisions]:
     """One evaluation of every site; exactly the decisions of `reference.step_site`."""
     d = _dampen(cx, state, obs, now)
+    path = path_load(
+        obs.utilization, obs.capacity_mbps, obs.hub_utilization, cx.policy.hub_utilization
+    )
     work = Work(
         cx=cx,
         now=now,
@@ -56,7 +59,9 @@ def step_batch(
         eligible=_UNSET,  # eligible, home and kind are set by _homes
         home=_UNSET,
         kind=_UNSET,
-        load=obs.utilization.copy(),
+        load=path.load,
+        hub_led=path.hub_led,
+        relief=path.relief_mbps,
         link=state.link.copy(),
         off=state.offload_from.copy(),
         reasons=ReasonWriter(state),

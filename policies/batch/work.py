@@ -9,7 +9,9 @@ import numpy as np
 from policies.batch.encoded import ReasonWriter
 from policies.compiled import BoolArray, Compiled, FloatArray, IntArray
 from policies.observations import BatchObservations
+from policies.reasons import Metric
 from policies.sla import quality_score
+from policies.state import METRIC_CODE
 
 ELIGIBLE, FALLBACK, NONE = 0, 1, 2
 
@@ -29,6 +31,8 @@ class Work:
     home: IntArray  # (S, A)
     kind: IntArray  # (S, A)
     load: FloatArray  # (S, L)
+    hub_led: BoolArray  # (S, L) the hub's utilization on the link's path is its load
+    relief: FloatArray  # (S, L) what a move off divides demand by (observations.path_load)
     link: IntArray  # (S, A)
     off: IntArray  # (S, A)
     reasons: ReasonWriter
@@ -46,6 +50,15 @@ class Work:
         mask: BoolArray = ((bits >> slots) & 1).astype(np.bool_)
         return mask
 
+    def load_metric(self, rows: IntArray, slots: IntArray) -> IntArray:
+        """The metric codes of links' loads: their own utilization, or their hub's."""
+        codes: IntArray = np.where(
+            self.hub_led[rows, slots],
+            METRIC_CODE[Metric.HUB_UTILIZATION],
+            METRIC_CODE[Metric.UTILIZATION],
+        )
+        return codes
+
     def share(self, rows: IntArray, apps: IntArray, slots: IntArray) -> FloatArray:
         """demand / capacity of app `apps` on link `slots` at site `rows`."""
         d: FloatArray = self.obs.demand_mbps[rows, apps] / self.obs.capacity_mbps[rows, slots]
@@ -59,7 +72,7 @@ class Work:
         cur = self.link[rows, apps]
         placed = cur >= 0
         r, a, c = rows[placed], apps[placed], cur[placed]
-        self.load[r, c] -= self.share(r, a, c)
+        self.load[r, c] -= self.obs.demand_mbps[r, a] / self.relief[r, c]
         counted = placed | plan_first
         r, a, t = rows[counted], apps[counted], to[counted]
         self.load[r, t] += self.share(r, a, t)

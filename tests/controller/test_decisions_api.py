@@ -137,6 +137,38 @@ def test_a_cpe_reporting_only_link_figures_still_has_low_priority_apps_offloaded
     assert "branchline_sites_demand_derived 1.0" in metrics
 
 
+def test_a_busy_hub_link_moves_low_priority_apps_off_the_branch_links_that_ride_it(
+    app: FastAPI, api: TestClient
+) -> None:
+    """The hub CPEs report too: the hub's MPLS link ct-1, which Hangzhou's mpls-1 rides, at
+    85 % moves office-web to the Internet link though mpls-1 itself is at 60 %, and the
+    reason names the hub; with ct-1 at 45 % (and mpls-1 at 30 %) it comes home."""
+    HZ = "br-hangzhou-001"  # noqa: N806
+
+    def samples(at: datetime, ct: float, mpls: float = 0.60) -> list[dict[str, Any]]:
+        own = [s for s in hangzhou(at, mpls=mpls) if s.get("app") != "office-web"]
+        web = link_sample("br-hangzhou-001", "mpls-1", at, 0.0, app="office-web",
+                          throughput_bps=2e6)  # fmt: skip
+        hub = [link_sample("dc-shanghai", "ct-1", at, ct),
+               link_sample("dc-shanghai", "cu-1", at, 0.30)]  # fmt: skip
+        return [*own, web, *hub]
+
+    report(api, samples(T0, ct=0.40))
+    step(app, T0 + timedelta(seconds=1))
+    report(api, samples(T0 + timedelta(seconds=2), ct=0.85))
+    [moved] = [c for c in step(app, T0 + timedelta(seconds=3)).changes if c.site == HZ]
+    assert moved.reason == (
+        "office-web moved mpls-1 → inet-1: mpls-1 hub utilization 0.85 > 0.70 "
+        "(offload low priority)"
+    )
+    paths = {p["app"]: p["link"] for p in api.get(f"/api/v1/sites/{HZ}/paths").json()}
+    assert paths == {"o32-trading": "mpls-1", "office-web": "inet-1"}
+    report(api, samples(T0 + timedelta(seconds=4), ct=0.45, mpls=0.30))
+    [back] = [c for c in step(app, T0 + timedelta(seconds=5)).changes if c.site == HZ]
+    assert (back.app, back.to_link, back.rule) == ("office-web", "mpls-1", "return")
+    assert "mpls-1 hub utilization 0.45 < 0.50" in back.reason
+
+
 def test_a_down_link_moves_its_traffic_at_once(app: FastAPI, api: TestClient) -> None:
     report(api, hangzhou(T0, mpls=0.30))
     step(app, T0 + timedelta(seconds=1))

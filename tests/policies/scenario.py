@@ -32,6 +32,7 @@ class Cond:
     jitter_ms: float = 2.0
     loss_pct: float = 0.0
     background: float = 0.0  # utilization from traffic the engine does not steer
+    hub: float = 0.0  # utilization of the hub links the link's traffic rides
 
 
 def reference_apps() -> tuple[AppSpec, ...]:
@@ -107,9 +108,12 @@ def run(
     dt: float = 1.0,
     start_on: str | None = "mpls-1",
     reported: dict[str, float] | None = None,
+    hub: Callable[[float, dict[str, float]], dict[str, float]] | None = None,
 ) -> Run:
     """Drive one branch for `seconds` through both engine paths; they must agree. The links
-    carry `demand`; the engine is told `reported` instead when given (e.g. nothing per app)."""
+    carry `demand`; the engine is told `reported` instead when given (e.g. nothing per app).
+    `hub(t, mbps)` gives the utilization of the hub links each branch link rides, from the
+    Mbit/s each branch link carries (else each Cond's `hub`)."""
     apps = tuple(apps or reference_apps())
     capacity = capacity or CAPACITY
     demand = demand if demand is not None else demand_of(apps)
@@ -125,13 +129,24 @@ def run(
     for i in range(steps + 1):
         now = i * dt
         conds = timeline(now)
-        links = {}
+        util: dict[str, float] = {}
         for link in site.links:
             c = conds.get(link.id, Cond())
             carried = sum(demand[a] for a, on in where.items() if on == link.id)
-            util = c.background + carried / capacity[link.id] if c.up else 0.0
+            util[link.id] = c.background + carried / capacity[link.id] if c.up else 0.0
+        mbps = {k: u * capacity[k] for k, u in util.items()}
+        hubs = hub(now, mbps) if hub else {k: conds.get(k, Cond()).hub for k in util}
+        links = {}
+        for link in site.links:
+            c = conds.get(link.id, Cond())
             links[link.id] = LinkObservation(
-                c.up, c.latency_ms, c.jitter_ms, c.loss_pct, util, capacity[link.id]
+                c.up,
+                c.latency_ms,
+                c.jitter_ms,
+                c.loss_pct,
+                util[link.id],
+                capacity[link.id],
+                hubs.get(link.id, 0.0),
             )
         obs = SiteObservation(links, demand if reported is None else reported)
         state, decisions = engine.step(state, obs, now)

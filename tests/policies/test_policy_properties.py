@@ -74,6 +74,7 @@ def cases(draw: st.DrawFn, max_sites: int = 4) -> Case:
         offload_priorities=draw(
             st.sampled_from([(Priority.LOW,), (Priority.MEDIUM, Priority.LOW)])
         ),
+        hub_utilization=draw(st.booleans()),
     )
     return Case(
         network,
@@ -108,6 +109,9 @@ def trace(case: Case) -> list[BatchObservations]:
         demand = rng.choice(DEMAND, (len(net.sites), len(net.apps)))
         # Some sites report no application's demand at all (link samples only).
         demand[rng.random(len(net.sites)) < 0.3] = 0.0
+        # Some sites' links ride a busy hub link.
+        busy_hub = (rng.random(len(net.sites)) < 0.5)[:, None]
+        hub = np.where(busy_hub, rng.choice(UTIL, shape), 0.0)
         out.append(
             BatchObservations(
                 up=present & (rng.random(shape) >= case.p_down),
@@ -117,6 +121,7 @@ def trace(case: Case) -> list[BatchObservations]:
                 utilization=rng.choice(UTIL, shape),
                 capacity_mbps=rng.choice(CAPACITY, shape),
                 demand_mbps=demand,
+                hub_utilization=hub,
             )
         )
     return out

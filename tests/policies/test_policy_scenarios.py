@@ -3,13 +3,21 @@ reviewed golden file (tests/policies/golden/)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
+from policies.engine import PolicyEngine
+from policies.network import Network
+from policies.observations import BatchObservations
 from policies.policy import Policy
-from policies.reasons import Rule
+from policies.reasons import Metric, Rule
 from sites.enums import Priority
 from tests.policies.scenario import (
     CAPACITY,
     Cond,
     Run,
+    branch,
     check_golden,
     demand_of,
     reference_apps,
@@ -18,7 +26,8 @@ from tests.policies.scenario import (
 )
 
 APPS = reference_apps()
-ON_PRIMARY = sum(demand_of(APPS).values()) / CAPACITY["mpls-1"]  # the apps' own share of it
+DEMAND = demand_of(APPS)
+ON_PRIMARY = sum(DEMAND.values()) / CAPACITY["mpls-1"]  # the apps' own share of it
 HOLD = Policy().sla_dampening.hold_down_s
 K = Policy().sla_dampening.bad_samples
 M = Policy().sla_dampening.good_samples
@@ -167,3 +176,69 @@ def test_a_site_reporting_no_application_demand_offloads_one_priority_tier_per_s
                            (21.0, low_back)]  # fmt: skip
     # 85 %: the low tier's going leaves 69 %: the medium tier stays.
     assert moved(0.85) == [(0.0, low_off), (20.0, low_back)]
+
+
+def test_branches_on_a_busy_hub_link_shed_its_excess_in_turn() -> None:
+    """40 class-B branches whose MPLS links (each near 30 %) ride one 1,000 Mbit/s hub link
+    that also carries other traffic: 50 Mbit/s, then 270 from t=10 to 40. The hub goes from
+    65 % to 87 %: low-priority apps leave MPLS, each reason naming the hub's utilization, but
+    only as many branches move as clear the excess (their turn, policies.compiled.hub_turns):
+    the hub settles between the thresholds, not under the lower one (from which everything
+    would come straight back), and nothing moves back and forth. Once the hub is under 50 %,
+    the apps come home. Without the hub in the policy, nothing moves."""
+    n, hub_mbps, cap = 40, 1000.0, CAPACITY
+    apps = APPS
+    network = Network(tuple(branch(f"br-test-{i:03d}") for i in range(n)), apps)
+    demand = np.array([DEMAND[a.name] for a in apps])
+    background = 0.30 * cap["mpls-1"] - demand.sum()  # Mbit/s of unsteered traffic on MPLS
+
+    def simulate(policy: Policy) -> tuple[list[float], list[list[Any]]]:
+        engine = PolicyEngine(policy, network)
+        state = engine.initial_state()
+        on = np.zeros((n, len(apps)), dtype=np.int64)  # slot of each app: all on mpls-1
+        hubs, log = [], []
+        for t in range(60):
+            mpls = background + (demand[None, :] * (on == 0)).sum(axis=1)
+            inet = (demand[None, :] * (on == 1)).sum(axis=1)
+            other = 270.0 if 10 <= t < 40 else 50.0
+            hub = (other + mpls.sum()) / hub_mbps
+            hubs.append(hub)
+            shape = (n, 3)
+            obs = BatchObservations(
+                up=np.ones(shape, dtype=np.bool_),
+                latency_ms=np.full(shape, 20.0),
+                jitter_ms=np.full(shape, 2.0),
+                loss_pct=np.zeros(shape),
+                utilization=np.stack([mpls / cap["mpls-1"], inet / cap["inet-1"],
+                                      np.zeros(n)], axis=1),
+                capacity_mbps=np.tile([cap["mpls-1"], cap["inet-1"], cap["lte-1"]], (n, 1)),
+                demand_mbps=np.tile(demand, (n, 1)),
+                hub_utilization=np.stack([np.full(n, hub), np.zeros(n), np.zeros(n)], axis=1),
+            )  # fmt: skip
+            state, decisions = engine.step(state, obs, float(t))
+            on = state.link.copy()
+            log.append([d for d in decisions.changed() if t > 0])
+        return hubs, log
+
+    hubs, log = simulate(Policy.reference())
+    moves = [(t, d) for t, ds in enumerate(log) for d in ds]
+    offloads = [(t, d) for t, d in moves if d.reason.rule is Rule.OFFLOAD]
+    priorities = {a.name: a.priority for a in APPS}
+    assert offloads and {priorities[d.app] for _, d in offloads} == {Priority.LOW}
+    for t, d in moves:
+        assert d.reason.metric is Metric.HUB_UTILIZATION, d.explain()
+        assert d.reason.link == "mpls-1" and d.reason.value is not None
+        if d.reason.rule is Rule.OFFLOAD:
+            assert 10 <= t < 40 and d.reason.value > 0.70
+        else:
+            assert d.reason.rule is Rule.RETURN and t >= 40 and d.reason.value < 0.50
+    assert max(hubs[10:12]) > 0.85
+    # Settled between the thresholds while the extra traffic lasts: not every branch sent its
+    # biggest low-priority app away (40 x 4 Mbit/s would have been 16 % of the hub alone).
+    assert all(0.50 <= h <= 0.70 for h in hubs[20:40]), hubs[20:40]
+    assert 0 < len([d for _, d in offloads if d.app == "hd-video"]) < n
+    assert not [d for t, d in moves if 20 <= t < 40], "settled: nothing moves back and forth"
+    assert hubs[-1] == hubs[0], "with the hub at 65 % again, everything is home"
+
+    blind = Policy.reference().model_copy(update={"hub_utilization": False})
+    assert not any(simulate(blind)[1])

@@ -4,6 +4,7 @@ fall out of SLA at branches the failure did not cut."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -59,3 +60,25 @@ def test_the_results_name_the_apps_out_of_sla_because_of_it(
     # Most seconds first.
     seconds = [row["out_of_sla_s"] for row in fault["out_of_sla_while_it_lasted"]]
     assert seconds == sorted(seconds, reverse=True)
+
+
+def test_a_busy_hub_link_sheds_low_priority_load_without_a_herd() -> None:
+    """At 10:00 the reference hub's MPLS link peaks at about 76 %. With the hub's utilization
+    in the policy (the default), branches whose private links ride it move low-priority apps to
+    their Internet links until it is near 70 %, each branch a little (policies.hubs): the
+    peak falls, the moves are few, and none of them comes straight back."""
+    text = HUB.format(faults="  []").replace("duration: 20m", "duration: 30m")
+    setup = load_scenario_text(text)
+    blind = replace(setup, policy=setup.policy.model_copy(update={"hub_utilization": False}))
+    runs = {"hub": simulate(setup), "blind": simulate(blind)}
+    mean = {k: {h["link"]: h["mean_utilization"] for h in r.results["hub_links"]}
+            for k, r in runs.items()}  # fmt: skip
+    assert mean["blind"]["ct-1"] > 0.72
+    assert 0.6 < mean["hub"]["ct-1"] <= 0.71
+    moved = {k: {a["app"]: (a["priority"], a["path_changes"]) for a in r.results["applications"]}
+             for k, r in runs.items()}  # fmt: skip
+    shed = [a for a, (p, n) in moved["hub"].items() if n > moved["blind"][a][1]]
+    assert shed and {moved["hub"][a][0] for a in shed} == {"low"}
+    changes = {k: r.results["totals"]["path_changes"] for k, r in runs.items()}
+    # A herd would move the same apps at most branches every second or so (tens of thousands).
+    assert changes["hub"] <= changes["blind"] + 2 * 340
