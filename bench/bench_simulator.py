@@ -99,6 +99,14 @@ class _LinkWindow:
             lat[site, slot], jit[site, slot] = win[2] / kept, win[3] / kept
 
 
+def _hub_path(s: Setup, util: Any, hub_up: Any) -> Any:
+    """The hub links' utilization on each branch path, as the controller has it from the hub
+    CPEs' samples (the tick model's hub queueing is not modelled here)."""
+    hub_mbps = (util * s.net.capacity_mbps).reshape(-1) @ s.net.hubs.shares(hub_up)
+    hub_util = np.where(hub_up, np.minimum(hub_mbps / s.net.hub_capacity_mbps, 1.0), 0.0)
+    return s.net.hubs.path_utilization(hub_util, hub_up)
+
+
 def naive(s: Setup) -> float:
     """The same scenario with one simpy process per link, doing per link in Python what the
     tick model does with arrays: demand of the apps on it, quality, the probe (at the link's
@@ -149,7 +157,8 @@ def naive(s: Setup) -> float:
         while True:
             yield env.timeout(1.0)  # after the probes of the last second
             obs = BatchObservations(up.copy(), lat.copy(), jit.copy(), loss.copy(), util.copy(),
-                                    s.net.capacity_mbps, demand[0])  # fmt: skip
+                                    s.net.capacity_mbps, demand[0],
+                                    _hub_path(s, util, faults.hub_up))  # fmt: skip
             # The same input checks as the tick model: the engine's checked step the first
             # time, its batch path after (World._step).
             step = world.engine.step if tick == 0 else partial(step_batch, world.engine.compiled)

@@ -45,6 +45,8 @@ def path_load(
         no = np.zeros(utilization.shape, dtype=np.bool_)
         return PathLoad(utilization.copy(), no, capacity_mbps)
     led: BoolArray = hub_utilization > utilization
+    if not led.any():
+        return PathLoad(utilization.copy(), led, capacity_mbps)
     part = np.maximum(utilization, MIN_PATH_SHARE) / np.where(led, hub_utilization, 1.0)
     return PathLoad(
         np.where(led, hub_utilization, utilization),

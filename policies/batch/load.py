@@ -140,6 +140,8 @@ def hysteresis(w: Work) -> None:
     rank = cx.priority_rank.astype(np.int64)
     # Offload: only sites with a link over its upper threshold can offload anything.
     over = w.load > cx.upper
+    if over.any() and w.hub_led.any():
+        over &= _may_shed(w, blind)
     rows = np.nonzero(over.any(axis=1))[0] if over.any() else _NONE
     if rows.size:
         link = w.link[rows]
@@ -166,27 +168,59 @@ def hysteresis(w: Work) -> None:
         order = _order((index, -demand[rows], -prank, ~cand[rows]))
         for k in range(int(cand[rows].sum(axis=1).max())):
             _offload_one(w, rows, order[:, k], cand, moved)
-    # Return: only sites with an offloaded app whose home is under its lower threshold.
-    offloaded = w.off >= 0
-    rows = np.nonzero(offloaded.any(axis=1))[0] if offloaded.any() else _NONE
+    _returns(w, start, moved, blind)
+
+
+def _returns(w: Work, start: FloatArray, moved: BoolArray, blind: BoolArray) -> None:
+    """Return: only sites with an offloaded app whose home was under its lower threshold at
+    the start of the phase."""
+    cx = w.cx
+    n_apps = w.link.shape[1]
+    cool_links = start < cx.lower
+    homes_cool = np.zeros(w.off.shape, dtype=np.bool_)
+    for k in range(cool_links.shape[1]):  # a few links: cheaper than gathering per app
+        homes_cool |= (w.off == k) & cool_links[:, k, None]
+    homes_cool &= ~moved
+    rows = np.nonzero(homes_cool.any(axis=1))[0] if homes_cool.any() else _NONE
     if rows.size:
-        off = w.off[rows]
         back = np.zeros(w.link.shape, dtype=np.bool_)
-        back[rows] = (off >= 0) & ~moved[rows]
-        cool_links = start[rows] < cx.lower[rows]
-        cool = back[rows] & np.take_along_axis(cool_links, np.maximum(off, 0), axis=1)
+        back[rows] = (w.off[rows] >= 0) & ~moved[rows]
+        cool = homes_cool[rows]
         if blind[rows].any():  # the highest tier among the apps whose home is cool, alone
+            rank = cx.priority_rank.astype(np.int64)
             tiered = np.where(cool, rank[None, :], np.iinfo(np.int64).max)
             keep = tiered == tiered.min(axis=1)[:, None]
             cool &= keep | ~blind[rows, None]
             back[rows] = np.where(blind[rows, None], cool, back[rows])
-        rows = rows[cool.any(axis=1)]
     if rows.size:
         index = np.broadcast_to(np.arange(n_apps), (len(rows), n_apps))
         prank = np.broadcast_to(cx.priority_rank, (len(rows), n_apps))
-        order = _order((index, demand[rows], prank, ~back[rows]))
+        order = _order((index, w.obs.demand_mbps[rows], prank, ~back[rows]))
         for k in range(int(back[rows].sum(axis=1).max())):
             _return_one(w, rows, order[:, k], back, start)
+
+
+def _may_shed(w: Work, blind: BoolArray) -> BoolArray:
+    """(S, L): whether the smallest app that could be offloaded from each link would pass the
+    hub's guards of `_offload_one` at the loads the phase starts from. A smaller app passes
+    both more easily, so where it does not, no app leaves that link: not being over its
+    threshold for the rule changes nothing, and spares the work while a hub stays just over."""
+    cx = w.cx
+    demand = w.obs.demand_mbps
+    movable = (
+        cx.offloadable[None, :] & (w.off < 0) & (w.link == w.home) & (w.kind == ELIGIBLE)
+        & ((demand > 0) | blind[:, None])
+    )  # fmt: skip
+    sized = np.where(blind[:, None], 0.0, demand)  # the tier rule moves apps of unknown demand
+    smallest = np.stack(
+        [np.where(movable & (w.link == k), sized, np.inf).min(axis=1)
+         for k in range(w.load.shape[1])], axis=1,
+    )  # fmt: skip
+    relief = smallest / w.relief
+    swing = w.load - relief < cx.lower
+    late = cx.hub_turn[:, None] * relief >= w.load - cx.upper
+    sheds: BoolArray = ~(w.hub_led & (swing | late))
+    return sheds
 
 
 def _offload_one(
