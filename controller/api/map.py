@@ -4,7 +4,8 @@ loads (`/map/static/...`).
 The page embeds what a viewer may see, so it needs a viewer token: `Authorization: Bearer`,
 or `?token=` for a browser's address bar, which is exchanged at once for a session cookie and
 dropped from the address (see docs/security.md). The JSON routes (`/map/status.json`,
-`/map/history.json`, `/map/sites/<id>.json`) take the same credentials and show a site-scoped
+`/map/history.json`, `/map/sites/<id>.json`, `/map/sites/<id>/history.json`) take the same
+credentials and show a site-scoped
 token only its sites. The static files are public: Leaflet, its cluster plugin
 and the borderless land outline.
 """
@@ -36,25 +37,32 @@ from controller.auth.principal import Principal, Role
 from controller.auth.sessions import COOKIE, BrowserSessions
 from controller.languages import language
 from controller.store.facade import Store
+from controller.store.path_store import JournalQuery
 from controller.store.ztp_store import SiteState
 from sites.inventory import Inventory
 from telemetry.health import HealthLayout, HealthSnapshot, score
+from telemetry.health.history import PERIODS, Period, history
 from telemetry.map import (
     LAND_FILE,
     CurrentPath,
     MapOptions,
+    PathChange,
     build_map_page,
     line_codes,
+    link_series,
     opening_states,
     replay,
     site_details,
     status_codes,
 )
+from telemetry.samples import to_ms
 from telemetry.store.base import Selector, TelemetryStore
 
 router = APIRouter(tags=["map"])
 TokenQuery = Annotated[str | None, Query(description="a viewer token, for browsers")]
 PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+CHANGES_SHOWN = 10
+"""A site's panel lists its latest path changes, at most this many."""
 
 STATIC_DIRS = {
     "leaflet": Path(xs_leaflet.BASE_DIR),
@@ -168,6 +176,22 @@ async def map_site(
     return JSONResponse(body, headers=PRIVATE)
 
 
+@router.get("/map/sites/{site_id}/history.json")
+async def map_site_history(
+    request: Request,
+    site_id: str,
+    store: StoreDep,
+    period: Period = Period.DAY,
+    token: TokenQuery = None,
+) -> JSONResponse:
+    """One site's links over `period` (hour: 1 min means, day: 5 min, week: 1 h, month: 1 day)
+    for its panel's charts: `{"period", "from_ms", "to_ms", "window_s", "links": {link: {"t",
+    "latency_ms", "jitter_ms", "loss_pct", "utilization"}}}`. 404 as for the site's details."""
+    principal = await viewer(request, store, token)
+    body = await run_in_threadpool(_site_history, request.app.state, principal, site_id, period)
+    return JSONResponse(body, headers=PRIVATE)
+
+
 def _compiled(app_state: Any, principal: Principal) -> tuple[Inventory, HealthLayout]:
     """The inventory and layout `principal` may see, from the shared compiled copy."""
     inventory, layout = app_state.store.current.derived(HealthLayout.from_inventory)
@@ -253,8 +277,24 @@ def _site(app_state: Any, principal: Principal, site_id: str) -> dict[str, Any]:
     )
     store: Store = app_state.store
     paths = [CurrentPath(p.app, p.link, p.reason) for p in store.paths.current(site_id)]
+    _, journal = store.paths.journal(JournalQuery(site=site_id), CHANGES_SHOWN, 0)
+    changes = [PathChange(to_ms(c.at), c.app, c.from_link, c.to_link, c.reason) for c in journal]
     alarms = app_state.monitor.alarms.search(active=True, site=site_id)
-    return site_details(site_id, snapshot, inventory.applications, paths, alarms)
+    return site_details(site_id, snapshot, inventory.applications, paths, alarms, changes=changes)
+
+
+def _site_history(
+    app_state: Any, principal: Principal, site_id: str, period: Period
+) -> dict[str, Any]:
+    inventory, _ = _compiled(app_state, principal)
+    if not principal.sees(site_id) or site_id not in inventory.site_by_id:
+        raise HTTPException(404, f"no site {site_id!r}")
+    telemetry: TelemetryStore = app_state.telemetry
+    now = datetime.now(UTC)
+    windows = history(telemetry, Selector(site=site_id, app=""), period, now)
+    span, window = PERIODS[period]
+    return {"period": str(period), "from_ms": to_ms(now - span), "to_ms": to_ms(now),
+            **link_series(windows, window.total_seconds())}  # fmt: skip
 
 
 @router.get("/map/static/{kind}/{name:path}", include_in_schema=False)

@@ -17,12 +17,14 @@ from telemetry.store.base import ALL, Selector, TelemetryStore
 
 
 class Period(StrEnum):
+    HOUR = "hour"
     DAY = "day"
     WEEK = "week"
     MONTH = "month"
 
 
 PERIODS: dict[Period, tuple[timedelta, timedelta]] = {
+    Period.HOUR: (timedelta(hours=1), timedelta(minutes=1)),
     Period.DAY: (timedelta(days=1), timedelta(minutes=5)),
     Period.WEEK: (timedelta(days=7), timedelta(hours=1)),
     Period.MONTH: (timedelta(days=30), timedelta(days=1)),

@@ -2,7 +2,7 @@
 "The map"."""
 
 from telemetry.map.assets import LAND_FILE, MapAssets, MapOptions, MapRoutes
-from telemetry.map.details import CurrentPath, site_details
+from telemetry.map.details import CHART_METRICS, CurrentPath, PathChange, link_series, site_details
 from telemetry.map.page import build_map_page
 from telemetry.map.replay import Replay, replay, replay_windows
 from telemetry.map.rows import (
@@ -15,6 +15,7 @@ from telemetry.map.rows import (
 )
 
 __all__ = [
+    "CHART_METRICS",
     "LAND_FILE",
     "STATUS_CODE",
     "CurrentPath",
@@ -22,9 +23,11 @@ __all__ = [
     "MapData",
     "MapOptions",
     "MapRoutes",
+    "PathChange",
     "Replay",
     "build_map_page",
     "line_codes",
+    "link_series",
     "map_data",
     "opening_states",
     "replay",

@@ -68,7 +68,8 @@ class MapOptions:
 class MapRoutes:
     """The JSON routes the page reads after it loads: live statuses (`status`, every
     `MapOptions.refresh_s`), the 24 h replay (`history`, when the slider first leaves "live"),
-    and one site's popup details (`site` + id + ".json", when its popup opens)."""
+    and one site's panel: its details (`site` + id + ".json", when the panel opens and on each
+    refresh while it is open) and its links' history (`site` + id + "/history.json?period=")."""
 
     status: str = "/map/status.json"
     history: str = "/map/history.json"

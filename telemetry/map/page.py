@@ -31,7 +31,16 @@ WORDS: dict[str, dict[str, object]] = {
                              "China Mobile": "中国移动"},
            "transport_names": {"MSTP": "MSTP 专线", "MPLS": "MPLS VPN", "Internet": "互联网",
                                "LTE": "LTE 4G"},
-           "severity": {"critical": "紧急", "major": "重要", "minor": "次要", "warning": "提示"}},
+           "severity": {"critical": "紧急", "major": "重要", "minor": "次要", "warning": "提示"},
+           "site_panel": "网点详情", "close": "关闭", "max": "最大", "at": "数据时间",
+           "links": "线路",
+           "link": "线路", "latency": "时延", "jitter": "抖动", "loss": "丢包",
+           "utilization": "利用率", "apps": "应用（当前线路与原因）", "changes": "最近的路径切换",
+           "open_alarms": "未恢复告警", "none": "无", "loading": "加载中…",
+           "period": "时间范围", "periods": ["1 小时", "24 小时", "7 天", "30 天"],
+           "no_history": "此时间范围内没有历史数据",
+           "replay_note": "地图正在回放 {when} 的状态；本面板的数据为实时数据。",
+           "link_states": {"up": "正常", "down": "中断", "no-data": "无数据"}},
     "en": {"html_lang": "en", "locale": "en", "title": "Branchline site health map",
            "summary": "Sites by state", "status": ["Normal", "No data", "Degraded", "Down"],
            "age": "data age", "stale": "data is stale:", "alarms": "Alarms",
@@ -43,7 +52,17 @@ WORDS: dict[str, dict[str, object]] = {
            "table": "Table", "state": "State", "name": "Name", "city": "City",
            "more": "{n} more sites not listed (narrow the filters)",
            "severity": {"critical": "Critical", "major": "Major", "minor": "Minor",
-                        "warning": "Warning"}},
+                        "warning": "Warning"},
+           "site_panel": "Site details", "close": "Close", "max": "max", "at": "data of",
+           "links": "Links",
+           "link": "Link", "latency": "Latency", "jitter": "Jitter", "loss": "Loss",
+           "utilization": "Utilization", "apps": "Applications (current link and why)",
+           "changes": "Latest path changes", "open_alarms": "Open alarms", "none": "none",
+           "loading": "loading…", "period": "Period",
+           "periods": ["1 h", "24 h", "7 d", "30 d"],
+           "no_history": "No history in this period",
+           "replay_note": "The map replays {when}; the figures in this panel are live.",
+           "link_states": {"up": "up", "down": "down", "no-data": "no data"}},
 }  # fmt: skip
 """The page's words; `status` by status code (green, grey, amber, red)."""
 
@@ -131,6 +150,7 @@ def build_map_page(
     add("search", {"words": words})
     add("filters", {"words": words, "transports": data.transports, "carriers": data.carriers})
     add("table", {"words": words, "max_rows": TABLE_ROWS})
+    add("panel", {"words": words, "site": routes.site, "zone": options.time_zone})
     html: str = fmap.get_root().render()
     head = f'<head>\n<title>{words["title"]}</title>\n<link rel="icon" href="{ICON}">'
     html = html.replace("<head>", head, 1)

@@ -1,15 +1,15 @@
 """The JavaScript of the map page, kept as `.js` files beside this module (package data) and
 read once when the page is first built.
 
-No jQuery, no icon fonts: markers are `L.circleMarker`s, popups are built from the data row when
-opened, and text is escaped before it goes into HTML.
+No jQuery, no icon fonts: markers are `L.circleMarker`s, a click opens the site's panel
+(`panel.js`), and text is escaped before it goes into HTML.
 
 - `callback.js`: FastMarkerCluster's callback (folium writes `var callback = <this>;`). It keeps
   every row in `window.BL.rows` for the hub lines and the marker counter (a row: `rows.MapData`).
 - `cluster_icon.js`: a cluster's icon.
 - `after.js`: run once the map exists: the land layer, the hub-spoke lines, the counters.
 - `live.js`: keeps the page current without reloading it (so zoom and position stay): periodic
-  refresh of the statuses, the 24 h replay slider, and popup details on open. Markers are
+  refresh of the statuses (and of the open site panel), the 24 h replay slider. Markers are
   recoloured in place (`setStyle`) and clusters redrawn with `refreshClusters()`; the spoke-hub
   lines are regrouped by their new colours (`BL.drawLines`, from the live state only: the
   replay has no line colours); no folium HTML is built again. The page sets `data-refreshes`

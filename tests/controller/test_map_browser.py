@@ -12,7 +12,6 @@ import json
 import re
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -21,73 +20,26 @@ from urllib.parse import urlsplit
 from urllib.request import urlopen
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bench.bench_map import mixed_batch
 from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
 from controller.store.facade import Store
-from controller.store.ztp_store import SiteState, Step
 from controller.stores import open_store, open_telemetry_store
 from sites.inventory import Inventory
 from sites.reference_data import cities
 from telemetry.alarms import AlarmKind
-from telemetry.samples import to_ms
 from tests.cdp import browser_page
 from tests.chromium import CHROMIUM, console_errors, need_chromium
 from tests.chromium import chromium as run_chromium
-from tests.components import free_port, missing
+from tests.components import missing
+from tests.map_app import Served
 
 # A browser, a server process, a real cluster or a soak: in `make test`, not `make test-fast`.
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-
-
-class Served:
-    """The app on a loopback port, and a viewer's URL of the map."""
-
-    def __init__(self, url: str, app: FastAPI, store: Store) -> None:
-        self.url = url
-        self.app = app
-        self.store = store
-
-
-@pytest.fixture
-def served(tmp_path: Path, reference_340: Inventory) -> Iterator[Served]:
-    settings = Settings(data_dir=tmp_path / "data", reconcile_interval_s=0)
-    store = open_store(settings)
-    store.replace_inventory(reference_340, actor="test-setup")
-    store.users.add("watcher", Role.VIEWER, None, actor="test-setup")
-    token = store.users.create_token("watcher", "map", actor="test-setup")
-    telemetry = open_telemetry_store(settings)
-    telemetry.write(mixed_batch(reference_340, to_ms(datetime.now(UTC))))
-    # Three branches being opened: two planned (one of them invited), one provisioning.
-    spokes = [s.id for s in reference_340.sites if s.hubs]
-    for site in spokes[:3]:
-        store.ztp.plan(site, "test-setup")
-    store.ztp.advance(spokes[1], Step(SiteState.INVITED, "invited", "", "t", datetime.now(UTC)))
-    store.ztp.advance(spokes[2], Step(SiteState.PROVISIONING, "called-home", "", "t",
-                                      datetime.now(UTC)))  # fmt: skip
-    port = free_port()
-    app = create_app(settings, store=store, telemetry_store=telemetry)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    try:
-        yield Served(f"http://127.0.0.1:{port}/map?token={token.text}", app, store)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        telemetry.close()
-        store.engine.dispose()
 
 
 def chromium(tmp_path: Path, name: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -397,7 +349,7 @@ def test_search_finds_a_site_by_its_chinese_city_name(
     served: Served, tmp_path: Path, reference_340: Inventory
 ) -> None:
     """Typed as a NOC operator would, in the real browser: a city's Chinese name lists that
-    city's sites, and choosing one zooms to it and opens its popup."""
+    city's sites, and choosing one zooms to it and opens its panel."""
     chinese = {c.name_en: c.name_zh for c in cities()}
     by_city: dict[str, list[str]] = {}
     for s in reference_340.sites:
@@ -415,5 +367,7 @@ def test_search_finds_a_site_by_its_chinese_city_name(
         page.evaluate(f"document.querySelector('button.bl-search-hit[data-site=\"{hits[0]}\"]')"
                       ".click()")  # fmt: skip
         assert page.wait_for("document.body.dataset.selected") == hits[0]
-        popup = page.wait_for("document.querySelector('.leaflet-popup-content').textContent")
-        assert f"({hits[0]})" in popup
+        assert page.wait_for("document.body.dataset.siteLoads && document.body.dataset.sitePanel"
+                             ) == hits[0]  # fmt: skip
+        title = page.evaluate("document.querySelector('.bl-site-title').textContent")
+        assert hits[0] in title

@@ -1,6 +1,6 @@
 (function (map, cfg) {
     // The alarm panel: the open alarms the viewer may see, the most severe first, each with
-    // its site (a button: zoom to the site and open its popup) and, for an operator, an
+    // its site (a button: zoom to the site and open its panel) and, for an operator, an
     // "acknowledge" button. Kept current by live.js (BL.alarms.refresh() after each refresh).
     var BL = window.BL, body = document.body.dataset, T = cfg.words;
     var panel = BL.panel(map, {position: "bottomright", cls: "bl-alarms", role: "region",

@@ -18,18 +18,7 @@
             return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
         });
     }
-    function popup(row) {
-        var links = row[5] ? row[5].split(" ").map(function (l) {
-            var p = l.split(":");
-            return "<li>" + esc(p[0]) + ": " + esc(p[1]) + "</li>";
-        }).join("") : "";
-        return "<b>" + esc(row[4]) + "</b> (" + esc(row[3]) + ")<br>status: " +
-            esc(BL.names[row[2]]) + (row[9] ? "<br>" + esc(BL.openingText[row[9]]) : "") +
-            (row[6] ? "<br>" + esc(row[6]) : "") +
-            "<ul style='margin:4px 0;padding-left:16px'>" + links + "</ul>";
-    }
     BL.esc = esc;
-    BL.popup = popup;
     // A panel of the page: a Leaflet control at `o.position` with its class, role and label,
     // white, that keeps the map from taking its clicks and scrolls; `o.css` adds to its style.
     BL.panel = function (map, o) {
@@ -50,9 +39,8 @@
             radius: 6, color: "#263238", fillOpacity: 0.9
         }, BL.style(row)));
         marker.options.status = row[2];
-        marker.bindPopup(function () { return popup(row); }, {maxWidth: 360});
-        // Applications and alarms are fetched when the popup opens (see live.py).
-        marker.on("popupopen", function () { if (BL.details) { BL.details(row, marker); } });
+        // A click opens the site's panel (panel.js), which fetches what it shows.
+        marker.on("click", function () { if (BL.site) { BL.site.open(row[3]); } });
         BL.markers[row[3]] = marker;
         return marker;
     };

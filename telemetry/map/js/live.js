@@ -53,6 +53,7 @@
         when.textContent = "live";
         body.replay = "live";
         paint(function (id) { return BL.live[id]; }, BL.liveOpening);
+        if (BL.site) { BL.site.replayed(); }
     }
     function showBucket(b) {
         var index = {};
@@ -66,6 +67,7 @@
             var i = index[id];
             return i === undefined ? undefined : Number(codes.charAt(i));
         });
+        if (BL.site) { BL.site.replayed(); }
     }
     function loadHistory() {
         if (history && Date.now() - fetchedAt < 300000) { return Promise.resolve(history); }
@@ -118,28 +120,11 @@
             age.textContent = "updated " + hour(data.at_ms);
             if (BL.summarise) { BL.summarise(data.at_ms); }
             if (BL.alarms) { BL.alarms.refresh(); }
+            if (BL.site) { BL.site.refresh(); }
         }).catch(function (e) { age.textContent = "update failed"; console.warn(e.message); });
     }
     function tick() { refresh().then(function () { setTimeout(tick, cfg.every * 1000); }); }
     setTimeout(tick, 1000);
-    BL.details = function (row, marker) {
-        get(cfg.site + encodeURIComponent(row[3]) + ".json").then(function (d) {
-            var esc = BL.esc;
-            var apps = d.applications.map(function (a) {
-                return "<li>" + esc(a.name) + ": " + (a.link ? esc(a.link) : "<i>none</i>") +
-                    "</li>";
-            }).join("");
-            var alarms = d.alarms.map(function (a) {
-                return "<li><b>" + esc(a.severity) + "</b> " + esc(a.kind) +
-                    (a.link ? " " + esc(a.link) : "") + ": " + esc(a.message) + "</li>";
-            }).join("");
-            var list = "<ul style='margin:2px 0;padding-left:16px;max-height:120px;" +
-                "overflow:auto'>";
-            marker.setPopupContent(BL.popup(row) + "<b>Applications</b> (current link)" +
-                list + (apps || "<li>none</li>") + "</ul><b>Open alarms</b>" + list +
-                (alarms || "<li>none</li>") + "</ul>");
-        }).catch(function (e) { console.warn(e.message); });
-    };
     body.slider = "ready";
     var start = params.get("replay");
     if (start !== null && Number(start) >= 0 && Number(start) < cfg.hours) {

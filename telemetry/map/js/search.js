@@ -1,6 +1,6 @@
 (function (map, cluster, cfg) {
     // Find a site by its id, name or city (Chinese names too): up to 10 matches as buttons;
-    // choosing one (a click, or Enter for the first) zooms to it and opens its popup.
+    // choosing one (a click, or Enter for the first) zooms to it and opens its panel.
     var BL = window.BL, body = document.body.dataset, T = cfg.words;
     var box = BL.panel(map, {position: "topleft", cls: "bl-search", role: "search",
         css: "padding:6px;font:13px/1.4 system-ui,sans-serif;width:280px"});

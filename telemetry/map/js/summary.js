@@ -71,26 +71,15 @@
         }
         if (shown !== null) { choose(shown); }  // markers whose state changed join or leave
     };
-    // Show one site: out of its cluster, zoomed to, its popup open (shown again first if the
+    // Show one site: out of its cluster, zoomed to, its panel open (shown again first if the
     // filter had left it off the map).
     BL.reveal = function (id) {
-        var m = BL.markers[id], row = null;
+        var m = BL.markers[id];
         if (!m) { return; }
-        BL.rows.forEach(function (r) { if (r[3] === id) { row = r; } });
         if (!cluster.hasLayer(m)) { choose(null); }
         if (!cluster.hasLayer(m)) { cluster.addLayer(m); }  // the other filters left it off
-        var opened = false;
-        function open() {
-            if (opened) { return; }
-            opened = true;
-            // The cluster's zoomToShowLayer waits for an icon that circle markers do not
-            // have: the marker's own popup once it is drawn, else one at its place.
-            if (m._map) { m.openPopup(); }
-            else { L.popup().setLatLng(m.getLatLng()).setContent(BL.popup(row)).openOn(map); }
-        }
-        map.once("moveend", function () { setTimeout(open, 50); });
-        setTimeout(open, 1000);  // a view that did not move sends no moveend
         map.setView(m.getLatLng(), Math.max(map.getZoom(), 14));
+        BL.site.open(id);
     };
     BL.refilter = function () { choose(shown); };
     BL.summarise(null);

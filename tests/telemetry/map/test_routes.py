@@ -1,5 +1,6 @@
-"""The map's JSON routes through the API: live statuses, the 24 h replay and a site's popup
-details, each behind the map's token and cut down to a scoped token's sites."""
+"""The map's JSON routes through the API: live statuses, the 24 h replay, a site's panel
+details and its links' history, each behind the map's token and cut down to a scoped token's
+sites."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ def test_every_route_needs_a_viewer_token(app: FastAPI, store: Store) -> None:
     anonymous = TestClient(app)
     headers = bearer(store, "watcher", Role.VIEWER)
     token = headers["Authorization"].removeprefix("Bearer ")
-    for url in ("/map/status.json", "/map/history.json", f"/map/sites/{SITE}.json"):
+    site = f"/map/sites/{SITE}"
+    for url in ("/map/status.json", "/map/history.json", f"{site}.json", f"{site}/history.json"):
         assert anonymous.get(url).status_code == 401, url
         assert anonymous.get(f"{url}?token=wrong").status_code == 401, url
         answer = anonymous.get(f"{url}?token={token}")
@@ -126,7 +128,39 @@ def test_site_details_have_links_applications_and_open_alarms(
     assert apps["o32-trading"]["link"] == "mpls-1"
     assert apps["office-web"]["link"] is None
     assert [(a["kind"], a["link"]) for a in body["alarms"]] == [("link-down", "inet-1")]
+    links = {link["id"]: link for link in body["links"]}
+    assert links["mpls-1"]["utilization"] == 0.3 and links["mpls-1"]["latency_ms"] == 20.0
+    [change] = body["changes"]
+    assert (change["app"], change["from"], change["to"]) == ("o32-trading", None, "mpls-1")
+    assert change["reason"] == apps["o32-trading"]["reason"]
+    assert abs(change["at_ms"] - now.timestamp() * 1000) < 1000
     assert api.get("/map/sites/br-nowhere-001.json").status_code == 404
+
+
+def test_site_history_gives_each_link_s_figures_over_a_period(app: FastAPI, store: Store) -> None:
+    """The panel's charts: per link, one mean per window (1 min over the last hour), the
+    application series left out; a period it does not know is refused by name."""
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    now = datetime.now(UTC).replace(second=30, microsecond=0)
+    old = now - timedelta(minutes=20)
+    post(api, app, [sample("mpls-1", old, latency_ms=40.0), sample("mpls-1", now),
+                    sample("inet-1", now, utilization=0.8),
+                    sample("mpls-1", now, app="o32-trading")])  # fmt: skip
+    asked = int(datetime.now(UTC).timestamp() * 1000)
+    body = api.get(f"/map/sites/{SITE}/history.json", params={"period": "hour"}).json()
+    assert (body["period"], body["window_s"]) == ("hour", 60.0)
+    assert body["to_ms"] - body["from_ms"] == 3_600_000  # the hour up to the request
+    assert asked <= body["to_ms"] <= asked + 60_000
+    assert set(body["links"]) == {"mpls-1", "inet-1"}
+    mpls = body["links"]["mpls-1"]
+    minute = 60_000
+    assert mpls["t"] == [int(t.timestamp() * 1000) // minute * minute for t in (old, now)]
+    assert mpls["latency_ms"] == [40.0, 20.0]
+    assert body["links"]["inet-1"]["utilization"] == [0.8]
+    assert api.get(f"/map/sites/{SITE}/history.json").json()["window_s"] == 300.0  # a day
+    wrong = api.get(f"/map/sites/{SITE}/history.json", params={"period": "year"})
+    assert wrong.status_code == 422 and "period" in wrong.text
+    assert api.get("/map/sites/br-nowhere-001/history.json").status_code == 404
 
 
 def test_scoped_token_sees_only_its_sites(app: FastAPI, store: Store) -> None:
@@ -136,6 +170,7 @@ def test_scoped_token_sees_only_its_sites(app: FastAPI, store: Store) -> None:
     assert api.get(f"/map/sites/{SITE}.json").status_code == 200
     assert api.get("/map/sites/br-lhasa-001.json").status_code == 404
     assert api.get("/map/sites/dc-shanghai.json").status_code == 404
+    assert api.get("/map/sites/br-lhasa-001/history.json").status_code == 404
 
 
 def test_large_answers_are_compressed_for_clients_that_accept_gzip(

@@ -1,0 +1,119 @@
+"""The site panel in a real browser (headless Chromium, the 340-branch reference network on a
+loopback port): what it shows equals what the API says, and still does after a refresh; its
+charts draw the history route's windows; it says when the map replays an hour."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.request import Request, urlopen
+
+import pytest
+
+from controller.auth.principal import Role
+from policies.moves import PolicyRef
+from policies.reasons import Decision, Reason, Rule
+from tests.cdp import Page, browser_page
+from tests.conftest import bearer
+from tests.map_app import Served
+
+pytestmark = pytest.mark.slow  # a browser and a server: in `make test`
+
+LINKS = """JSON.stringify(Array.from(document.querySelectorAll('.bl-site-links tbody tr'))
+    .map(r => [r.dataset.link, Object.fromEntries(Array.from(r.querySelectorAll('td[data-metric]'))
+        .map(c => [c.dataset.metric, c.textContent]))]))"""
+APPS = """JSON.stringify(Object.fromEntries(Array.from(document.querySelectorAll(
+    '.bl-site-apps tr')).map(r => [r.dataset.app, r.dataset.link])))"""
+FIGURES = (("latency_ms", 1, " ms", 1), ("jitter_ms", 1, " ms", 1), ("loss_pct", 2, " %", 1),
+           ("utilization", 0, " %", 100))  # fmt: skip
+
+
+def api(served: Served, path: str, body: object = None, token: str | None = None) -> Any:
+    """The controller's API as the watcher (or `token`) calls it."""
+    base, watcher = served.url.split("/map?token=")
+    headers = {"Authorization": f"Bearer {token or watcher}", "Content-Type": "application/json"}
+    data = None if body is None else json.dumps(body).encode()
+    with urlopen(Request(base + path, data=data, headers=headers)) as answer:
+        return json.loads(answer.read())
+
+
+def agrees(page: Page, served: Served, site: str) -> dict[str, Any]:
+    """Assert the panel's links, state and applications are the API's; return its health."""
+    health = api(served, f"/api/v1/sites/{site}/health")
+    shown = dict(json.loads(page.evaluate(LINKS)))
+    assert list(shown) == [k["link"] for k in health["links"]]
+    for link in health["links"]:
+        cells = shown[link["link"]]
+        for name, digits, unit, scale in FIGURES:
+            value = link[name]
+            assert cells[name] == ("\u2013" if value is None else
+                                   f"{value * scale:.{digits}f}{unit}"), (link, cells)  # fmt: skip
+    status = page.evaluate("document.querySelector('.bl-site-status').dataset.status")
+    assert status == health["status"]
+    paths = {p["app"]: p["link"] for p in api(served, f"/api/v1/sites/{site}/paths")}
+    apps = json.loads(page.evaluate(APPS))
+    assert {a: apps[a] for a in paths} == {a: link or "" for a, link in paths.items()}
+    return dict(health)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_site_panel_shows_the_api_s_figures_and_keeps_them_current(
+    served: Served, tmp_path: Path, lang: str
+) -> None:
+    store, app = served.store, served.app
+    inventory = store.current.inventory()
+    site = next(s for s in inventory.sites[10:] if s.hubs and len(s.links) >= 2)
+    first, second = site.links[0].id, site.links[1].id
+    now = datetime.now(UTC)
+    placed = [
+        Decision(site.id, app, link, None, Reason(Rule.PLACED, link))
+        for app, link in (("o32-trading", first), ("office-web", second))
+    ]
+    store.paths.record([(d, PolicyRef.stored("default", 0)) for d in placed], now)
+    app.state.monitor.tick(now)
+    url = f"{served.url}&site={site.id}&lang={lang}"
+    with browser_page(tmp_path / f"profile-panel-{lang}", url) as page:
+        page.wait_for("document.body.dataset.siteLoads")
+        assert page.evaluate("document.body.dataset.sitePanel") == site.id
+        agrees(page, served, site.id)
+        changes = page.evaluate("document.querySelectorAll('.bl-site-changes li').length")
+        assert changes == len(placed)
+        # Its first link goes down; the page refreshes as live.js does after each status
+        # refresh, and the panel still says what the API says (in place: the same element).
+        root = bearer(store, "feeder", Role.ADMIN)["Authorization"].removeprefix("Bearer ")
+        later = datetime.now(UTC)
+        down = {"site": site.id, "link": first, "timestamp": later.isoformat(), "up": False,
+                "latency_ms": 0.0, "jitter_ms": 0.0, "loss_pct": 100.0, "utilization": 0.0,
+                "throughput_bps": 0.0}  # fmt: skip
+        api(served, "/api/v1/telemetry", {"samples": [down]}, token=root)
+        app.state.telemetry.flush()
+        app.state.monitor.tick(later)
+        loads = page.evaluate("document.body.dataset.siteLoads")
+        page.evaluate("document.querySelector('aside.bl-site').dataset.mark = 'kept'")
+        page.evaluate("BL.site.refresh()")
+        page.wait_for(f"document.body.dataset.siteLoads !== '{loads}'")
+        health = agrees(page, served, site.id)
+        assert health["links"][0]["state"] == "down"
+        assert page.evaluate("document.querySelector('aside.bl-site').dataset.mark") == "kept"
+        # The last hour's charts: one point per window of the history route, per metric.
+        page.evaluate("document.querySelector('button.bl-period[data-period=\"hour\"]').click()")
+        page.wait_for("document.body.dataset.sitePeriod === 'hour' &&"
+                      " document.querySelectorAll('svg.bl-chart').length === 4")  # fmt: skip
+        series = api(served, f"/map/sites/{site.id}/history.json?period=hour")
+        windows = sum(len(s["t"]) for s in series["links"].values())
+        assert windows >= len(site.links)
+        points = page.evaluate("Array.from(document.querySelectorAll('svg.bl-chart'))"
+                               ".map(s => Number(s.dataset.points))")  # fmt: skip
+        assert points == [windows] * 4
+        # The map replays an hour: the panel says its figures are live.
+        assert page.evaluate("document.querySelector('.bl-site-replay') === null")
+        page.evaluate("(() => { const s = document.querySelector('input.bl-slider');"
+                      " s.value = '20'; s.dispatchEvent(new Event('input')); })()")  # fmt: skip
+        note = page.wait_for("document.querySelector('.bl-site-replay') &&"
+                             " document.querySelector('.bl-site-replay').textContent")  # fmt: skip
+        assert ("实时数据" if lang == "zh" else "are live") in note
+        page.evaluate("document.querySelector('button.bl-site-close').click()")
+        assert page.wait_for("document.querySelector('aside.bl-site').hidden")
+        assert "site=" not in page.evaluate("location.search")
