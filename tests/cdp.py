@@ -34,6 +34,8 @@ class Page:
             message = json.loads(self._socket.recv(timeout=30))
             if message.get("id") != ident:
                 continue  # an event
+            if "error" in message:  # e.g. a value that cannot be returned by value
+                raise AssertionError(f"{expression}: {message['error']}")
             result = message["result"]
             if "exceptionDetails" in result:
                 raise AssertionError(f"{expression}: {result['exceptionDetails']}")

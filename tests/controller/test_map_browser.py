@@ -107,7 +107,8 @@ def test_map_shows_every_site_with_local_requests_only(
     if shutil.which(CHROMIUM) is None:
         missing("Chromium", "apt-get install -y chromium")
     net_log = tmp_path / "net-log.json"
-    dom = chromium(tmp_path, "dom", f"--log-net-log={net_log}", "--dump-dom", served.url)
+    every_line = f"{served.url}&lines=all"  # "all hub lines": else only the selected site's
+    dom = chromium(tmp_path, "dom", f"--log-net-log={net_log}", "--dump-dom", every_line)
     assert dom.returncode == 0, dom.stderr[-2000:]
     markers = re.search(r'data-site-markers="(\d+)"', dom.stdout)
     assert markers is not None, dom.stdout[-2000:]

@@ -117,3 +117,57 @@ def test_the_site_panel_shows_the_api_s_figures_and_keeps_them_current(
         page.evaluate("document.querySelector('button.bl-site-close').click()")
         assert page.wait_for("document.querySelector('aside.bl-site').hidden")
         assert "site=" not in page.evaluate("location.search")
+
+
+CLUSTERED = """JSON.stringify((() => {
+    const counts = [0, 0, 0, 0];
+    for (const layer of BL.cluster._featureGroup.getLayers()) {
+        if (layer.getChildCount) {
+            const icon = layer._icon.querySelector('[data-counts]');
+            icon.dataset.counts.split(',').forEach((n, i) => { counts[i] += Number(n); });
+        } else { counts[layer.options.status] += 1; }
+    }
+    return counts;
+})())"""
+
+
+def test_clusters_show_their_states_and_hub_lines_follow_the_selection(
+    served: Served, tmp_path: Path
+) -> None:
+    """Each cluster's donut counts its sites by state: over the clusters and lone markers on
+    the map, the counts are the status route's. No hub line is drawn until something is
+    selected: a site's panel draws its lines to its hubs, in the colour the status route
+    gives it; the pointer on a cluster draws its sites' lines; closing the panel clears."""
+    inventory = served.store.current.inventory()
+    status = api(served, "/map/status.json")
+    expected = [0, 0, 0, 0]
+    for code in status["status"].values():
+        expected[code] += 1
+    site = next(s for s in inventory.sites[10:] if s.hubs)
+    with browser_page(tmp_path / "profile-clusters", served.url) as page:
+        page.wait_for("document.body.dataset.refreshes")
+        assert json.loads(page.evaluate(CLUSTERED)) == expected
+        assert page.evaluate("document.body.dataset.hubLines") == "0"
+        page.evaluate(f"BL.reveal({json.dumps(site.id)})")
+        page.wait_for("document.body.dataset.siteLoads")
+        colours = [0, 0, 0, 0]
+        colours[status["lines"][site.id]] = len(site.hubs)
+        assert page.evaluate("document.body.dataset.hubLineColours") == ",".join(map(str, colours))
+        page.evaluate("document.querySelector('button.bl-site-close').click()")
+        assert page.wait_for("document.body.dataset.hubLines === '0'")
+        page.evaluate("BL.map.setZoom(4) && true")
+        page.wait_for("BL.cluster._featureGroup.getLayers().some(l => l.getChildCount)")
+        page.evaluate("new Promise(done => setTimeout(done, 800))")  # the zoom's animation
+        hovered = page.evaluate(
+            "(() => { const c = BL.cluster._featureGroup.getLayers().find(l => l.getChildCount);"
+            " BL.cluster.fire('mouseover', {layer: c});"  # a cluster's: clustermouseover
+            " return c.getAllChildMarkers().map(m => m.options.site); })()"
+        )
+        by_id = {s.id: s for s in inventory.sites}
+        lines = sum(len(by_id[i].hubs) for i in hovered)
+        assert lines > 0
+        assert page.evaluate("document.body.dataset.hubLines") == str(lines)
+        page.evaluate("(() => { const c = BL.cluster._featureGroup.getLayers()"
+                      ".find(l => l.getChildCount); BL.cluster.fire('mouseout', {layer: c});"
+                      " return true; })()")  # fmt: skip
+        assert page.evaluate("document.body.dataset.hubLines") == "0"

@@ -1,5 +1,7 @@
 (function (map, cluster, landUrl, hubs, linesFrom) {
     var BL = window.BL;
+    BL.map = map;  // for tests and monitoring scripts, as the body's data attributes are
+    BL.cluster = cluster;
     // Leaflet's default prefix carries a national flag: keep the map free of political symbols.
     map.attributionControl.setPrefix("Leaflet");
     map.createPane("blBase").style.zIndex = 250;
@@ -46,15 +48,22 @@
             document.body.dataset.land = "drawn";
         });
     }
-    // One polyline per colour; `BL.drawLines()` regroups the segments by each row's line
-    // colour (row[8]), which the live refresh updates.
+    // Hub-spoke lines, one polyline per colour, coloured by each row's line quality (row[8],
+    // which the live refresh updates). Drawn for what is selected, not for the whole network
+    // (at 10,000 sites that is a solid mass): the open site's lines (BL.selectLines, from the
+    // site panel), a cluster's while the pointer is on it, or every line when the viewer asks
+    // for them ("all hub lines", ?lines=all; above `linesFrom` sites only from zoom 7).
     var polylines = BL.colours.map(function (colour) {
-        return L.polyline([], {color: colour, weight: 1, opacity: 0.6, interactive: false});
+        return L.polyline([], {color: colour, weight: 1.5, opacity: 0.8, interactive: false});
     });
-    var lines = L.layerGroup(polylines);
+    var lines = L.layerGroup(polylines).addTo(map);
+    var selected = null, hovered = null;
+    BL.allLines = new URLSearchParams(location.search).get("lines") === "all";
     BL.drawLines = function () {
-        var byQuality = [[], [], [], []];
+        var byQuality = [[], [], [], []], only = hovered || selected;
+        var all = BL.allLines && map.getZoom() >= linesFrom;
         BL.rows.forEach(function (row) {
+            if (!all && !(only && only[row[3]])) { return; }
             row[7].forEach(function (h) { byQuality[row[8]].push([[row[0], row[1]], hubs[h]]); });
         });
         polylines.forEach(function (line, q) { line.setLatLngs(byQuality[q]); });
@@ -62,11 +71,37 @@
         document.body.dataset.hubLines = String(counts.reduce(function (a, b) { return a + b; }));
         document.body.dataset.hubLineColours = counts.join(",");  // green,grey,amber,red
     };
-    BL.drawLines();
-    function showLines() {
-        if (map.getZoom() >= linesFrom) { lines.addTo(map); } else { lines.remove(); }
+    function ids(list) {
+        if (!list) { return null; }
+        var set = {};
+        list.forEach(function (id) { set[id] = true; });
+        return set;
     }
-    map.on("zoomend", showLines);
-    showLines();
+    BL.selectLines = function (list) { selected = ids(list); BL.drawLines(); };
+    cluster.on("clustermouseover", function (e) {
+        hovered = ids(e.layer.getAllChildMarkers().map(function (m) { return m.options.site; }));
+        BL.drawLines();
+    });
+    cluster.on("clustermouseout animationend", function () {
+        if (hovered) { hovered = null; BL.drawLines(); }
+    });
+    map.on("zoomend", BL.drawLines);
+    BL.drawLines();
+    // The hubs, drawn as hubs: a dark hexagon with a white "H" above the markers and clusters,
+    // where the lines meet (its health marker stays among the sites'; a click opens its panel).
+    map.createPane("blHubs").style.zIndex = 650;
+    BL.rows.forEach(function (row) {
+        if (row[11] || row[7].length) { return; }  // a branch: it has a class or a hub
+        var icon = L.divIcon({
+            className: "bl-hub", iconSize: L.point(26, 26),
+            html: "<svg viewBox='0 0 26 26' width='26' height='26' aria-hidden='true'>" +
+                "<polygon points='13,1 24,7 24,19 13,25 2,19 2,7' fill='#263238' stroke='#fff' " +
+                "stroke-width='2'/><text x='13' y='17.5' text-anchor='middle' fill='#fff' " +
+                "font:700 11px system-ui,sans-serif'>H</text></svg>"
+        });
+        var hub = L.marker([row[0], row[1]], {icon: icon, pane: "blHubs", title: row[4],
+                                              keyboard: true, alt: row[4]}).addTo(map);
+        hub.on("click", function () { BL.site.open(row[3]); });
+    });
     document.body.dataset.siteMarkers = String(cluster.getLayers().length);
 })(%(map)s, %(cluster)s, %(land)s, %(hubs)s, %(lines_from)d);

@@ -39,6 +39,7 @@
             radius: 6, color: "#263238", fillOpacity: 0.9
         }, BL.style(row)));
         marker.options.status = row[2];
+        marker.options.site = row[3];
         // A click opens the site's panel (panel.js), which fetches what it shows.
         marker.on("click", function () { if (BL.site) { BL.site.open(row[3]); } });
         BL.markers[row[3]] = marker;

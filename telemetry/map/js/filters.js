@@ -36,6 +36,20 @@
     check.checked = state.problems;
     label.appendChild(document.createTextNode(" " + T.problems));
     check.addEventListener("change", function () { state.problems = check.checked; apply(); });
+    // Every hub line, not only the selected site's or cluster's (after.js).
+    var linesLabel = L.DomUtil.create("label", "", box);
+    var lines = L.DomUtil.create("input", "bl-all-lines", linesLabel);
+    lines.type = "checkbox";
+    lines.checked = BL.allLines;
+    linesLabel.appendChild(document.createTextNode(" " + T.all_lines));
+    lines.addEventListener("change", function () {
+        BL.allLines = lines.checked;
+        var url = new URL(location.href);
+        if (BL.allLines) { url.searchParams.set("lines", "all"); }
+        else { url.searchParams.delete("lines"); }
+        history.replaceState(null, "", url);
+        BL.drawLines();
+    });
     BL.passes = function (row) {
         var t = cfg.transports.indexOf(state.transport), c = cfg.carriers.indexOf(state.carrier);
         if (state.class && row[11] !== state.class) { return false; }

@@ -230,6 +230,7 @@
         current = id;
         panel.hidden = false;
         keep(id);
+        BL.selectLines([id]);  // its lines to its hubs (after.js)
         panel.innerHTML = "<p>" + esc(T.loading) + "</p>";
         return load(true).then(function () {
             var title = panel.querySelector(".bl-site-title");
@@ -240,6 +241,7 @@
         current = null;
         panel.hidden = true;
         keep(null);
+        BL.selectLines(null);
         body.sitePanel = "";
         map.getContainer().focus();
     }

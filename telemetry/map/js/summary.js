@@ -3,6 +3,7 @@
     // those sites on the map (again: all), and how old the data is. Kept current by live.js,
     // which calls BL.summarise() after every refresh.
     var BL = window.BL, body = document.body.dataset, T = cfg.words;
+    BL.stateWords = T.status;  // the clusters' labels (cluster_icon.js)
     var params = new URLSearchParams(location.search);
     var order = [3, 2, 0, 1];  // down, degraded, normal, no data: the worst first
     var shown = params.get("status");
