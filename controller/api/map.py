@@ -17,7 +17,7 @@ import logging
 import os
 import time
 from collections.abc import Hashable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -156,13 +156,34 @@ async def map_status(request: Request, store: StoreDep, token: TokenQuery = None
     return Response(body, media_type="application/json", headers=PRIVATE)
 
 
+DayQuery = Annotated[
+    date | None, Query(description="a day in the network's time zone (default: the last 24 h)")
+]
+
+
 @router.get("/map/history.json")
-async def map_history(request: Request, store: StoreDep, token: TokenQuery = None) -> JSONResponse:
-    """The last 24 h in hourly buckets: `{"sites", "buckets", "bucket_ms", "codes"}`, where
-    `codes[b][i]` is the status digit of `sites[i]` in bucket `b` (see `telemetry.map.replay`)."""
+async def map_history(
+    request: Request, store: StoreDep, day: DayQuery = None, token: TokenQuery = None
+) -> JSONResponse:
+    """The last 24 h, or the hours of `day` in the network's time zone, in hourly buckets:
+    `{"sites", "buckets", "bucket_ms", "codes"}`, where `codes[b][i]` is the status digit of
+    `sites[i]` in bucket `b` (see `telemetry.map.replay`). A day after today is refused (422)."""
     principal = await viewer(request, store, token)
-    body = await run_in_threadpool(_history, request.app.state, principal)
+    end = replay_end(day, map_options().time_zone, datetime.now(UTC))
+    body = await run_in_threadpool(_history, request.app.state, principal, end)
     return JSONResponse(body, headers=PRIVATE)
+
+
+def replay_end(day: date | None, zone: str, now: datetime) -> datetime:
+    """The instant the replay ends: `now` (the last 24 h), or the last moment of `day` in
+    `zone`, so that its buckets are the day's hours from midnight (today's later hours have no
+    data yet)."""
+    if day is None:
+        return now
+    midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), ZoneInfo(zone))
+    if midnight - timedelta(days=1) > now:
+        raise HTTPException(422, f"day: {day.isoformat()} has not begun in {zone}")
+    return midnight - timedelta(milliseconds=1)
 
 
 @router.get("/map/sites/{site_id}.json")
@@ -258,9 +279,9 @@ def _opening(
     return opening_states({s: v.value for s, v in states.items() if principal.sees(s)})
 
 
-def _history(app_state: Any, principal: Principal) -> dict[str, Any]:
+def _history(app_state: Any, principal: Principal, end: datetime) -> dict[str, Any]:
     _, layout = _compiled(app_state, principal)
-    return replay(app_state.telemetry, layout, datetime.now(UTC)).as_json()
+    return replay(app_state.telemetry, layout, end).as_json()
 
 
 def _site(app_state: Any, principal: Principal, site_id: str) -> dict[str, Any]:

@@ -41,7 +41,12 @@ WORDS: dict[str, dict[str, object]] = {
            "period": "时间范围", "periods": ["1 小时", "24 小时", "7 天", "30 天"],
            "no_history": "此时间范围内没有历史数据",
            "replay_note": "地图正在回放 {when} 的状态；本面板的数据为实时数据。",
-           "link_states": {"up": "正常", "down": "中断", "no-data": "无数据"}},
+           "link_states": {"up": "正常", "down": "中断", "no-data": "无数据"},
+           "replay": "健康回放", "day": "日期", "replay_hour": "回放的小时", "live": "实时",
+           "updated": "更新于", "update_failed": "更新失败",
+           "replay_label": "{from}–{to}（{zone}，每小时平均值）",
+           "live_label": "实时（时区 {zone}）",
+           "no_history_hour": "这一小时没有任何网点上报数据", "replay_unavailable": "回放不可用"},
     "en": {"html_lang": "en", "locale": "en", "title": "Branchline site health map",
            "summary": "Sites by state", "status": ["Normal", "No data", "Degraded", "Down"],
            "age": "data age", "stale": "data is stale:", "alarms": "Alarms",
@@ -64,7 +69,13 @@ WORDS: dict[str, dict[str, object]] = {
            "periods": ["1 h", "24 h", "7 d", "30 d"],
            "no_history": "No history in this period",
            "replay_note": "The map replays {when}; the figures in this panel are live.",
-           "link_states": {"up": "up", "down": "down", "no-data": "no data"}},
+           "link_states": {"up": "up", "down": "down", "no-data": "no data"},
+           "replay": "Health", "day": "Day", "replay_hour": "Replay hour", "live": "live",
+           "updated": "updated", "update_failed": "update failed",
+           "replay_label": "{from}–{to} ({zone}, hourly means)",
+           "live_label": "live (times in {zone})",
+           "no_history_hour": "No site reported anything in this hour",
+           "replay_unavailable": "replay unavailable"},
 }  # fmt: skip
 """The page's words; `status` by status code (green, grey, amber, red)."""
 
@@ -136,8 +147,10 @@ def build_map_page(
         "lines_from": options.lines_from_zoom if big else 0,
     }
     fmap.add_child(_After(code))
+    words = WORDS[lang]
     config = {"status": routes.status, "history": routes.history, "site": routes.site,
-              "every": options.refresh_s, "hours": int(SPAN / BUCKET)}  # fmt: skip
+              "every": options.refresh_s, "hours": int(SPAN / BUCKET), "words": words,
+              "zone": options.time_zone}  # fmt: skip
     names = {"map": fmap.get_name(), "cluster": cluster.get_name()}
 
     def add(name: str, config: object) -> None:
@@ -146,7 +159,6 @@ def build_map_page(
         fmap.add_child(_After(script(name) % args, f"Branchline{name.title()}"))
 
     add("live", config)
-    words = WORDS[lang]
     add("summary", {"words": words, "stale_s": max(120.0, 3 * options.refresh_s)})
     add("alarms", {"words": words, "alarms": routes.alarms, "zone": options.time_zone})
     add("search", {"words": words})

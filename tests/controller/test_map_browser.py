@@ -14,10 +14,11 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import urlopen
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -239,12 +240,41 @@ def test_replay_link_opens_the_page_at_an_hour(served: Served, tmp_path: Path) -
     assert int(start.group(1)) % hour_ms == 0
     now_ms = time.time() * 1000
     assert now_ms - 5 * hour_ms < int(start.group(1)) <= now_ms - 3 * hour_ms  # 4 h before live
+    # Labelled with its date and hours in the network's zone; samples exist only now: so the
+    # hour has no data, and the box says so.
+    shown = datetime.fromtimestamp(int(start.group(1)) / 1000, ZoneInfo("Asia/Shanghai"))
+    label = re.search(r'<div class="bl-when"[^>]*>([^<]*)</div>', dom.stdout)
+    assert label is not None
+    assert label.group(1).startswith(shown.strftime("%m/%d/%Y, %H:%M"))
+    assert label.group(1).endswith(" (Asia/Shanghai, hourly means)")
+    assert 'data-replay-empty="yes"' in dom.stdout
     assert console_errors(dom.stderr) == []
     png = ARTIFACTS / "map-340-replay.png"
     ARTIFACTS.mkdir(exist_ok=True)
     png.unlink(missing_ok=True)
     shot = chromium(tmp_path, "replay-shot", f"--screenshot={png}", f"{served.url}&replay=20")
     assert shot.returncode == 0 and png.stat().st_size > 10_000
+
+
+def test_a_day_s_replay_is_labelled_in_chinese_with_its_date_and_zone(
+    served: Served, tmp_path: Path
+) -> None:
+    """`?day=` (the date box) replays a day's hours from midnight; the Chinese page names the
+    day, the hours and the zone, and says the hour has no data when no site reported."""
+    need_chromium()
+    zone = ZoneInfo("Asia/Shanghai")
+    day = (datetime.now(zone) - timedelta(days=2)).date()
+    dom = chromium(tmp_path, "day", "--dump-dom", f"{served.url}&lang=zh&day={day}&replay=9")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    nine = datetime.combine(day, datetime.min.time(), zone) + timedelta(hours=9)
+    assert f'data-replay="{int(nine.timestamp() * 1000)}"' in dom.stdout
+    assert f'data-replay-day="{day.isoformat()}"' in dom.stdout
+    label = re.search(r'<div class="bl-when"[^>]*>([^<]*)</div>', dom.stdout)
+    assert label is not None
+    assert label.group(1) == (f"{day.year}/{day.month:02d}/{day.day:02d} 09:00–10:00"
+                              "（Asia/Shanghai，每小时平均值）")  # fmt: skip
+    assert "这一小时没有任何网点上报数据" in dom.stdout and 'data-replay-empty="yes"' in dom.stdout
+    assert console_errors(dom.stderr) == []
 
 
 @pytest.mark.parametrize(("lang", "down"), [("zh", "故障"), ("en", "Down")])

@@ -62,8 +62,10 @@
     BL.drawLines = function () {
         var byQuality = [[], [], [], []], only = hovered || selected;
         var all = BL.allLines && map.getZoom() >= linesFrom;
+        var replaying = document.body.dataset.replay && document.body.dataset.replay !== "live";
         BL.rows.forEach(function (row) {
-            if (!all && !(only && only[row[3]])) { return; }
+            // Their colours are live: none while the map replays an hour.
+            if (replaying || (!all && !(only && only[row[3]]))) { return; }
             row[7].forEach(function (h) { byQuality[row[8]].push([[row[0], row[1]], hubs[h]]); });
         });
         polylines.forEach(function (line, q) { line.setLatLngs(byQuality[q]); });

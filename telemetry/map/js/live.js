@@ -1,5 +1,5 @@
 (function (map, cluster, cfg) {
-    var BL = window.BL, body = document.body.dataset;
+    var BL = window.BL, body = document.body.dataset, T = cfg.words;
     var params = new URLSearchParams(location.search);
     var token = params.get("token");
     var headers = token ? {Authorization: "Bearer " + token} : {};
@@ -27,32 +27,51 @@
         if (changed) { cluster.refreshClusters(); }
         return changed;
     }
-    function pad(n) { return (n < 10 ? "0" : "") + n; }
-    function hour(ms) {
-        var d = new Date(ms);
-        return pad(d.getHours()) + ":" + pad(d.getMinutes());
+    // Times in the network's time zone (named in the box), with the date where it matters.
+    function when(ms, withDate) {
+        var o = {hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: cfg.zone};
+        if (withDate) { o.year = "numeric"; o.month = "2-digit"; o.day = "2-digit"; }
+        return new Date(ms).toLocaleString(T.locale, o);
     }
+    var today = new Date().toLocaleDateString("en-CA", {timeZone: cfg.zone});  // YYYY-MM-DD
+    var day = params.get("day") || "";  // "": the last 24 h
+    if (day > today) { day = ""; }
     var div = L.DomUtil.create("div", "leaflet-bar bl-replay");
-    div.style.cssText = "background:#fff;padding:6px 10px 4px;font:12px/1.4 sans-serif;" +
-        "color:#263238;min-width:290px";
-    div.innerHTML = "<div><b>Health</b> <span class='bl-when'>live</span>" +
-        "<span class='bl-age' style='float:right;color:#607d8b'></span></div>" +
+    div.setAttribute("role", "group");
+    div.setAttribute("aria-label", T.replay);
+    div.style.cssText = "background:#fff;padding:6px 10px 4px;font:12px/1.4 system-ui," +
+        "sans-serif;color:#263238;min-width:310px";
+    div.innerHTML = "<div style='display:flex;gap:6px;align-items:center'><b>" +
+        BL.esc(T.replay) + "</b><input class='bl-day' type='date' max='" + today + "' " +
+        "aria-label='" + BL.esc(T.day) + "' style='font:inherit'><span class='bl-age' " +
+        "style='margin-left:auto;color:#56636f'></span></div>" +
+        "<div class='bl-when' aria-live='polite'></div>" +
         "<input class='bl-slider' type='range' min='0' max='" + cfg.hours + "' step='1' " +
-        "value='" + cfg.hours + "' aria-label='replay hour' style='width:100%%;margin:4px 0'>" +
-        "<div style='display:flex;justify-content:space-between;color:#607d8b'>" +
-        "<span>-" + cfg.hours + " h</span><span>-12 h</span><span>live</span></div>";
+        "value='" + cfg.hours + "' aria-label='" + BL.esc(T.replay_hour) + "' " +
+        "style='width:100%%;margin:4px 0'>" +
+        "<div class='bl-ticks' style='display:flex;justify-content:space-between;" +
+        "color:#56636f'></div><div class='bl-replay-empty' hidden style='color:#b3261e'>" +
+        BL.esc(T.no_history_hour) + "</div>";
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
-    var input = div.querySelector(".bl-slider"), when = div.querySelector(".bl-when");
-    var age = div.querySelector(".bl-age");
+    var input = div.querySelector(".bl-slider"), label = div.querySelector(".bl-when");
+    var age = div.querySelector(".bl-age"), dayInput = div.querySelector(".bl-day");
+    var empty = div.querySelector(".bl-replay-empty"), ticks = div.querySelector(".bl-ticks");
     var control = L.control({position: "bottomleft"});
     control.onAdd = function () { return div; };
     control.addTo(map);
+    function showTicks() {
+        var marks = day ? ["00:00", "12:00", T.live] : ["-" + cfg.hours + " h", "-12 h", T.live];
+        ticks.innerHTML = marks.map(function (m) { return "<span>" + BL.esc(m) + "</span>"; })
+            .join("");
+    }
     function showLive() {
         position = null;
-        when.textContent = "live";
+        label.textContent = T.live_label.replace("{zone}", cfg.zone);
         body.replay = "live";
+        empty.hidden = true;
         paint(function (id) { return BL.live[id]; }, BL.liveOpening);
+        BL.drawLines();
         if (BL.site) { BL.site.replayed(); }
     }
     function showBucket(b) {
@@ -60,19 +79,25 @@
         history.sites.forEach(function (s, i) { index[s] = i; });
         var codes = history.codes[b], start = history.buckets[b];
         position = b;
-        when.textContent = hour(start) + "\u2013" + hour(start + history.bucket_ms) +
-            " (hourly means)";
+        label.textContent = T.replay_label.replace("{from}", when(start, true))
+            .replace("{to}", when(start + history.bucket_ms)).replace("{zone}", cfg.zone);
         body.replay = String(start);
+        // An hour in which no site reported anything: say so, not just a grey map.
+        var none = codes.length > 0 && codes.split("").every(function (c) { return c === "1"; });
+        empty.hidden = !none;
+        body.replayEmpty = none ? "yes" : "no";
         paint(function (id) {
             var i = index[id];
             return i === undefined ? undefined : Number(codes.charAt(i));
         });
+        BL.drawLines();  // none while replaying: the lines' colours are live
         if (BL.site) { BL.site.replayed(); }
     }
     function loadHistory() {
         if (history && Date.now() - fetchedAt < 300000) { return Promise.resolve(history); }
-        when.textContent = "loading\u2026";
-        return get(cfg.history).then(function (data) {
+        label.textContent = T.loading;
+        var url = cfg.history + (day ? "?day=" + day : "");
+        return get(url).then(function (data) {
             history = data;
             fetchedAt = Date.now();
             body.replayBuckets = String(data.buckets.length);
@@ -83,12 +108,27 @@
         var b = Number(value);
         if (b >= cfg.hours) { showLive(); return; }
         loadHistory().then(function () {
-            if (Number(input.value) === b) { showBucket(b); }
+            if (Number(input.value) === b) { showBucket(Math.min(b, history.buckets.length - 1)); }
         }).catch(function (e) {
-            when.textContent = "replay unavailable";
+            label.textContent = T.replay_unavailable;
             console.warn(e.message);
         });
     }
+    // A day: its hours on the slider (from 00:00), kept in the address (?day=YYYY-MM-DD).
+    dayInput.value = day;
+    dayInput.addEventListener("change", function () {
+        day = dayInput.value && dayInput.value <= today ? dayInput.value : "";
+        history = null;
+        body.replayDay = day;
+        var url = new URL(location.href);
+        if (day) { url.searchParams.set("day", day); } else { url.searchParams.delete("day"); }
+        window.history.replaceState(null, "", url);
+        showTicks();
+        if (day) { input.value = "0"; }
+        choose(input.value);
+    });
+    body.replayDay = day;
+    showTicks();
     input.addEventListener("input", function () { choose(input.value); });
     function recolourLines(lines) {
         var changed = 0;
@@ -117,11 +157,11 @@
             }).join(",");
             BL.refreshes = (BL.refreshes || 0) + 1;
             body.refreshes = String(BL.refreshes);
-            age.textContent = "updated " + hour(data.at_ms);
+            age.textContent = T.updated + " " + when(data.at_ms);
             if (BL.summarise) { BL.summarise(data.at_ms); }
             if (BL.alarms) { BL.alarms.refresh(); }
             if (BL.site) { BL.site.refresh(); }
-        }).catch(function (e) { age.textContent = "update failed"; console.warn(e.message); });
+        }).catch(function (e) { age.textContent = T.update_failed; console.warn(e.message); });
     }
     function tick() { refresh().then(function () { setTimeout(tick, cfg.every * 1000); }); }
     setTimeout(tick, 1000);
@@ -130,5 +170,7 @@
     if (start !== null && Number(start) >= 0 && Number(start) < cfg.hours) {
         input.value = start;
         choose(start);
+    } else {
+        showLive();
     }
 })(%(map)s, %(cluster)s, %(config)s);

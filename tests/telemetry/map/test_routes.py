@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
@@ -106,6 +107,31 @@ def test_history_colours_each_hour_by_the_live_rules(app: FastAPI, store: Store)
     assert by_start[ms - 3_600_000] == str(GREY)  # no data
     others = [codes[j] for codes in body["codes"] for j in range(len(body["sites"])) if j != i]
     assert set(others) == {str(GREY)}
+
+
+def test_history_of_a_day_is_its_hours_in_the_network_s_time_zone(
+    app: FastAPI, store: Store
+) -> None:
+    """`?day=` replays that day's 24 hours from midnight in the network's zone (Shanghai by
+    default); samples land in their hour; a day not begun there is refused. (The embedded
+    store keeps raw samples 6 h: the day is the one of half an hour ago.)"""
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    zone = ZoneInfo("Asia/Shanghai")
+    at = datetime.now(zone) - timedelta(minutes=30)
+    midnight = datetime.combine(at.date(), datetime.min.time(), zone)
+    post(api, app, [sample(link, at) for link in ("mpls-1", "inet-1")])
+    body = api.get("/map/history.json", params={"day": at.date().isoformat()}).json()
+    hour = 3_600_000
+    start = int(midnight.timestamp() * 1000)
+    assert body["buckets"] == [start + h * hour for h in range(24)]
+    i = body["sites"].index(SITE)
+    assert [codes[i] for codes in body["codes"]] == [str(GREEN) if h == at.hour else str(GREY)
+                                                      for h in range(24)]  # fmt: skip
+    later = (datetime.now(zone) + timedelta(days=2)).date().isoformat()
+    refused = api.get("/map/history.json", params={"day": later})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == f"day: {later} has not begun in Asia/Shanghai"
+    assert api.get("/map/history.json", params={"day": "12/05"}).status_code == 422
 
 
 def test_site_details_have_links_applications_and_open_alarms(
