@@ -53,6 +53,7 @@ bench: $(VENV)/.runtime
 # tests/controller/test_installer_browser.py).
 docs-images: $(VENV)/.test
 	$(BIN)/python -m tests.installer_shots docs/images
+	$(BIN)/python -m tests.console_shots docs/images
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

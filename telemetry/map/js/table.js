@@ -22,7 +22,7 @@
             return rank(a) - rank(b) || (a[3] < b[3] ? -1 : a[3] > b[3] ? 1 : 0);
         });
         var shown = sorted.slice(0, cfg.max_rows);
-        var html = "<table><thead><tr><th>" + [T.state, "id", T.name, T.city, T.class]
+        var html = "<table><thead><tr><th>" + [T.state, T.id, T.name, T.city, T.class]
             .map(BL.esc).join("</th><th>") + "</th></tr></thead><tbody>";
         shown.forEach(function (row) {
             html += "<tr><td><span aria-hidden='true' style='color:" + BL.colours[row[2]] + "'>" +
