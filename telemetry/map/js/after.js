@@ -2,6 +2,12 @@
     var BL = window.BL;
     BL.map = map;  // for tests and monitoring scripts, as the body's data attributes are
     BL.cluster = cluster;
+    // Marks for the console's bench (bench/bench_console.py): the clusters drawn once the
+    // markers added in chunks are all in (the summary adds them again once it has filtered).
+    cluster.options.chunkProgress = function (done, total) {
+        if (done >= total) { performance.mark("bl-clusters"); }
+    };
+    performance.mark("bl-clusters");  // drawn when the cluster joined the map, just before
     // Leaflet's default prefix carries a national flag: keep the map free of political symbols.
     map.attributionControl.setPrefix("Leaflet");
     map.createPane("blBase").style.zIndex = 250;

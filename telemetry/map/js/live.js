@@ -139,6 +139,7 @@
         if (changed) { BL.drawLines(); }
     }
     function refresh() {
+        var began = performance.now();
         return get(cfg.status).then(function (data) {
             BL.live = data.status;
             recolourLines(data.lines);
@@ -161,6 +162,7 @@
             if (BL.summarise) { BL.summarise(data.at_ms); }
             if (BL.alarms) { BL.alarms.refresh(); }
             if (BL.site) { BL.site.refresh(); }
+            performance.measure("bl-refresh", {start: began});  // fetched and repainted
         }).catch(function (e) { age.textContent = T.update_failed; console.warn(e.message); });
     }
     function tick() { refresh().then(function () { setTimeout(tick, cfg.every * 1000); }); }

@@ -256,4 +256,5 @@
     };
     var asked = new URLSearchParams(location.search).get("site");
     if (asked && rowOf(asked)) { BL.reveal(asked); }  // zoomed to, and its panel open
+    performance.mark("bl-ready");  // the page's last script has run (bench/bench_console.py)
 })(%(map)s, %(config)s);

@@ -40,8 +40,16 @@
             }
         });
         if (BL.filtered) { BL.filtered(rows); }  // the table view (table.js)
-        cluster.clearLayers();
-        cluster.addLayers(keep);
+        // Re-clustering 10,000 markers takes a while: not when the map shows them already
+        // (the page's first view with no filter, a refresh that changed nobody's filter).
+        var layers = cluster.getLayers();
+        var same = keep.length === layers.length && keep.every(function (m) {
+            return cluster.hasLayer(m);
+        });
+        if (!same) {
+            cluster.clearLayers();
+            cluster.addLayers(keep);
+        }
         buttons.forEach(function (b, i) {
             var on = order[i] === code;
             b.setAttribute("aria-pressed", on ? "true" : "false");

@@ -1,0 +1,159 @@
+"""The console in the real browser (headless Chromium) on `branchline serve` at 340 and 10,000
+sites, with telemetry POSTed at the reference rate (every link of every site once a second)
+meanwhile: page ready, clusters drawn, a status refresh, and each JSON answer the page asks for.
+
+    .venv/bin/python -m bench.bench_console --sites 340 10000 --loads 5
+
+Each load is a new browser (no cache, as a NOC screen opened in the morning) on the map's
+address with a token, which the page exchanges for its session. Measured in the browser, from
+the navigation's start (the token's redirect included):
+
+- ready: the page's last script has run and the clusters are drawn (marks `bl-ready` and
+  the last `bl-clusters`, whichever is later: clusters are drawn when the cluster joins the
+  map, and again, in chunks, if a filter in the address re-clusters them);
+- refresh: the first status refresh, fetched and repainted (measure `bl-refresh`);
+- each JSON answer the page asks for, from the browser's resource timing: the statuses, the
+  alarms, a site's details and its history (its panel opened), the 24 h replay (the slider
+  moved).
+
+Ingest starts `--warmup` seconds before the first load (the first export of the inventory and
+the first write of every series are not what a NOC screen waits on every morning) and runs
+until the last load ends; its rate and p99 are reported, so a figure taken while ingest fell
+behind shows as such. Targets (issue 12), 10,000 sites: ready under 1.5 s; each JSON answer
+under 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.bench_controller import _load, _series
+from bench.served import served
+from tests.cdp import Page, browser_page
+
+HERE = Path(__file__).resolve().parent.parent
+ROUTES = {"status": "/map/status.json", "alarms": "/map/alarms.json",
+          "site": "/map/sites/", "replay": "/map/history.json"}  # fmt: skip
+MARKS = """JSON.stringify({
+    ready: Math.max(...['bl-ready', 'bl-clusters'].map(
+        n => (performance.getEntriesByName(n).at(-1) || {startTime: NaN}).startTime)),
+    clusters: (performance.getEntriesByName('bl-clusters').at(-1) || {}).startTime,
+    refresh: (performance.getEntriesByName('bl-refresh')[0] || {}).duration,
+    json: performance.getEntriesByType('resource')
+        .filter(r => r.name.includes('.json') && !r.name.includes('/map/static/'))
+        .map(r => [new URL(r.name).pathname, r.responseEnd - r.startTime]),
+})"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, nargs="+", default=[340, 10_000])
+    parser.add_argument("--loads", type=int, default=5, help="page loads per size")
+    parser.add_argument("--warmup", type=float, default=20.0,
+                        help="seconds of ingest before the first load")  # fmt: skip
+    parser.add_argument("--port", type=int, default=18091)
+    args = parser.parse_args()
+    command = " ".join(["python -m bench.bench_console", *sys.argv[1:]])
+    print("command:", command, flush=True)
+    for sites in args.sites:
+        result = run(sites, args.loads, args.warmup, args.port)
+        print(json.dumps(result, indent=1), flush=True)
+        print(
+            f"{sites} sites: ready p50 {result['ready_p50_ms']} ms "
+            f"(max {result['ready_max_ms']}), clusters p50 {result['clusters_p50_ms']} ms, "
+            f"refresh p50 {result['refresh_p50_ms']} ms; JSON max "
+            + ", ".join(f"{k} {v} ms" for k, v in result["json_max_ms"].items())
+            + f"; ingest {result['ingest_rate']}/s p99 {result['post_p99_s']} s",
+            flush=True,
+        )
+    print(f"reproduce: .venv/bin/python -m bench.bench_console {' '.join(sys.argv[1:])}")
+
+
+def run(sites: int, loads: int, warmup: float, port: int) -> dict[str, Any]:
+    with served(HERE, sites, port) as controller:
+        series = _series(controller.inventory, 4)
+        figures: dict[str, Any] = {}
+        done = threading.Event()
+
+        def ingest() -> None:
+            # Long enough for every load; the loads end it early by setting `done`.
+            figures.update(_ingest(controller.base, controller.token, series, warmup, done))
+
+        feeder = threading.Thread(target=ingest, daemon=True)
+        feeder.start()
+        time.sleep(warmup + 1.0)
+        spoke = next(s.id for s in controller.inventory.sites if s.hubs)
+        samples = []
+        with tempfile.TemporaryDirectory(prefix="bench-console-") as tmp:
+            for i in range(loads):
+                url = f"{controller.base}/map?token={controller.token}"
+                with browser_page(Path(tmp) / f"profile-{i}", url) as page:
+                    samples.append(_measure(page, spoke))
+        done.set()
+        feeder.join()
+    return {"sites": sites, "loads": loads, **_summary(samples), **figures}
+
+
+def _measure(page: Page, spoke: str) -> dict[str, Any]:
+    """One load: wait for the first refresh, open a site's panel, move the replay slider."""
+    page.wait_for("performance.getEntriesByName('bl-refresh').length", timeout=60)
+    page.wait_for("performance.getEntriesByName('bl-clusters').length", timeout=60)
+    page.evaluate(f"BL.site.open({json.dumps(spoke)}) && true")
+    page.wait_for("document.body.dataset.siteLoads", timeout=60)
+    slide = (
+        "(() => { const s = document.querySelector('input.bl-slider');"
+        " s.value = '20'; s.dispatchEvent(new Event('input')); return true; })()"
+    )
+    page.evaluate(slide)
+    page.wait_for("document.body.dataset.replayBuckets", timeout=60)
+    alarms = "performance.getEntriesByType('resource').filter(r => r.name.includes('alarms'))"
+    page.wait_for(f"{alarms}.length", timeout=60)
+    marks: dict[str, Any] = json.loads(page.evaluate(MARKS))
+    return marks
+
+
+def _summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("ready", "clusters", "refresh"):
+        values = [s[key] for s in samples if s.get(key) is not None]
+        out[f"{key}_p50_ms"] = round(statistics.median(values)) if values else None
+        out[f"{key}_max_ms"] = round(max(values)) if values else None
+    worst: dict[str, float] = {}
+    for s in samples:
+        for path, took in s["json"]:
+            name = next((k for k, r in ROUTES.items() if path.startswith(r)), path)
+            if name == "site" and path.endswith("/history.json"):
+                name = "site_history"
+            worst[name] = max(worst.get(name, 0.0), took)
+    out["json_max_ms"] = {k: round(v) for k, v in sorted(worst.items())}
+    return out
+
+
+def _ingest(
+    base: str, token: str, series: list[tuple[str, str, str]], warmup: float,
+    done: threading.Event,
+) -> dict[str, Any]:  # fmt: skip
+    """The reference load until `done`, in rounds of 10 s (the first `warmup` not counted)."""
+    totals: dict[str, Any] = {}
+    first = True
+    while not done.is_set():
+        ingest, _, _ = _load(base, token, series, 10.0, warmup if first else 0.0,
+                             reads_per_s=0.2)  # fmt: skip
+        first = False
+        totals["ingest_rate"] = min(totals.get("ingest_rate", ingest["ingest_rate"]),
+                                    ingest["ingest_rate"])  # fmt: skip
+        totals["post_p99_s"] = max(totals.get("post_p99_s", 0.0), ingest["post_p99_s"] or 0.0)
+        totals["samples_failed"] = totals.get("samples_failed", 0) + ingest["samples_failed"]
+    return totals
+
+
+if __name__ == "__main__":
+    main()
