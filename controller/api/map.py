@@ -71,6 +71,12 @@ STATIC_DIRS = {
 }
 log = logging.getLogger("branchline.map")
 TILES_ENV = "BRANCHLINE_MAP_TILE_URL"
+BOUNDARY_ENV = "BRANCHLINE_MAP_BOUNDARY_FILE"
+"""A GeoJSON file of the boundaries the operator is approved to show (unset: none)."""
+BOUNDARY_URL = "/map/static/boundary.geojson"
+MAX_BOUNDARY_BYTES = 50_000_000
+GEOJSON_TYPES = frozenset({"FeatureCollection", "Feature", "GeometryCollection", "LineString",
+                           "MultiLineString", "Polygon", "MultiPolygon"})  # fmt: skip
 """An XYZ tile server for the base layer (unset: the offline land outline and graticule)."""
 ZONE_ENV = "BRANCHLINE_MAP_TIME_ZONE"
 """The network's time zone for the page's times (IANA; unset: `DEFAULT_ZONE`)."""
@@ -87,7 +93,48 @@ def map_options() -> MapOptions:
         log.warning("%s=%r is not a time zone this machine knows: %s used", ZONE_ENV, zone,
                     DEFAULT_ZONE)  # fmt: skip
         zone = DEFAULT_ZONE
-    return MapOptions(tile_url=os.environ.get(TILES_ENV) or None, time_zone=zone)
+    return MapOptions(tile_url=os.environ.get(TILES_ENV) or None, time_zone=zone,
+                      boundary_url=BOUNDARY_URL if boundary_file() else None)  # fmt: skip
+
+
+_checked: dict[tuple[str, float, int], bool] = {}
+
+
+def boundary_file() -> Path | None:
+    """The operator's boundary file if one is set and usable: a GeoJSON object of at most
+    `MAX_BOUNDARY_BYTES`. Checked once per version of the file; a file that is not usable is
+    logged (which file, why) and left out: the map must still show."""
+    name = os.environ.get(BOUNDARY_ENV)
+    if not name:
+        return None
+    path = Path(name)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        log.warning("%s=%s cannot be read (%s): no boundaries drawn", BOUNDARY_ENV, name,
+                    exc.strerror)  # fmt: skip
+        return None
+    key = (str(path), stat.st_mtime, stat.st_size)
+    if key not in _checked:
+        _checked[key] = _usable(path, stat.st_size)
+    return path if _checked[key] else None
+
+
+def _usable(path: Path, size: int) -> bool:
+    why = None
+    if size > MAX_BOUNDARY_BYTES:
+        why = f"{size:,} bytes, more than {MAX_BOUNDARY_BYTES:,}"
+    else:
+        try:
+            kind = json.loads(path.read_bytes()).get("type")
+        except (OSError, ValueError, AttributeError) as exc:
+            why = f"not a JSON object ({type(exc).__name__})"
+        else:
+            if kind not in GEOJSON_TYPES:
+                why = f"its type is {kind!r}, not one of {', '.join(sorted(GEOJSON_TYPES))}"
+    if why:
+        log.warning("%s=%s: %s; no boundaries drawn", BOUNDARY_ENV, path, why)
+    return why is None
 
 
 def visible(inventory: Inventory, principal: Principal) -> Inventory:
@@ -316,6 +363,16 @@ def _site_history(
     span, window = PERIODS[period]
     return {"period": str(period), "from_ms": to_ms(now - span), "to_ms": to_ms(now),
             **link_series(windows, window.total_seconds())}  # fmt: skip
+
+
+@router.get(BOUNDARY_URL, include_in_schema=False)
+async def map_boundary() -> FileResponse:
+    """The operator's boundary file (`BRANCHLINE_MAP_BOUNDARY_FILE`), 404 when none is set."""
+    path = await run_in_threadpool(boundary_file)
+    if path is None:
+        raise HTTPException(404, "no boundary file is set")
+    return FileResponse(path, media_type="application/geo+json",
+                        headers={"Cache-Control": "public, max-age=3600"})  # fmt: skip
 
 
 @router.get("/map/static/{kind}/{name:path}", include_in_schema=False)

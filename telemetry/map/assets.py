@@ -62,6 +62,9 @@ class MapOptions:
     """Seconds between two fetches of the live statuses (the first comes 1 s after load)."""
     time_zone: str = "Asia/Shanghai"
     """The network's time zone (IANA): the page shows its times in it, and names it."""
+    boundary_url: str | None = None
+    """Where the page fetches the operator's boundary file (GeoJSON lines or polygons, drawn
+    over the base layer), None for none."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,6 +143,7 @@ def build_map_page(
         "map": fmap.get_name(),
         "cluster": cluster.get_name(),
         "land": json.dumps(land),
+        "boundary": json.dumps(options.boundary_url),
         "hubs": json.dumps(data.hubs),
         "lines_from": options.lines_from_zoom if big else 0,
     }

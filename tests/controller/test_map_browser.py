@@ -402,3 +402,27 @@ def test_search_finds_a_site_by_its_chinese_city_name(
                              ) == hits[0]  # fmt: skip
         title = page.evaluate("document.querySelector('.bl-site-title').textContent")
         assert hits[0] in title
+
+
+def test_the_operator_s_boundary_file_is_drawn_from_the_controller(
+    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A boundary file set by the operator is fetched from the controller (nothing else is
+    asked for) and drawn: one layer per feature."""
+    need_chromium()
+    lines = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {},
+         "geometry": {"type": "LineString", "coordinates": [[110.0, 30.0], [115.0, 32.0]]}},
+        {"type": "Feature", "properties": {},
+         "geometry": {"type": "LineString", "coordinates": [[115.0, 32.0], [120.0, 35.0]]}},
+    ]}  # fmt: skip
+    path = tmp_path / "boundaries.geojson"
+    path.write_text(json.dumps(lines), encoding="utf-8")
+    monkeypatch.setenv("BRANCHLINE_MAP_BOUNDARY_FILE", str(path))
+    net_log = tmp_path / "net-log.json"
+    dom = chromium(tmp_path, "boundary", f"--log-net-log={net_log}", "--dump-dom", served.url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert 'data-boundary="2"' in dom.stdout
+    assert "boundaries: operator's file" in dom.stdout
+    assert console_errors(dom.stderr) == []
+    assert leaks(net_log) == []

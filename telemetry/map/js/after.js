@@ -1,4 +1,4 @@
-(function (map, cluster, landUrl, hubs, linesFrom) {
+(function (map, cluster, landUrl, hubs, linesFrom, boundaryUrl) {
     var BL = window.BL;
     BL.map = map;  // for tests and monitoring scripts, as the body's data attributes are
     BL.cluster = cluster;
@@ -53,6 +53,15 @@
             map.attributionControl.addAttribution("land: Natural Earth");
             document.body.dataset.land = "drawn";
         });
+    }
+    // The operator's boundary file (BRANCHLINE_MAP_BOUNDARY_FILE), over the base layer.
+    if (boundaryUrl) {
+        fetch(boundaryUrl).then(function (r) { return r.json(); }).then(function (geo) {
+            var layer = L.geoJSON(geo, Object.assign({style: {color: "#6d4c41", weight: 1,
+                opacity: 0.9, fill: false}}, base)).addTo(map);
+            map.attributionControl.addAttribution("boundaries: operator's file");
+            document.body.dataset.boundary = String(layer.getLayers().length);
+        }).catch(function (e) { console.warn("boundary file: " + e.message); });
     }
     // Hub-spoke lines, one polyline per colour, coloured by each row's line quality (row[8],
     // which the live refresh updates). Drawn for what is selected, not for the whole network
@@ -112,4 +121,4 @@
         hub.on("click", function () { BL.site.open(row[3]); });
     });
     document.body.dataset.siteMarkers = String(cluster.getLayers().length);
-})(%(map)s, %(cluster)s, %(land)s, %(hubs)s, %(lines_from)d);
+})(%(map)s, %(cluster)s, %(land)s, %(hubs)s, %(lines_from)d, %(boundary)s);

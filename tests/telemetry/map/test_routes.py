@@ -4,6 +4,7 @@ sites."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -267,3 +268,42 @@ def test_sites_being_opened_are_named_with_where_their_opening_stands(
     assert f'"{SITE}"' in page and '"provisioning", "' in page  # the row's opening, a city next
     scoped = TestClient(app, headers=bearer(store, "lhasa", Role.VIEWER, ["br-lhasa-001"]))
     assert scoped.get("/map/status.json").json()["opening"] == {}
+
+
+BOUNDARIES = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"name": "a"},
+     "geometry": {"type": "LineString", "coordinates": [[120.0, 30.0], [121.0, 31.0]]}},
+]}  # fmt: skip
+
+
+def test_an_operator_s_boundary_file_is_served_and_drawn_when_set(
+    app: FastAPI, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    """`BRANCHLINE_MAP_BOUNDARY_FILE`: a GeoJSON file the page fetches from the controller and
+    draws over the base layer; a file that is not GeoJSON, or too big, is left out with a
+    warning that says which file and why, and the map still shows."""
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    assert "boundary.geojson" not in api.get("/map").text
+    assert api.get("/map/static/boundary.geojson").status_code == 404
+    good = tmp_path / "approved.geojson"
+    good.write_text(json.dumps(BOUNDARIES), encoding="utf-8")
+    monkeypatch.setenv("BRANCHLINE_MAP_BOUNDARY_FILE", str(good))
+    assert '"/map/static/boundary.geojson"' in api.get("/map").text
+    served = TestClient(app).get("/map/static/boundary.geojson")  # public, as the land is
+    assert served.status_code == 200 and served.json() == BOUNDARIES
+    assert served.headers["content-type"] == "application/geo+json"
+    bad = tmp_path / "list.json"
+    bad.write_text("[1, 2]", encoding="utf-8")
+    monkeypatch.setenv("BRANCHLINE_MAP_BOUNDARY_FILE", str(bad))
+    with caplog.at_level("WARNING", logger="branchline.map"):
+        page = api.get("/map")
+    assert page.status_code == 200 and "boundary.geojson" not in page.text
+    assert f"{bad}: not a JSON object" in caplog.text
+    monkeypatch.setattr("controller.api.map.MAX_BOUNDARY_BYTES", 10)
+    monkeypatch.setenv("BRANCHLINE_MAP_BOUNDARY_FILE", str(good))
+    good.write_text(json.dumps(BOUNDARIES) + " ", encoding="utf-8")  # a new version: checked
+    with caplog.at_level("WARNING", logger="branchline.map"):
+        assert "boundary.geojson" not in api.get("/map").text
+    assert "more than 10" in caplog.text
+    assert api.get("/map/static/boundary.geojson").status_code == 404
