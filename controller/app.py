@@ -36,6 +36,7 @@ from controller.api import (
     ztp_installer,
 )
 from controller.api import map as map_page
+from controller.api import map as map_route
 from controller.api import metrics as metrics_api
 from controller.api import ztp as ztp_api
 from controller.api.limits import BodyLimit
@@ -133,6 +134,7 @@ def create_app(
     app.state.ztp_failures = FailureLimiter(limit=10, window_s=60.0)
     app.state.read_cache = ReadCache()
     app.state.snapshot_views = SnapshotViews()
+    app.state.replay_cache = map_route.replays(app.state)
     limits = {
         "/api/v1/telemetry": telemetry.MAX_BYTES,
         "/api/v1/inventory": inventory.MAX_INVENTORY_BYTES,

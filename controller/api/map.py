@@ -32,6 +32,7 @@ from starlette.responses import Response
 
 from controller.api.auth import authenticate, browser_credentials
 from controller.api.deps import StoreDep, running
+from controller.api.replay_cache import ReplayCache, seen_by
 from controller.api.snapshot_views import SnapshotViews
 from controller.auth.principal import Principal, Role
 from controller.auth.sessions import COOKIE, BrowserSessions
@@ -47,6 +48,7 @@ from telemetry.map import (
     CurrentPath,
     MapOptions,
     PathChange,
+    Replay,
     build_map_page,
     line_codes,
     link_series,
@@ -216,17 +218,15 @@ async def map_history(
     `{"sites", "buckets", "bucket_ms", "codes"}`, where `codes[b][i]` is the status digit of
     `sites[i]` in bucket `b` (see `telemetry.map.replay`). A day after today is refused (422)."""
     principal = await viewer(request, store, token)
-    end = replay_end(day, map_options().time_zone, datetime.now(UTC))
-    body = await run_in_threadpool(_history, request.app.state, principal, end)
+    now = datetime.now(UTC)
+    end = None if day is None else replay_end(day, map_options().time_zone, now)
+    body = await run_in_threadpool(_history, request.app.state, principal, end, now)
     return JSONResponse(body, headers=PRIVATE)
 
 
-def replay_end(day: date | None, zone: str, now: datetime) -> datetime:
-    """The instant the replay ends: `now` (the last 24 h), or the last moment of `day` in
-    `zone`, so that its buckets are the day's hours from midnight (today's later hours have no
-    data yet)."""
-    if day is None:
-        return now
+def replay_end(day: date, zone: str, now: datetime) -> datetime:
+    """The last moment of `day` in `zone`, where its replay ends, so that its buckets are the
+    day's hours from midnight (today's later hours have no data yet)."""
     midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), ZoneInfo(zone))
     if midnight - timedelta(days=1) > now:
         raise HTTPException(422, f"day: {day.isoformat()} has not begun in {zone}")
@@ -270,9 +270,17 @@ def _compiled(app_state: Any, principal: Principal) -> tuple[Inventory, HealthLa
 
 
 def _render(app_state: Any, telemetry: TelemetryStore, principal: Principal, lang: str) -> str:
+    cache: ReplayCache = app_state.replay_cache
+    cache.warm(app_state.store.current.generation())  # the slider may soon ask for it
     inventory, layout = _compiled(app_state, principal)
     now = datetime.now(UTC)
-    snapshot = score(layout, telemetry.latest(now=now), now)
+    # The monitor's latest snapshot, as status.json answers from, when it is of this very
+    # layout (the whole network's, this generation's): reading 10,000 sites' latest samples and
+    # scoring them again would cost a tenth of a second more. Else (a scoped viewer, a network
+    # just changed), this layout scored now.
+    snapshot = app_state.monitor.snapshot
+    if snapshot is None or snapshot.layout is not layout:
+        snapshot = score(layout, telemetry.latest(now=now), now)
     return build_map_page(inventory, snapshot, options=map_options(),
                           opening=_opening(app_state, principal), lang=lang)  # fmt: skip
 
@@ -326,9 +334,22 @@ def _opening(
     return opening_states({s: v.value for s, v in states.items() if principal.sees(s)})
 
 
-def _history(app_state: Any, principal: Principal, end: datetime) -> dict[str, Any]:
-    _, layout = _compiled(app_state, principal)
-    return replay(app_state.telemetry, layout, end).as_json()
+def replays(app_state: Any) -> ReplayCache:
+    """The app's kept replays (`controller/api/replay_cache.py`), of the whole network."""
+
+    def compute(end: datetime) -> Replay:
+        _, layout = app_state.store.current.derived(HealthLayout.from_inventory)
+        return replay(app_state.telemetry, layout, end)
+
+    return ReplayCache(compute)
+
+
+def _history(
+    app_state: Any, principal: Principal, end: datetime | None, now: datetime
+) -> dict[str, Any]:
+    cache: ReplayCache = app_state.replay_cache
+    kept = cache.get(app_state.store.current.generation(), end, now)
+    return seen_by(kept, principal).as_json()
 
 
 def _site(app_state: Any, principal: Principal, site_id: str) -> dict[str, Any]:

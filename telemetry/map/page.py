@@ -129,7 +129,7 @@ def build_map_page(
                          max_zoom=MAX_ZOOM).add_to(fmap)  # fmt: skip
     cluster = FastMarkerCluster(  # type: ignore[no-untyped-call]  # folium is untyped
         [], callback=callback(), name="sites", icon_create_function=script("cluster_icon"),
-        chunkedLoading=True,
+        chunkedLoading=False, disableClusteringAtZoom=13,
     )  # fmt: skip
     # Set after construction: folium re-validates every row in Python (0.3 s at 10,000 sites);
     # the inventory's coordinates are validated already.

@@ -1,5 +1,6 @@
 (function (map, cluster, landUrl, hubs, linesFrom, boundaryUrl) {
     var BL = window.BL;
+    performance.mark("bl-after");  // every marker made and clustered (bench_console.py)
     BL.map = map;  // for tests and monitoring scripts, as the body's data attributes are
     BL.cluster = cluster;
     // Marks for the console's bench (bench/bench_console.py): the clusters drawn once the

@@ -66,6 +66,7 @@
                 return r.json();
             }).then(show).catch(function (e) { console.warn(e.message); });
     }
+    // The first fetch comes with the page's first status refresh (live.js, a second after the
+    // page loads), not while the page is still loading its scripts and the land.
     BL.alarms = {refresh: refresh};
-    refresh();
 })(%(map)s, %(config)s);

@@ -34,6 +34,7 @@
         return div;
     };
     return function (row) {
+        if (!BL.rows.length) { performance.mark("bl-markers"); }  // the first marker made
         BL.rows.push(row);
         var marker = L.circleMarker(new L.LatLng(row[0], row[1]), L.extend({
             radius: 6, color: "#263238", fillOpacity: 0.9
