@@ -81,7 +81,7 @@ def test_an_alarm_acknowledged_in_the_panel_is_acknowledged_in_the_api(
     store.users.add("duty", Role.OPERATOR, None, actor="test-setup")
     token = store.users.create_token("duty", "map", actor="test-setup").text
     with browser_page(tmp_path / "profile", big.url.split("?")[0] + f"?token={token}") as page:
-        page.wait_for("document.querySelector('li.bl-alarm button.bl-ack')")
+        page.wait_for("!!document.querySelector('li.bl-alarm button.bl-ack')")
         alarm = page.evaluate(
             "document.querySelector('li.bl-alarm[data-alarm] button.bl-ack')"
             ".closest('li').dataset.alarm"
