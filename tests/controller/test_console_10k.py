@@ -110,6 +110,11 @@ def test_a_site_panel_shows_the_api_s_figures_before_and_after_a_refresh(
         app.state.telemetry.flush()
         app.state.monitor.tick(later)
         loads = page.evaluate("document.body.dataset.siteLoads")
-        page.evaluate("BL.site.refresh() && true")
-        page.wait_for(f"document.body.dataset.siteLoads !== '{loads}'")
+        refreshes = page.evaluate("document.body.dataset.refreshes")
+        page.evaluate("BL.refreshNow() && true")  # what the page does every 30 s
+        page.wait_for(f"document.body.dataset.siteLoads !== '{loads}' &&"
+                      f" document.body.dataset.refreshes !== '{refreshes}'")  # fmt: skip
         assert agrees(page, big, site.id)["links"][0]["state"] == "down"
+        # Nothing else on the page contradicts the API either: the summary's counts.
+        counts = status_counts(big)
+        assert page.evaluate("document.body.dataset.counts") == ",".join(map(str, counts))

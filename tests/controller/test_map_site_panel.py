@@ -15,7 +15,7 @@ from policies.moves import PolicyRef
 from policies.reasons import Decision, Reason, Rule
 from tests.cdp import browser_page
 from tests.conftest import bearer
-from tests.console_checks import agrees, api
+from tests.console_checks import agrees, api, status_counts
 from tests.map_app import Served
 
 pytestmark = pytest.mark.slow  # a browser and a server: in `make test`
@@ -55,10 +55,14 @@ def test_the_site_panel_shows_the_api_s_figures_and_keeps_them_current(
         app.state.monitor.tick(later)
         loads = page.evaluate("document.body.dataset.siteLoads")
         page.evaluate("document.querySelector('aside.bl-site').dataset.mark = 'kept'")
-        page.evaluate("BL.site.refresh()")
-        page.wait_for(f"document.body.dataset.siteLoads !== '{loads}'")
+        refreshes = page.evaluate("document.body.dataset.refreshes")
+        page.evaluate("BL.refreshNow() && true")  # what the page does every 30 s
+        page.wait_for(f"document.body.dataset.siteLoads !== '{loads}' &&"
+                      f" document.body.dataset.refreshes !== '{refreshes}'")  # fmt: skip
         health = agrees(page, served, site.id)
         assert health["links"][0]["state"] == "down"
+        counts = status_counts(served)  # and the summary's counts are the route's
+        assert page.evaluate("document.body.dataset.counts") == ",".join(map(str, counts))
         assert page.evaluate("document.querySelector('aside.bl-site').dataset.mark") == "kept"
         # The last hour's charts: one point per window of the history route, per metric.
         page.evaluate("document.querySelector('button.bl-period[data-period=\"hour\"]').click()")

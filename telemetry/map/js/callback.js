@@ -33,13 +33,42 @@
         control.addTo(map);
         return div;
     };
+    // A marker's shape tells its state as its colour does (the summary's shapes): normal a
+    // disc, no data a ring, degraded a triangle, down a square. Drawn on the canvas renderer
+    // the page uses (folium's prefer_canvas); the SVG renderer draws circles.
+    var OUTLINES = {2: "triangle", 3: "square"};
+    var ShapeMarker = L.CircleMarker.extend({
+        _updatePath: function () {
+            var r = this._renderer, shape = OUTLINES[this.options.status];
+            if (!shape || !r._ctx) { return L.CircleMarker.prototype._updatePath.call(this); }
+            if (!r._drawing || this._empty()) { return; }
+            var p = this._point, ctx = r._ctx, s = Math.max(Math.round(this._radius), 1);
+            ctx.beginPath();
+            if (shape === "square") { ctx.rect(p.x - s, p.y - s, 2 * s, 2 * s); }
+            else {
+                ctx.moveTo(p.x, p.y - s);
+                ctx.lineTo(p.x + s, p.y + s * 0.8);
+                ctx.lineTo(p.x - s, p.y + s * 0.8);
+                ctx.closePath();
+            }
+            r._fillStroke(ctx, this);
+        }
+    });
+    BL.style = (function (colourOf) {
+        return function (row) {
+            var style = colourOf(row);
+            // No data: a ring (white inside), whatever the opening colour is not saying.
+            if (!row[9] && row[2] === 1) { style.fillColor = "#fff"; style.color = "#757575"; }
+            else { style.color = "#263238"; }
+            return style;
+        };
+    })(BL.style);
     return function (row) {
         if (!BL.rows.length) { performance.mark("bl-markers"); }  // the first marker made
         BL.rows.push(row);
-        var marker = L.circleMarker(new L.LatLng(row[0], row[1]), L.extend({
-            radius: 6, color: "#263238", fillOpacity: 0.9
+        var marker = new ShapeMarker(new L.LatLng(row[0], row[1]), L.extend({
+            radius: 6, fillOpacity: 0.9, status: row[2]
         }, BL.style(row)));
-        marker.options.status = row[2];
         marker.options.site = row[3];
         // A click opens the site's panel (panel.js), which fetches what it shows.
         marker.on("click", function () { if (BL.site) { BL.site.open(row[3]); } });

@@ -165,6 +165,7 @@
             performance.measure("bl-refresh", {start: began});  // fetched and repainted
         }).catch(function (e) { age.textContent = T.update_failed; console.warn(e.message); });
     }
+    BL.refreshNow = refresh;  // what every tick does, at once (tests, a monitoring script)
     function tick() { refresh().then(function () { setTimeout(tick, cfg.every * 1000); }); }
     setTimeout(tick, 1000);
     body.slider = "ready";
