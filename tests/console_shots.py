@@ -12,10 +12,7 @@ recorded for the site whose panel is shown."""
 
 from __future__ import annotations
 
-import json
 import sys
-import tempfile
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,18 +22,10 @@ from sites.generator import generate_reference_network
 from telemetry.alarms import AlarmKind
 from tests.chromium import chromium
 from tests.map_app import serve_map
+from tests.shots import Shot, take_all
 
 VIEWS = ("map", "site", "table")
 WINDOW = "1280,860"
-
-
-@dataclass(frozen=True)
-class Shot:
-    view: str
-    language: str
-    dom: str
-    stderr: str
-    png: Path
 
 
 def shoot(language: str, out: Path, work: Path) -> list[Shot]:
@@ -73,11 +62,7 @@ def shoot(language: str, out: Path, work: Path) -> list[Shot]:
 
 
 def main(out: Path) -> None:
-    for language in ("zh", "en"):
-        with tempfile.TemporaryDirectory(prefix="branchline-shots-") as work:
-            for shot in shoot(language, out, Path(work)):
-                print(f"{shot.png}  ({shot.view}, {shot.language})")
-    print(json.dumps({"command": "python -m tests.console_shots " + str(out)}))
+    take_all(out, shoot, "tests.console_shots")
 
 
 if __name__ == "__main__":

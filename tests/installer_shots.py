@@ -11,15 +11,12 @@ settings, and no mail server (the invitation is kept instead of sent)."""
 
 from __future__ import annotations
 
-import json
 import re
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -39,19 +36,11 @@ from tests.browser import Browser
 from tests.chromium import chromium
 from tests.components import free_port
 from tests.conftest import DATA
+from tests.shots import Shot, take_all
 
 SITE, SERIAL = "br-hangzhou-001", "HZ-0001"
 PHONE = "390,844"
 STAGES = ("serial", "progress", "online", "used")
-
-
-@dataclass(frozen=True, slots=True)
-class Shot:
-    stage: str
-    language: str
-    dom: str
-    stderr: str
-    png: Path
 
 
 @contextmanager
@@ -122,11 +111,7 @@ def shoot(language: str, out: Path, work: Path) -> list[Shot]:
 
 
 def main(out: Path) -> None:
-    for language in ("zh", "en"):
-        with tempfile.TemporaryDirectory(prefix="branchline-shots-") as work:
-            for shot in shoot(language, out, Path(work)):
-                print(f"{shot.png}  ({shot.stage}, {shot.language})")
-    print(json.dumps({"command": "python -m tests.installer_shots " + str(out)}))
+    take_all(out, shoot, "tests.installer_shots")
 
 
 if __name__ == "__main__":

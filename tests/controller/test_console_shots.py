@@ -5,13 +5,13 @@ of the sites with problems, each told in the page's language. The screenshots ar
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from tests.chromium import console_errors, need_chromium
+from tests.chromium import need_chromium
 from tests.console_shots import VIEWS, shoot
+from tests.shots import taken, visible
 
 pytestmark = pytest.mark.slow  # a browser and a server
 
@@ -28,25 +28,16 @@ EXPECTED = {
 }  # fmt: skip
 
 
-def visible(dom: str) -> str:
-    """The page's text: its markup, script and style left out."""
-    dom = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", dom, flags=re.DOTALL)
-    return re.sub(r"<[^>]+>", " ", dom)
-
-
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_the_console_speaks_the_page_s_language_in_every_view(
     tmp_path: Path, language: str
 ) -> None:
     need_chromium()
-    shots = shoot(language, tmp_path / "out", tmp_path / "work")
-    assert [s.view for s in shots] == list(VIEWS)
+    shots = taken(shoot, language, tmp_path, VIEWS, 20_000)
     for shot in shots:
         text = visible(shot.dom)
-        for words in EXPECTED[language][shot.view]:
-            assert words in text, (shot.view, words)
-        assert console_errors(shot.stderr) == [], shot.view
-        assert shot.png.stat().st_size > 20_000, shot.view
-    site = next(s for s in shots if s.view == "site")
+        for words in EXPECTED[language][shot.stage]:
+            assert words in text, (shot.stage, words)
+    site = next(s for s in shots if s.stage == "site")
     assert 'data-site-loads="' in site.dom and "the CPE refused the pushed policy" in site.dom
-    assert 'data-table-rows="' in next(s for s in shots if s.view == "table").dom
+    assert 'data-table-rows="' in next(s for s in shots if s.stage == "table").dom
