@@ -134,7 +134,7 @@ def create_app(
     app.state.ztp_failures = FailureLimiter(limit=10, window_s=60.0)
     app.state.read_cache = ReadCache()
     app.state.snapshot_views = SnapshotViews()
-    app.state.replay_cache = map_route.replays(app.state)
+    app.state.kept_replays, app.state.kept_pages = map_route.kept_answers(app.state)
     limits = {
         "/api/v1/telemetry": telemetry.MAX_BYTES,
         "/api/v1/inventory": inventory.MAX_INVENTORY_BYTES,

@@ -32,7 +32,7 @@ from starlette.responses import Response
 
 from controller.api.auth import authenticate, browser_credentials
 from controller.api.deps import StoreDep, running
-from controller.api.replay_cache import ReplayCache, seen_by
+from controller.api.kept import Kept
 from controller.api.snapshot_views import SnapshotViews
 from controller.auth.principal import Principal, Role
 from controller.auth.sessions import COOKIE, BrowserSessions
@@ -181,10 +181,10 @@ async def map_page(
             samesite="strict", secure=request.url.scheme == "https",
         )  # fmt: skip
         return answer
-    telemetry: TelemetryStore = running(request, "telemetry")
+    running(request, "telemetry")
     # Reading the stores and rendering take a third of a second at 10,000 sites: off the loop.
     chosen = language(request.headers.get("accept-language"), lang)
-    page = await run_in_threadpool(_render, request.app.state, telemetry, principal, chosen)
+    page = await run_in_threadpool(_page, request.app.state, principal, chosen)
     # The token may be in the URL: do not hand it to anything the page links to.
     return HTMLResponse(page, headers=PRIVATE)
 
@@ -269,9 +269,18 @@ def _compiled(app_state: Any, principal: Principal) -> tuple[Inventory, HealthLa
     return inventory, layout
 
 
-def _render(app_state: Any, telemetry: TelemetryStore, principal: Principal, lang: str) -> str:
-    cache: ReplayCache = app_state.replay_cache
-    cache.warm(app_state.store.current.generation())  # the slider may soon ask for it
+def _page(app_state: Any, principal: Principal, lang: str) -> str:
+    """The page for `principal` in `lang`, kept (`kept_answers`); the last 24 h's replay is
+    started behind it (the slider may soon ask for it)."""
+    generation = app_state.store.current.generation()
+    replays: Kept[ReplayKey, Replay] = app_state.kept_replays
+    replays.warm((generation, None))
+    pages: Kept[PageKey, str] = app_state.kept_pages
+    return pages.get((generation, principal.sites, lang, map_options()))
+
+
+def _render(app_state: Any, principal: Principal, lang: str, options: MapOptions) -> str:
+    telemetry: TelemetryStore = app_state.telemetry
     inventory, layout = _compiled(app_state, principal)
     now = datetime.now(UTC)
     # The monitor's latest snapshot, as status.json answers from, when it is of this very
@@ -281,7 +290,7 @@ def _render(app_state: Any, telemetry: TelemetryStore, principal: Principal, lan
     snapshot = app_state.monitor.snapshot
     if snapshot is None or snapshot.layout is not layout:
         snapshot = score(layout, telemetry.latest(now=now), now)
-    return build_map_page(inventory, snapshot, options=map_options(),
+    return build_map_page(inventory, snapshot, options=options,
                           opening=_opening(app_state, principal), lang=lang)  # fmt: skip
 
 
@@ -334,22 +343,38 @@ def _opening(
     return opening_states({s: v.value for s, v in states.items() if principal.sees(s)})
 
 
-def replays(app_state: Any) -> ReplayCache:
-    """The app's kept replays (`controller/api/replay_cache.py`), of the whole network."""
+ReplayKey = tuple[int, datetime | None]
+PageKey = tuple[int, frozenset[str] | None, str, MapOptions]
 
-    def compute(end: datetime) -> Replay:
+
+def kept_answers(app_state: Any) -> tuple[Kept[ReplayKey, Replay], Kept[PageKey, str]]:
+    """The app's kept replays and pages (`controller/api/kept.py`). A replay, of the whole
+    network, by (generation, end: None for the last 24 h); recomputed behind the answer once a
+    minute old. A page by (generation, scope, language, options), rendered again behind the
+    answer once 15 s old: a page served a little old is repainted by its first status
+    refresh, a second after it loads."""
+
+    def replay_of(key: ReplayKey) -> Replay:
         _, layout = app_state.store.current.derived(HealthLayout.from_inventory)
-        return replay(app_state.telemetry, layout, end)
+        return replay(app_state.telemetry, layout, key[1] or datetime.now(UTC))
 
-    return ReplayCache(compute)
+    def page_of(key: PageKey) -> str:
+        _, sites, lang, options = key
+        return _render(app_state, Principal("map", Role.VIEWER, sites), lang, options)
+
+    return (
+        Kept(replay_of, fresh_s=60.0, keep_s=600.0, limit=16),
+        Kept(page_of, fresh_s=15.0, keep_s=60.0, limit=32),
+    )
 
 
 def _history(
     app_state: Any, principal: Principal, end: datetime | None, now: datetime
 ) -> dict[str, Any]:
-    cache: ReplayCache = app_state.replay_cache
-    kept = cache.get(app_state.store.current.generation(), end, now)
-    return seen_by(kept, principal).as_json()
+    replays: Kept[ReplayKey, Replay] = app_state.kept_replays
+    kept = replays.get((app_state.store.current.generation(), end),
+                       moving=end is None or end > now)  # fmt: skip
+    return kept.seen_by(principal.sees).as_json()
 
 
 def _site(app_state: Any, principal: Principal, site_id: str) -> dict[str, Any]:

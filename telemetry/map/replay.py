@@ -12,6 +12,7 @@ mean, so an outage of part of an hour can still fail a class.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,6 +39,18 @@ class Replay:
     buckets: list[int]
     bucket_ms: int
     codes: list[str]
+
+    def seen_by(self, sees: Callable[[str], bool]) -> Replay:
+        """The columns of the sites `sees` lets through."""
+        keep = [i for i, site in enumerate(self.sites) if sees(site)]
+        if len(keep) == len(self.sites):
+            return self
+        return Replay(
+            sites=tuple(self.sites[i] for i in keep),
+            buckets=self.buckets,
+            bucket_ms=self.bucket_ms,
+            codes=["".join(codes[i] for i in keep) for codes in self.codes],
+        )
 
     def as_json(self) -> dict[str, object]:
         return {
