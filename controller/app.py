@@ -36,7 +36,6 @@ from controller.api import (
     ztp_installer,
 )
 from controller.api import map as map_page
-from controller.api import map as map_route
 from controller.api import metrics as metrics_api
 from controller.api import ztp as ztp_api
 from controller.api.limits import BodyLimit
@@ -134,7 +133,7 @@ def create_app(
     app.state.ztp_failures = FailureLimiter(limit=10, window_s=60.0)
     app.state.read_cache = ReadCache()
     app.state.snapshot_views = SnapshotViews()
-    app.state.kept_replays, app.state.kept_pages = map_route.kept_answers(app.state)
+    app.state.kept_replays, app.state.kept_pages = map_page.kept_answers(app.state)
     limits = {
         "/api/v1/telemetry": telemetry.MAX_BYTES,
         "/api/v1/inventory": inventory.MAX_INVENTORY_BYTES,
@@ -339,6 +338,7 @@ def monitor_tick(state: Any, at: datetime) -> None:
         monitoring.summary_body(state, NETWORK, snapshot=snapshot)
 
     state.monitor.tick(at, prepare)
+    map_page.warm_pages(state)
 
 
 def _device_logs(config: Settings) -> LogStore:

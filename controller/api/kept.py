@@ -52,11 +52,14 @@ class Kept(Generic[K, V]):
                 return kept[1]
         return self._refresh(key)
 
+    def has(self, key: K) -> bool:
+        """Whether an answer for `key` is kept."""
+        with self._lock:
+            return key in self._kept
+
     def warm(self, key: K) -> None:
         """Compute `key`'s answer in the background if none is kept (it may soon be asked)."""
-        with self._lock:
-            known = key in self._kept
-        if not known:
+        if not self.has(key):
             self.refresh_later(key)
 
     def refresh_later(self, key: K) -> None:

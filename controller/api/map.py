@@ -36,7 +36,7 @@ from controller.api.kept import Kept
 from controller.api.snapshot_views import SnapshotViews
 from controller.auth.principal import Principal, Role
 from controller.auth.sessions import COOKIE, BrowserSessions
-from controller.languages import language
+from controller.languages import LANGUAGES, language
 from controller.store.facade import Store
 from controller.store.path_store import JournalQuery
 from controller.store.ztp_store import SiteState
@@ -267,6 +267,19 @@ def _compiled(app_state: Any, principal: Principal) -> tuple[Inventory, HealthLa
         inventory = visible(inventory, principal)
         layout = HealthLayout.from_inventory(inventory)
     return inventory, layout
+
+
+def warm_pages(app_state: Any) -> None:
+    """The whole network's page in each language, rendered in the background once the monitor
+    has a snapshot (then kept, `kept_answers`): the first screen opened after a start does not
+    wait for it. Nothing before the network's first snapshot."""
+    if app_state.monitor.snapshot is None:
+        return
+    generation = app_state.store.current.generation()
+    pages: Kept[PageKey, str] = app_state.kept_pages
+    options = map_options()
+    for lang in LANGUAGES:
+        pages.warm((generation, None, lang, options))
 
 
 def _page(app_state: Any, principal: Principal, lang: str) -> str:

@@ -5,6 +5,7 @@ sites."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from controller.app import create_app
+from controller.api.map import map_options
+from controller.app import create_app, monitor_tick
 from controller.auth.principal import Role
 from controller.settings import Settings
 from controller.store.facade import Store
@@ -307,3 +309,21 @@ def test_an_operator_s_boundary_file_is_served_and_drawn_when_set(
         assert "boundary.geojson" not in api.get("/map").text
     assert "more than 10" in caplog.text
     assert api.get("/map/static/boundary.geojson").status_code == 404
+
+
+def test_the_network_s_page_is_rendered_behind_the_monitor_s_first_tick(
+    app: FastAPI, store: Store
+) -> None:
+    """A screen opened after a start gets a page rendered already, in either language."""
+    generation = store.current.generation()
+    pages = app.state.kept_pages
+    keys = [(generation, None, lang, map_options()) for lang in ("zh", "en")]
+    assert not any(pages.has(k) for k in keys)
+    monitor_tick(app.state, datetime.now(UTC))
+    for _ in range(500):
+        if all(pages.has(k) for k in keys):
+            break
+        time.sleep(0.01)
+    assert all(pages.has(k) for k in keys)
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    assert api.get("/map", params={"lang": "zh"}).text == pages.get(keys[0])
