@@ -11,11 +11,13 @@ a key being computed wait for that computation, not another."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+log = logging.getLogger("branchline.kept")
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -72,6 +74,9 @@ class Kept(Generic[K, V]):
         def run() -> None:
             try:
                 self._refresh(key)
+            except Exception as exc:  # a thread of its own: say it, go on
+                log.warning("computing a kept answer (%r) failed: %s: %s", key,
+                            type(exc).__name__, exc)  # fmt: skip
             finally:
                 with self._lock:
                     self._refreshing.discard(key)

@@ -286,10 +286,11 @@ def _page(app_state: Any, principal: Principal, lang: str) -> str:
     """The page for `principal` in `lang`, kept (`kept_answers`); the last 24 h's replay is
     started behind it (the slider may soon ask for it)."""
     generation = app_state.store.current.generation()
-    replays: Kept[ReplayKey, Replay] = app_state.kept_replays
-    replays.warm((generation, None))
     pages: Kept[PageKey, str] = app_state.kept_pages
-    return pages.get((generation, principal.sites, lang, map_options()))
+    page = pages.get((generation, principal.sites, lang, map_options()))
+    replays: Kept[ReplayKey, Replay] = app_state.kept_replays
+    replays.warm((generation, None))  # a page there is: so is a network to replay
+    return page
 
 
 def _render(app_state: Any, principal: Principal, lang: str, options: MapOptions) -> str:

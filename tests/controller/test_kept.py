@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from controller.api.kept import Kept
 from telemetry.map import Replay
 
@@ -76,3 +78,22 @@ def test_a_replay_is_cut_to_the_sites_a_viewer_sees() -> None:
     assert replay.seen_by({"a", "c"}.__contains__) == Replay(("a", "c"), [0, 1], 3_600_000,
                                                              ["02", "31"])  # fmt: skip
     assert replay.seen_by(lambda site: True) is replay
+
+
+def test_a_computation_that_fails_behind_the_answer_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(key: str) -> str:
+        raise RuntimeError("the store is closed")
+
+    answers: Kept[str, str] = Kept(broken, fresh_s=FRESH, keep_s=KEEP, limit=2)
+    with caplog.at_level("WARNING", logger="branchline.kept"):
+        answers.warm("page")
+        for _ in range(200):
+            if "failed" in caplog.text:
+                break
+            threading.Event().wait(0.01)
+    assert "computing a kept answer ('page') failed: RuntimeError: the store is closed" in (
+        caplog.text
+    )
+    assert not answers.has("page")
