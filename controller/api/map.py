@@ -5,9 +5,8 @@ The page embeds what a viewer may see, so it needs a viewer token: `Authorizatio
 or `?token=` for a browser's address bar, which is exchanged at once for a session cookie and
 dropped from the address (see docs/security.md). The JSON routes (`/map/status.json`,
 `/map/history.json`, `/map/sites/<id>.json`, `/map/sites/<id>/history.json`) take the same
-credentials and show a site-scoped
-token only its sites. The static files are public: Leaflet, its cluster plugin
-and the borderless land outline.
+credentials and show a site-scoped token only its sites. The static files are public: Leaflet,
+its cluster plugin, the borderless land outline and the operator's boundary file if one is set.
 """
 
 from __future__ import annotations
@@ -73,13 +72,13 @@ STATIC_DIRS = {
 }
 log = logging.getLogger("branchline.map")
 TILES_ENV = "BRANCHLINE_MAP_TILE_URL"
+"""An XYZ tile server for the base layer (unset: the offline land outline and graticule)."""
 BOUNDARY_ENV = "BRANCHLINE_MAP_BOUNDARY_FILE"
 """A GeoJSON file of the boundaries the operator is approved to show (unset: none)."""
 BOUNDARY_URL = "/map/static/boundary.geojson"
 MAX_BOUNDARY_BYTES = 50_000_000
 GEOJSON_TYPES = frozenset({"FeatureCollection", "Feature", "GeometryCollection", "LineString",
                            "MultiLineString", "Polygon", "MultiPolygon"})  # fmt: skip
-"""An XYZ tile server for the base layer (unset: the offline land outline and graticule)."""
 ZONE_ENV = "BRANCHLINE_MAP_TIME_ZONE"
 """The network's time zone for the page's times (IANA; unset: `DEFAULT_ZONE`)."""
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -113,8 +112,10 @@ def boundary_file() -> Path | None:
     try:
         stat = path.stat()
     except OSError as exc:
-        log.warning("%s=%s cannot be read (%s): no boundaries drawn", BOUNDARY_ENV, name,
-                    exc.strerror)  # fmt: skip
+        if (name, -1.0, -1) not in _checked:  # said once, not at every page and tick
+            _checked[(name, -1.0, -1)] = False
+            log.warning("%s=%s cannot be read (%s): no boundaries drawn", BOUNDARY_ENV, name,
+                        exc.strerror)  # fmt: skip
         return None
     key = (str(path), stat.st_mtime, stat.st_size)
     if key not in _checked:
