@@ -27,19 +27,32 @@ class Page:
         self._ids = count(1)
 
     def evaluate(self, expression: str) -> Any:
+        result = self._call("Runtime.evaluate", expression=expression, awaitPromise=True,
+                            returnByValue=True)  # fmt: skip
+        if "exceptionDetails" in result:
+            raise AssertionError(f"{expression}: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def navigate(self, url: str) -> None:
+        """Go to `url` as if typed in the address bar (a script's `location.href = ...`
+        would be a navigation the page started: cross-site from a blank page, so a SameSite
+        cookie set on the way would not be sent)."""
+        result = self._call("Page.navigate", url=url)
+        if "errorText" in result:
+            raise AssertionError(f"{url}: {result['errorText']}")
+
+    def _call(self, method: str, **params: Any) -> dict[str, Any]:
         ident = next(self._ids)
-        self._socket.send(json.dumps({"id": ident, "method": "Runtime.evaluate", "params": {
-            "expression": expression, "awaitPromise": True, "returnByValue": True}}))  # fmt: skip
+        self._socket.send(json.dumps({"id": ident, "method": method, "params": params}))
         while True:
             message = json.loads(self._socket.recv(timeout=30))
             if message.get("id") != ident:
                 continue  # an event
             if "error" in message:  # e.g. a value that cannot be returned by value
-                raise AssertionError(f"{expression}: {message['error']}")
-            result = message["result"]
-            if "exceptionDetails" in result:
-                raise AssertionError(f"{expression}: {result['exceptionDetails']}")
-            return result["result"].get("value")
+                what = params.get("expression", "")  # not a URL: it may hold a token
+                raise AssertionError(f"{method} {what}: {message['error']}")
+            answer: dict[str, Any] = message["result"]
+            return answer
 
     def wait_for(self, expression: str, timeout: float = 20.0) -> Any:
         """The expression's value once it is truthy."""

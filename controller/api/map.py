@@ -394,7 +394,7 @@ def _history(
 
 def _site(app_state: Any, principal: Principal, site_id: str) -> dict[str, Any]:
     inventory, _ = _compiled(app_state, principal)
-    site = next((s for s in inventory.sites if s.id == site_id), None)
+    site = inventory.site_by_id.get(site_id)
     if site is None or not principal.sees(site_id):
         raise HTTPException(404, f"no site {site_id!r}")
     # One site's layout and samples: the same rules as the map, at the cost of one site.

@@ -15,6 +15,7 @@ In both cases `latest` returns None and the store reads its tables, as it did be
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left, bisect_right
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +42,7 @@ class NewestSamples:
         """Per series id, its slot (-1: none yet)."""
         self._keys: list[SeriesKey] = []
         self._order: npt.NDArray[np.intp] | None = None  # slots in (site, link, app) order
+        self._order_sites: list[str] = []  # the site of each slot of `_order`, for bisection
         capacity = 1024
         self._ts = np.full((capacity, DEPTH), _NONE, dtype=np.int64)
         self._values = np.zeros((capacity, DEPTH, len(METRICS)), dtype=np.float64)
@@ -150,10 +152,15 @@ class NewestSamples:
             self._order = np.array(
                 sorted(range(len(self._keys)), key=self._keys.__getitem__), dtype=np.intp
             )
-        if select.site is None and select.link is None and select.app is None:
-            return self._order
+            self._order_sites = [self._keys[s][0] for s in self._order.tolist()]
+        order = self._order
+        if select.site is not None:  # one site's series are a run of the order: find it
+            order = order[bisect_left(self._order_sites, select.site) :
+                          bisect_right(self._order_sites, select.site)]  # fmt: skip
+        if select.link is None and select.app is None:
+            return order
         keys = self._keys
-        return np.array([s for s in self._order if select.matches(*keys[s])], dtype=np.intp)
+        return np.array([s for s in order if select.matches(*keys[s])], dtype=np.intp)
 
     def forget_before(self, cutoff_ms: int) -> None:
         """The store expired everything older than `cutoff_ms`: so does the index."""

@@ -62,7 +62,10 @@ def rows_of(answer: SampleBatch) -> list[Answer]:
 
 
 row = st.tuples(st.integers(0, len(SERIES) - 1), st.integers(0, 40), st.floats(0, 100))
-selectors = st.sampled_from([ALL, Selector(site="br-1"), Selector(app=""), Selector(link="mpls")])
+selectors = st.sampled_from([
+    ALL, Selector(site="br-1"), Selector(app=""), Selector(link="mpls"), Selector(site="br-2"),
+    Selector(site="br-1", app=""), Selector(site="br-0", link="inet"), Selector(site="br-9"),
+])  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
