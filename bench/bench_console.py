@@ -55,6 +55,8 @@ MARKS = """JSON.stringify({
     page: performance.getEntriesByType('navigation')[0].responseEnd,
     parsed: performance.getEntriesByType('navigation')[0].domInteractive,
     refresh: (performance.getEntriesByName('bl-refresh')[0] || {}).duration,
+    marks: Object.fromEntries(['bl-markers', 'bl-after', 'bl-clusters', 'bl-ready'].map(
+        n => [n, Math.round((performance.getEntriesByName(n)[0] || {startTime: -1}).startTime)])),
     json: performance.getEntriesByType('resource')
         .filter(r => r.name.includes('.json') && !r.name.includes('/map/static/'))
         .map(r => [new URL(r.name).pathname, r.responseEnd - r.startTime]),
@@ -161,6 +163,9 @@ def _summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
             if name == "site" and path.endswith("/history.json"):
                 name = "site_history"
             took_by.setdefault(name, []).append(took)
+    # Each load's own figures: a maximum is one of them, and where its time went shows here.
+    out["each"] = [{"ready": round(s["ready"]), "page": round(s["page"]),
+                    "parsed": round(s["parsed"]), **s["marks"]} for s in samples]  # fmt: skip
     out["json_p50_ms"] = {k: round(statistics.median(v)) for k, v in sorted(took_by.items())}
     out["json_max_ms"] = {k: round(max(v)) for k, v in sorted(took_by.items())}
     return out

@@ -31,6 +31,7 @@ from starlette.responses import Response
 
 from controller.api.auth import authenticate, browser_credentials
 from controller.api.deps import StoreDep, running
+from controller.api.gzipped import Gzipped
 from controller.api.kept import Kept
 from controller.api.snapshot_views import SnapshotViews
 from controller.auth.principal import Principal, Role
@@ -187,7 +188,7 @@ async def map_page(
     chosen = language(request.headers.get("accept-language"), lang)
     page = await run_in_threadpool(_page, request.app.state, principal, chosen)
     # The token may be in the URL: do not hand it to anything the page links to.
-    return HTMLResponse(page, headers=PRIVATE)
+    return page.response(request, "text/html; charset=utf-8", PRIVATE)
 
 
 @router.get("/map/status.json", response_class=JSONResponse)
@@ -277,17 +278,17 @@ def warm_pages(app_state: Any) -> None:
     if app_state.monitor.snapshot is None:
         return
     generation = app_state.store.current.generation()
-    pages: Kept[PageKey, str] = app_state.kept_pages
+    pages: Kept[PageKey, Gzipped] = app_state.kept_pages
     options = map_options()
     for lang in LANGUAGES:
         pages.warm((generation, None, lang, options))
 
 
-def _page(app_state: Any, principal: Principal, lang: str) -> str:
+def _page(app_state: Any, principal: Principal, lang: str) -> Gzipped:
     """The page for `principal` in `lang`, kept (`kept_answers`); the last 24 h's replay is
     started behind it (the slider may soon ask for it)."""
     generation = app_state.store.current.generation()
-    pages: Kept[PageKey, str] = app_state.kept_pages
+    pages: Kept[PageKey, Gzipped] = app_state.kept_pages
     page = pages.get((generation, principal.sites, lang, map_options()))
     replays: Kept[ReplayKey, Replay] = app_state.kept_replays
     replays.warm((generation, None))  # a page there is: so is a network to replay
@@ -362,20 +363,20 @@ ReplayKey = tuple[int, datetime | None]
 PageKey = tuple[int, frozenset[str] | None, str, MapOptions]
 
 
-def kept_answers(app_state: Any) -> tuple[Kept[ReplayKey, Replay], Kept[PageKey, str]]:
+def kept_answers(app_state: Any) -> tuple[Kept[ReplayKey, Replay], Kept[PageKey, Gzipped]]:
     """The app's kept replays and pages (`controller/api/kept.py`). A replay, of the whole
     network, by (generation, end: None for the last 24 h); recomputed behind the answer once a
-    minute old. A page by (generation, scope, language, options), rendered again behind the
-    answer once 15 s old: a page served a little old is repainted by its first status
-    refresh, a second after it loads."""
+    minute old. A page by (generation, scope, language, options), rendered (and compressed:
+    `Gzipped`) again behind the answer once 15 s old: a page served a little old is repainted
+    by its first status refresh, a second after it loads."""
 
     def replay_of(key: ReplayKey) -> Replay:
         _, layout = app_state.store.current.derived(HealthLayout.from_inventory)
         return replay(app_state.telemetry, layout, key[1] or datetime.now(UTC))
 
-    def page_of(key: PageKey) -> str:
+    def page_of(key: PageKey) -> Gzipped:
         _, sites, lang, options = key
-        return _render(app_state, Principal("map", Role.VIEWER, sites), lang, options)
+        return Gzipped(_render(app_state, Principal("map", Role.VIEWER, sites), lang, options))
 
     return (
         Kept(replay_of, fresh_s=60.0, keep_s=600.0, limit=16),

@@ -16,9 +16,9 @@ import numpy as np
 from sites.enums import SiteRole
 from sites.inventory import Inventory
 from sites.reference_data import cities
-from telemetry.health import HealthSnapshot, LinkState, Status
+from telemetry.health import HealthSnapshot, Status
 from telemetry.health.hub import best_scores
-from telemetry.health.model import LINK_STATE_BY_CODE, STATUS_BY_CODE, UP
+from telemetry.health.model import STATUS_BY_CODE
 
 # Index into `scripts.COLOURS`; a higher code is worse (a cluster shows its worst site).
 STATUS_CODE = {status: code for code, status in enumerate(STATUS_BY_CODE)}
@@ -28,9 +28,9 @@ STATUS_CODE = {status: code for code, status in enumerate(STATUS_BY_CODE)}
 class MapData:
     """Rows for FastMarkerCluster and the hubs' `[lat, lon]`, which rows refer to by index.
 
-    Row: `[lat, lon, status, id, name, "link:state ...", note, [hub index...], line quality,
-    opening, city, class, transports, carriers]`; a link's state is up, down or no-data, or
-    `up/fails-<class>,...` when it is up but fails a critical SLA class; `opening` is "" for a
+    Row: `[lat, lon, status, id, name, [hub index...], line quality, opening, city, class,
+    transports, carriers]` (what a site's marker, search, filters and table need; its panel
+    fetches the rest, `details.site_details`); `opening` is "" for a
     site in service, else where its opening stands (`OPENING`); `city` is the site's city, with
     its Chinese name when the reference data knows it (the page's search finds either);
     `class` the branch class ("" for a hub); `transports` and `carriers` bit masks over
@@ -41,27 +41,6 @@ class MapData:
     hubs: list[list[float]]
     transports: list[str]
     carriers: list[str]
-
-
-def _link_texts(snapshot: HealthSnapshot) -> dict[str, str]:
-    """{site: "inet-1:up mpls-1:up/fails-voice"} for every site of the snapshot."""
-    layout = snapshot.layout
-    critical = np.flatnonzero(layout.critical)
-    failing = (snapshot.state == UP)[:, :, None] & ~snapshot.meets[:, :, critical]
-    bad = {(int(i), int(k)) for i, k in zip(*np.nonzero(failing.any(axis=2)), strict=True)}
-    names = [layout.class_names[c] for c in critical]
-    states = snapshot.state.tolist()
-    texts = {}
-    for i, (site, links) in enumerate(zip(layout.site_ids, layout.link_ids, strict=True)):
-        parts = []
-        for k, link in enumerate(links):
-            state = str(LINK_STATE_BY_CODE[states[i][k]])
-            if (i, k) in bad:
-                fails = [n for n, f in zip(names, failing[i, k], strict=True) if f]
-                state += "/fails-" + ",".join(fails)
-            parts.append(f"{link}:{state}")
-        texts[site] = " ".join(parts)
-    return texts
 
 
 OPENING = {"planned": "planned", "invited": "planned", "claimed": "planned",
@@ -84,7 +63,6 @@ def map_data(
     opening = opening or {}
     layout = snapshot.layout
     codes = dict(zip(layout.site_ids, snapshot.status.tolist(), strict=True))
-    texts = _link_texts(snapshot)
     hub_ids = [s.id for s in inventory.sites if s.role is SiteRole.HUB]
     hub_index = {h: i for i, h in enumerate(hub_ids)}
     by_id = {s.id: s for s in inventory.sites}
@@ -98,16 +76,11 @@ def map_data(
     t_bit = {t: 1 << i for i, t in enumerate(transports)}
     c_bit = {c: 1 << i for i, c in enumerate(carriers)}
     for site in inventory.sites:
-        if site.id in codes:
-            status, links = codes[site.id], texts[site.id]
-            note = "no link has reported recently" if status == grey else ""
-        else:
-            status, note = grey, "not in the health snapshot"
-            links = " ".join(f"{link.id}:{LinkState.NO_DATA}" for link in site.links)
+        status = codes.get(site.id, grey)  # a site the snapshot does not know is grey
         attached = [hub_index[h] for h in site.hubs if h in hub_index]
         line = quality.get(site.id, grey)
-        rows.append([site.latitude, site.longitude, status, site.id, site.name, links, note,
-                     attached, line, opening.get(site.id, ""), _city(site.city, chinese),
+        rows.append([site.latitude, site.longitude, status, site.id, site.name, attached, line,
+                     opening.get(site.id, ""), _city(site.city, chinese),
                      site.branch_class.value if site.branch_class else "",
                      sum({t_bit[str(k.transport)] for k in site.links}),
                      sum({c_bit[k.carrier] for k in site.links})])  # fmt: skip

@@ -64,7 +64,7 @@
             document.body.dataset.boundary = String(layer.getLayers().length);
         }).catch(function (e) { console.warn("boundary file: " + e.message); });
     }
-    // Hub-spoke lines, one polyline per colour, coloured by each row's line quality (row[8],
+    // Hub-spoke lines, one polyline per colour, coloured by each row's line quality (row[6],
     // which the live refresh updates). Drawn for what is selected, not for the whole network
     // (at 10,000 sites that is a solid mass): the open site's lines (BL.selectLines, from the
     // site panel), a cluster's while the pointer is on it, or every line when the viewer asks
@@ -82,7 +82,7 @@
         BL.rows.forEach(function (row) {
             // Their colours are live: none while the map replays an hour.
             if (replaying || (!all && !(only && only[row[3]]))) { return; }
-            row[7].forEach(function (h) { byQuality[row[8]].push([[row[0], row[1]], hubs[h]]); });
+            row[5].forEach(function (h) { byQuality[row[6]].push([[row[0], row[1]], hubs[h]]); });
         });
         polylines.forEach(function (line, q) { line.setLatLngs(byQuality[q]); });
         var counts = byQuality.map(function (s) { return s.length; });
@@ -109,7 +109,7 @@
     // where the lines meet (its health marker stays among the sites'; a click opens its panel).
     map.createPane("blHubs").style.zIndex = 650;
     BL.rows.forEach(function (row) {
-        if (row[11] || row[7].length) { return; }  // a branch: it has a class or a hub
+        if (row[9] || row[5].length) { return; }  // a branch: it has a class or a hub
         var icon = L.divIcon({
             className: "bl-hub", iconSize: L.point(26, 26),
             html: "<svg viewBox='0 0 26 26' width='26' height='26' aria-hidden='true'>" +

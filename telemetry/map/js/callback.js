@@ -9,7 +9,7 @@
                       failed: "opening failed: see its timeline"};
     // A site being opened has its own colour and a dashed outline; one in service, its health's.
     BL.style = function (row) {
-        var opening = row[9];
+        var opening = row[7];
         return opening ? {fillColor: BL.opening[opening], dashArray: "3 2", weight: 2}
                        : {fillColor: BL.colours[row[2]], dashArray: null, weight: 1};
     };
@@ -58,7 +58,7 @@
         return function (row) {
             var style = colourOf(row);
             // No data: a ring (white inside), whatever the opening colour is not saying.
-            if (!row[9] && row[2] === 1) { style.fillColor = "#fff"; style.color = "#757575"; }
+            if (!row[7] && row[2] === 1) { style.fillColor = "#fff"; style.color = "#757575"; }
             else { style.color = "#263238"; }
             return style;
         };

@@ -52,10 +52,10 @@
     });
     BL.passes = function (row) {
         var t = cfg.transports.indexOf(state.transport), c = cfg.carriers.indexOf(state.carrier);
-        if (state.class && row[11] !== state.class) { return false; }
-        if (t >= 0 && !(row[12] & (1 << t))) { return false; }
-        if (c >= 0 && !(row[13] & (1 << c))) { return false; }
-        if (state.problems && row[2] < 2 && row[9] !== "failed") { return false; }
+        if (state.class && row[9] !== state.class) { return false; }
+        if (t >= 0 && !(row[10] & (1 << t))) { return false; }
+        if (c >= 0 && !(row[11] & (1 << c))) { return false; }
+        if (state.problems && row[2] < 2 && row[7] !== "failed") { return false; }
         return true;
     };
     function apply() {

@@ -15,10 +15,10 @@
     function paint(codeOf, opening) {
         var changed = 0;
         BL.rows.forEach(function (row) {
-            var c = codeOf(row[3]), o = opening ? (opening[row[3]] || "") : row[9];
-            if ((c === undefined || c === row[2]) && o === row[9]) { return; }
+            var c = codeOf(row[3]), o = opening ? (opening[row[3]] || "") : row[7];
+            if ((c === undefined || c === row[2]) && o === row[7]) { return; }
             if (c !== undefined) { row[2] = c; }
-            row[9] = o;
+            row[7] = o;
             var m = BL.markers[row[3]];
             m.options.status = row[2];
             m.setStyle(BL.style(row));
@@ -134,7 +134,7 @@
         var changed = 0;
         BL.rows.forEach(function (row) {
             var q = lines[row[3]];
-            if (q !== undefined && q !== row[8]) { row[8] = q; changed++; }
+            if (q !== undefined && q !== row[6]) { row[6] = q; changed++; }
         });
         if (changed) { BL.drawLines(); }
     }
@@ -151,7 +151,7 @@
             var opening = {planned: 0, provisioning: 0, failed: 0};
             BL.rows.forEach(function (row) {
                 var m = BL.markers[row[3]];
-                if (row[9] && m.options.fillColor === BL.opening[row[9]]) { opening[row[9]]++; }
+                if (row[7] && m.options.fillColor === BL.opening[row[7]]) { opening[row[7]]++; }
             });
             body.opening = Object.keys(opening).map(function (k) {
                 return k + ":" + opening[k];

@@ -55,8 +55,8 @@
         return "<div style='display:flex;align-items:start;gap:6px'>" +
             "<h2 tabindex='-1' class='bl-site-title' style='font-size:14px;margin:0;flex:1'>" +
             esc(row ? row[4] : d.site) + " <span style='font-weight:400;color:#56636f'>" +
-            esc(d.site) + (row && row[10] ? " \u00b7 " + esc(row[10]) : "") +
-            (row && row[11] ? " \u00b7 " + esc(T.class) + " " + esc(row[11]) : "") +
+            esc(d.site) + (row && row[8] ? " \u00b7 " + esc(row[8]) : "") +
+            (row && row[9] ? " \u00b7 " + esc(T.class) + " " + esc(row[9]) : "") +
             "</span></h2><button type='button' class='bl-site-close' aria-label='" +
             esc(T.close) + "' style='border:0;background:none;font-size:16px;cursor:pointer;" +
             "line-height:1'>\u00d7</button></div>" +

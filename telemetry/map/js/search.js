@@ -15,7 +15,7 @@
     function matches(query) {
         if (!haystack) {
             haystack = BL.rows.map(function (row) {
-                return [row, (row[3] + " " + row[4] + " " + (row[10] || "")).toLowerCase()];
+                return [row, (row[3] + " " + row[4] + " " + (row[8] || "")).toLowerCase()];
             });
         }
         var q = query.trim().toLowerCase(), found = [];
@@ -41,7 +41,7 @@
                 "background:none;padding:3px 2px;cursor:pointer;font:inherit";
             b.innerHTML = "<span style='color:" + BL.colours[row[2]] + "' aria-hidden='true'>" +
                 BL.shapes[row[2]] + "</span> " + BL.esc(row[4]) +
-                " <span style='color:#56636f'>" + BL.esc(row[10] || "") + " \u00b7 " +
+                " <span style='color:#56636f'>" + BL.esc(row[8] || "") + " \u00b7 " +
                 BL.esc(row[3]) + "</span>";
             b.addEventListener("click", function () { choose(row); });
         });

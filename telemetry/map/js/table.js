@@ -29,7 +29,7 @@
                 BL.shapes[row[2]] + "</span> " + BL.esc(T.status[row[2]]) + "</td>" +
                 "<td><button type='button' class='bl-table-site' data-site='" + BL.esc(row[3]) +
                 "'>" + BL.esc(row[3]) + "</button></td><td>" + BL.esc(row[4]) + "</td><td>" +
-                BL.esc(row[10] || "") + "</td><td>" + BL.esc(row[11] || "") + "</td></tr>";
+                BL.esc(row[8] || "") + "</td><td>" + BL.esc(row[9] || "") + "</td></tr>";
         });
         html += "</tbody></table>";
         if (sorted.length > shown.length) {

@@ -326,4 +326,20 @@ def test_the_network_s_page_is_rendered_behind_the_monitor_s_first_tick(
         time.sleep(0.01)
     assert all(pages.has(k) for k in keys)
     api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
-    assert api.get("/map", params={"lang": "zh"}).text == pages.get(keys[0])
+    assert api.get("/map", params={"lang": "zh"}).text == pages.get(keys[0]).text
+
+
+def test_the_page_goes_compressed_as_it_was_kept_and_plain_to_who_asks(
+    app: FastAPI, store: Store
+) -> None:
+    """The kept page's gzip bytes are the answer to a browser (which accepts gzip); a client
+    that does not accept it gets the same page as text."""
+    api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
+    packed = api.get("/map", params={"lang": "en"}, headers={"Accept-Encoding": "gzip"})
+    plain = api.get("/map", params={"lang": "en"}, headers={"Accept-Encoding": "identity"})
+    assert packed.status_code == plain.status_code == 200
+    assert packed.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+    assert packed.headers["vary"] == "Accept-Encoding"
+    assert packed.text == plain.text and plain.text.startswith("<!DOCTYPE html>")
+    assert plain.headers["cache-control"] == "no-store"
+    assert packed.headers["content-type"] == "text/html; charset=utf-8"
