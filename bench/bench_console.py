@@ -55,6 +55,9 @@ MARKS = """JSON.stringify({
     page: performance.getEntriesByType('navigation')[0].responseEnd,
     parsed: performance.getEntriesByType('navigation')[0].domInteractive,
     refresh: (performance.getEntriesByName('bl-refresh')[0] || {}).duration,
+    assets: Math.round(Math.max(0, ...performance.getEntriesByType('resource')
+        .filter(r => r.name.includes('/map/static/') && r.name.endsWith('.js'))
+        .map(r => r.responseEnd))),
     marks: Object.fromEntries(['bl-markers', 'bl-after', 'bl-clusters', 'bl-ready'].map(
         n => [n, Math.round((performance.getEntriesByName(n)[0] || {startTime: -1}).startTime)])),
     json: performance.getEntriesByType('resource')
@@ -165,7 +168,8 @@ def _summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
             took_by.setdefault(name, []).append(took)
     # Each load's own figures: a maximum is one of them, and where its time went shows here.
     out["each"] = [{"ready": round(s["ready"]), "page": round(s["page"]),
-                    "parsed": round(s["parsed"]), **s["marks"]} for s in samples]  # fmt: skip
+                    "parsed": round(s["parsed"]), "scripts": s["assets"], **s["marks"]}
+                   for s in samples]  # fmt: skip
     out["json_p50_ms"] = {k: round(statistics.median(v)) for k, v in sorted(took_by.items())}
     out["json_max_ms"] = {k: round(max(v)) for k, v in sorted(took_by.items())}
     return out

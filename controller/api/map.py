@@ -31,7 +31,7 @@ from starlette.responses import Response
 
 from controller.api.auth import authenticate, browser_credentials
 from controller.api.deps import StoreDep, running
-from controller.api.gzipped import Gzipped
+from controller.api.gzipped import Gzipped, packaged_file
 from controller.api.kept import Kept
 from controller.api.snapshot_views import SnapshotViews
 from controller.auth.principal import Principal, Role
@@ -376,7 +376,8 @@ def kept_answers(app_state: Any) -> tuple[Kept[ReplayKey, Replay], Kept[PageKey,
 
     def page_of(key: PageKey) -> Gzipped:
         _, sites, lang, options = key
-        return Gzipped(_render(app_state, Principal("map", Role.VIEWER, sites), lang, options))
+        viewer = Principal("map", Role.VIEWER, sites)
+        return Gzipped.of_text(_render(app_state, viewer, lang, options))
 
     return (
         Kept(replay_of, fresh_s=60.0, keep_s=600.0, limit=16),
@@ -438,12 +439,14 @@ async def map_boundary() -> FileResponse:
 
 
 @router.get("/map/static/{kind}/{name:path}", include_in_schema=False)
-async def map_static(kind: str, name: str) -> FileResponse:
-    """A file of Leaflet, of its cluster plugin, or the land outline."""
+async def map_static(request: Request, kind: str, name: str) -> Response:
+    """A file of Leaflet, of its cluster plugin, or the land outline (packaged: read and
+    compressed once, `packaged_file`)."""
     root = STATIC_DIRS.get(kind)
     if root is None:
         raise HTTPException(404, "no such asset")
     path = (root / name).resolve()
     if not path.is_relative_to(root.resolve()) or not path.is_file():
         raise HTTPException(404, "no such asset")
-    return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+    body, media_type = packaged_file(path)
+    return body.response(request, media_type, {"Cache-Control": "public, max-age=86400"})

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
+from controller.api.map import STATIC_DIRS
 from controller.app import create_app
 from controller.auth.principal import Role
 from controller.settings import Settings
@@ -146,6 +147,18 @@ def test_static_assets_are_served_and_confined(served_client: TestClient) -> Non
     for url in ("/map/static/leaflet/leaflet.js", "/map/static/land/land-50m.json",
                 "/map/static/markercluster/MarkerCluster.css"):  # fmt: skip
         assert served_client.get(url).status_code == 200, url
+    leaflet = STATIC_DIRS["leaflet"] / "leaflet.js"
+    packed = served_client.get("/map/static/leaflet/leaflet.js",
+                               headers={"Accept-Encoding": "gzip"})  # fmt: skip
+    plain = served_client.get("/map/static/leaflet/leaflet.js",
+                              headers={"Accept-Encoding": "identity"})  # fmt: skip
+    assert packed.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+    assert packed.content == plain.content == leaflet.read_bytes()  # httpx undoes the gzip
+    assert packed.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert packed.headers["cache-control"] == "public, max-age=86400"
+    again = served_client.get("/map/static/leaflet/leaflet.js",
+                              headers={"If-None-Match": packed.headers["etag"]})  # fmt: skip
+    assert again.status_code == 304 and not again.content
     for url in ("/map/static/other/x.js", "/map/static/leaflet/../../__init__.py",
                 "/map/static/land/%2e%2e/page.py"):  # fmt: skip
         assert served_client.get(url).status_code == 404, url
