@@ -84,6 +84,11 @@ class World:
         self._acc_view = self._acc[:-1].reshape(n_sites, n_links, len(sla))
         self._buffers(n_sites, n_links, len(sla))
 
+    @property
+    def steady(self) -> Steady:
+        """The links' steady state under the current demand, placement and faults."""
+        return self._steady
+
     def _buffers(self, n_sites: int, n_links: int, n_classes: int) -> None:
         """The per-window buffers of tick() and _flush(), allocated once."""
         # Ticks [_flushed, _valid) have their jitter, loss and probe losses in the buffers (at
