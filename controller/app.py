@@ -21,6 +21,7 @@ from controller.api import (
     catalogue,
     configs,
     decisions,
+    demo,
     device_logs,
     history,
     inventory,
@@ -48,7 +49,6 @@ from controller.auth.sessions import BrowserSessions
 from controller.configs.alarms import drift_alarms, job_alarms
 from controller.configs.decisions import DecisionPusher
 from controller.configs.deploy import Deployer
-from controller.demo_feed import feed_forever
 from controller.errors import NoInventoryError
 from controller.longlived import settle
 from controller.metrics import Metrics, RequestTimer
@@ -150,7 +150,8 @@ def create_app(
                policies.router, decisions.router, telemetry.router, monitoring.router,
                simulations.router, device_logs.router, history.router, admin.router,
                map_page.router, metrics_api.router, configs.router, ztp_api.router,
-               ztp_installer.router, login.router, map_alarms.router, redoc.router)  # fmt: skip
+               ztp_installer.router, login.router, map_alarms.router, redoc.router,
+               demo.router)  # fmt: skip
     for router in routers:
         app.include_router(router, responses=problems.ERRORS)
     _document_bodies(app)
@@ -189,9 +190,6 @@ async def _lifespan(
         )  # fmt: skip
         await receiver.start()
     app.state.syslog_receiver = receiver
-    feed = None
-    if config.demo_feed:
-        feed = asyncio.create_task(feed_forever(app.state.store, app.state.telemetry))
     loops = []
     pusher = _devices(app, config)
     if config.devices.drift_interval_s > 0:
@@ -215,11 +213,10 @@ async def _lifespan(
     try:
         yield
     finally:
-        for task in (*tasks, feed):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if receiver is not None:
             await receiver.stop()
         await asyncio.to_thread(pusher.close)

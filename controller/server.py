@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
@@ -38,12 +41,14 @@ def serve(
     trusted_proxies: str = "",
     *,
     tls: tuple[Path, Path] | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> None:
     """Serve until stopped. Returns normally after a signal-initiated graceful shutdown.
 
     uvicorn finishes in-flight requests and the lifespan shutdown, then re-raises the signal it
     captured; for SIGINT that surfaces here as KeyboardInterrupt, which is the stop we asked for,
-    not an error. With `tls` (certificate file, key file), HTTPS only.
+    not an error. With `tls` (certificate file, key file), HTTPS only. `on_started` is called
+    (in a thread of its own) once the server listens.
     """
     config = uvicorn.Config(
         app,
@@ -62,5 +67,21 @@ def serve(
     # uvicorn sets its loggers up when the Config is made: add the filter after that.
     for name in ("uvicorn.access", "uvicorn.error"):
         logging.getLogger(name).addFilter(RedactSecrets())
+    server = uvicorn.Server(config)
+    if on_started is not None:
+        threading.Thread(target=_when_started, args=(server, on_started), daemon=True,
+                         name="on-started").start()  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(config).run()
+        server.run()
+
+
+def _when_started(server: uvicorn.Server, then: Callable[[], None]) -> None:
+    """`then()` once the server listens (nothing if it stops first)."""
+    while not server.started:
+        if server.should_exit:
+            return
+        time.sleep(0.05)
+    try:
+        then()
+    except Exception:
+        logging.getLogger("branchline.controller").exception("starting beside the server failed")

@@ -206,10 +206,6 @@ class Settings(BaseSettings):
     devices: DeviceSettings = Field(default_factory=DeviceSettings)
     ztp: ZtpSettings = Field(default_factory=ZtpSettings)
 
-    demo_feed: bool = Field(
-        default=False, description="feed telemetry from a simulated network (branchline demo)"
-    )
-
     @classmethod
     def settings_customise_sources(
         cls,

@@ -6,6 +6,7 @@ import typer
 
 from controller.cli import (
     config_cmd,
+    demo_cmd,
     devices_cmd,
     inventory_cmd,
     lab_cmd,
@@ -34,7 +35,7 @@ app.add_typer(devices_cmd.app, name="devices", no_args_is_help=True)
 app.add_typer(config_cmd.app, name="config", no_args_is_help=True)
 app.add_typer(ztp_cmd.app, name="ztp", no_args_is_help=True)
 app.command()(serve_cmd.serve)
-app.command()(serve_cmd.demo)
+app.add_typer(demo_cmd.app, name="demo")
 
 
 def main() -> None:

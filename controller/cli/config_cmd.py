@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from controller.cli.actor import cli_actor
@@ -27,11 +28,16 @@ SITES = typer.Option("--site", help="only this site (repeatable); default: every
 @contextmanager
 def _deployer() -> Iterator[Deployer]:
     from controller.configs.deploy import Deployer
+    from controller.errors import NoInventoryError
     from controller.settings import Settings
 
     settings = Settings()
     with opened_store(settings) as store:
-        yield Deployer(store, settings)
+        try:
+            yield Deployer(store, settings)
+        except NoInventoryError as exc:  # nothing to configure yet: say so, not a traceback
+            err.print(f"[red]error[/]: {escape(str(exc))}")
+            raise typer.Exit(1) from None
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""`branchline serve` and `branchline demo`: run the controller API."""
+"""`branchline serve`: run the controller API (`branchline demo` is controller/cli/demo_cmd.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from controller.auth.principal import Role
 from controller.cli.actor import cli_actor
-from controller.cli.console import err, print_problems, progress_bar
+from controller.cli.console import err, print_problems
 from sites.errors import InventoryError
 
 if TYPE_CHECKING:
@@ -55,57 +54,10 @@ def serve(
         except InventoryError as exc:
             print_problems(exc)
             raise typer.Exit(1) from None
-    _run(settings, store, host, port, log_level, f"database {_where(settings)}")
+    _run(settings, store, host, port, log_level, f"database {where(settings)}")
 
 
-def demo(
-    branches: Annotated[int, typer.Option(min=0, max=100_000)] = 340,
-    seed: Annotated[int, typer.Option()] = 7,
-    reset: Annotated[bool, typer.Option(help="reload the reference network")] = False,
-    feed: Annotated[bool, typer.Option(help="simulated CPEs report telemetry every second")] = True,
-    host: Host = "127.0.0.1",
-    port: Port = 8080,
-    log_level: Level = LogLevel.INFO,
-) -> None:
-    """Serve the reference network on embedded defaults: no external server needed.
-
-    The first run (or --reset) loads the generated network into the embedded database under
-    BRANCHLINE_DATA_DIR/demo; later runs keep what you changed through the API.
-    """
-    from controller.settings import Settings
-    from controller.stores import open_store
-    from sites.generator import generate_reference_network
-
-    base = Settings()
-    settings = base.model_copy(update={"data_dir": base.data_dir / "demo", "demo_feed": feed})
-    store = open_store(settings)
-    if reset or store.is_empty():
-        with progress_bar("Generating the reference network", branches) as advance:
-            store.replace_inventory(
-                generate_reference_network(branches, seed, progress=advance), cli_actor()
-            )
-        origin = f"reference network, {branches} branches, seed {seed}"
-    else:
-        origin = "kept from the last run; --reset reloads the reference network"
-    _print_demo_token(store, f"http://{host}:{port}")
-    _run(settings, store, host, port, log_level, f"{origin}; database {_where(settings)}")
-
-
-DEMO_ADMIN = "demo-admin"
-
-
-def _print_demo_token(store: Store, base: str) -> None:
-    """A fresh admin token for this demo run, printed so the person can try the API at once."""
-    if DEMO_ADMIN not in {u.name for u in store.users.all()}:
-        store.users.add(DEMO_ADMIN, Role.ADMIN, None, cli_actor())
-    token = store.users.create_token(DEMO_ADMIN, "branchline demo", cli_actor()).text
-    err.print(
-        f"admin token for this demo: [bold]{token}[/]\n"
-        f'  try: curl -H "Authorization: Bearer {token}" {base}/api/v1/sites?limit=3'
-    )
-
-
-def _where(settings: Settings) -> str:
+def where(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(settings.resolved_database_url()).render_as_string(hide_password=True)

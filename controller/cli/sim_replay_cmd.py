@@ -28,11 +28,23 @@ if TYPE_CHECKING:
 
 
 def replay(
-    start: Annotated[str, typer.Option("--start", help="window start, ISO 8601 (naive = UTC)")],
-    end: Annotated[str, typer.Option("--end", help="window end (exclusive), ISO 8601")],
+    start: Annotated[
+        str | None, typer.Option("--start", help="window start, ISO 8601 (naive = UTC)")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="window end (exclusive), ISO 8601")
+    ] = None,
+    last: Annotated[
+        str | None,
+        typer.Option("--last", help="instead of --start/--end: the window up to now, e.g. 1h"),
+    ] = None,
     every: Annotated[
         float, typer.Option("--every", help="tick interval in seconds (the loop's interval)")
-    ],
+    ] = 5.0,
+    demo: Annotated[
+        bool,
+        typer.Option("--demo", help="the data of `branchline demo` (BRANCHLINE_DATA_DIR/demo)"),
+    ] = False,
     policy_file: Annotated[
         Path | None, typer.Option("--policy", help="policy A (default: the one in force)")
     ] = None,
@@ -65,8 +77,10 @@ def replay(
     from controller.stores import open_store
     from simulator.replay.compare import compare
 
-    window = _window(start, end, every)
+    lo, hi, window = _window(start, end, last, every)
     settings = Settings()
+    if demo:
+        settings = settings.model_copy(update={"data_dir": settings.data_dir / "demo"})
     lookback = timedelta(
         seconds=settings.observation_lookback_s if lookback_s is None else lookback_s
     )
@@ -79,7 +93,7 @@ def replay(
             settings, store, inventory_file, telemetry_file, policy_file
         )
         # Where the controller had the applications when the window opens (its journal).
-        baseline = store.paths.as_of(start_at(start)) if store is not None else {}
+        baseline = store.paths.as_of(lo) if store is not None else {}
 
         def run(policies: PolicyHistory) -> ReplayResult:
             from simulator.replay import replay as run_replay
@@ -109,7 +123,7 @@ def replay(
             report["differences"] = [d.to_dict() for d in compare(result_a, result_b)]
         if against_journal:
             assert store is not None
-            journal = _journal(store, start_at(start), start_at(end))
+            journal = _journal(store, lo, hi)
             check = _against(result_a, journal, by_version=policy_file is None)
             report["journal"] = check
             ok = not check["missing"] and not check["extra"]
@@ -140,13 +154,28 @@ def _bad(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _window(start: str, end: str, every: float) -> tuple[datetime, ...]:
+def _window(
+    start: str | None, end: str | None, last: str | None, every: float
+) -> tuple[datetime, datetime, tuple[datetime, ...]]:
+    """The window's start and end, and its ticks."""
+    from simulator.durations import parse_seconds
     from simulator.replay import tick_instants
 
-    lo, hi = start_at(start), start_at(end)
+    if (last is None) == (start is None and end is None) or (start is None) != (end is None):
+        _bad("give --start and --end, or --last")
+    if last is not None:
+        try:
+            span = parse_seconds(last)
+        except ValueError as exc:
+            _bad(f"--last: {exc}")
+        hi = datetime.now(UTC).replace(microsecond=0)
+        lo = hi - timedelta(seconds=span)
+    else:
+        assert start is not None and end is not None
+        lo, hi = start_at(start), start_at(end)
     if every <= 0 or hi <= lo:
         _bad("need --every > 0 and --end after --start")
-    return tick_instants(lo, hi, timedelta(seconds=every))
+    return lo, hi, tick_instants(lo, hi, timedelta(seconds=every))
 
 
 def _fixed(path: Path) -> PolicyHistory:

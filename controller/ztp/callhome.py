@@ -82,19 +82,16 @@ class CallHome:
         site = self._site_of(serial)
         if invite is None:
             if self.store.ztp.used_by(serial) is not None:
+                again = (f"{serial} called home again from {request.address}: it was "
+                         "provisioned already")  # fmt: skip
                 if site:
-                    self.store.ztp.note(site, "call-home refused",
-                                        f"{serial} called home again from {request.address}: "
-                                        "it was provisioned already", ACTOR)  # fmt: skip
+                    self._note_once(site, again)
                 raise CallHomeRefusedError(409, "this device called home already")
             why = f"call-home from {serial} at {request.address}: no claimed invitation"
-            log.warning("%s", why)
-            if site:
-                # A CPE switched on before its branch is claimed calls again and again: its
-                # timeline says so once, not at every call.
-                last = self.store.ztp.timeline(site)[-1:]
-                if not last or last[0].detail != why:
-                    self.store.ztp.note(site, "call-home refused", why, ACTOR)
+            if not site:
+                log.warning("%s (a serial of no site)", why)
+            else:
+                self._note_once(site, why)
                 self._alarm(site, why)
             raise CallHomeRefusedError(403, "no claimed invitation for this device")
         try:
@@ -191,6 +188,14 @@ class CallHome:
         self.store.ztp.advance(site, Step(SiteState.FAILED, "failed", why, ACTOR,
                                           datetime.now(UTC), reason=why))  # fmt: skip
         self._alarm(site, why)
+
+    def _note_once(self, site: str, why: str) -> None:
+        """A refused call-home in the site's timeline. A CPE switched on before its branch is
+        claimed calls again and again: its timeline says so once, not at every call."""
+        last = self.store.ztp.timeline(site)[-1:]
+        if not last or last[0].detail != why:
+            log.warning("%s", why)
+            self.store.ztp.note(site, "call-home refused", why, ACTOR)
 
     def _alarm(self, site: str, why: str) -> None:
         if self._report is not None:

@@ -196,7 +196,8 @@ class FactoryCpe:
     controller (`controller_url`; else `discover()`, e.g. a DHCP client; a USB `bundle` first,
     which it applies and which names the controller), then calls home every `poll_s` (10 s:
     under the controller's limit of failed attempts per client) until the controller answers
-    with a bootstrap (403 while nobody has claimed its serial; the controller unreachable),
+    with a bootstrap (403 while nobody has claimed its serial, 409 while a serial opened before
+    is not claimed again; the controller unreachable),
     verifies and applies it and stops. A bootstrap it cannot trust stops it too, with `error`
     saying why and the controller told; nothing of it is applied."""
 
@@ -251,7 +252,9 @@ class FactoryCpe:
                 self.target.apply(day0)
                 self.telemetry = day0.get("telemetry")
             except BootstrapRefusedError as exc:
-                if exc.status in (None, 403, 429):  # not claimed yet, or not reachable
+                # Not claimed yet (403; 409 once provisioned before: reset to its factory
+                # settings, it waits to be claimed again), or not reachable.
+                if exc.status in (None, 403, 409, 429):
                     self._stop.wait(self.poll_s)
                     continue
                 self.error = str(exc)

@@ -18,9 +18,7 @@ from telemetry.batch import LINK_LEVEL
 from telemetry.store.registry import open_store as open_telemetry
 
 
-def test_feed_reports_every_link_and_the_controller_decides(
-    store: Store, tmp_path: Path
-) -> None:
+def test_feed_reports_every_link_and_the_controller_decides(store: Store, tmp_path: Path) -> None:
     inventory = generate_reference_network(20, seed=7)
     store.replace_inventory(inventory, actor="test-setup")
     telemetry = open_telemetry("embedded", path=tmp_path / "t.db")
