@@ -63,7 +63,7 @@ def _is_group(command: Any) -> bool:
 @pytest.mark.parametrize(("where", "command"), shown("branchline "))
 def test_each_branchline_command_exists_with_its_options(where: str, command: str) -> None:
     words = shlex.split(command.split("|", maxsplit=1)[0].split(">", maxsplit=1)[0])[1:]
-    group = typer.main.get_command(cli_app)
+    group: Any = typer.main.get_command(cli_app)
     path = ["branchline"]
     while _is_group(group) and words and words[0] in group.commands:
         path.append(words[0])
