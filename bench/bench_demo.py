@@ -37,9 +37,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=18095)
     parser.add_argument("--source", default=str(HERE), help="the repository to clone")
+    parser.add_argument("--cold", action="store_true",
+                        help="pip cache off: each package fetched as on a new machine")  # fmt: skip
     args = parser.parse_args()
     print("command: python -m bench.bench_demo " + " ".join(sys.argv[1:]), flush=True)
-    figures = run(args.source, args.port)
+    figures = run(args.source, args.port, cold=args.cold)
     print(json.dumps(figures, indent=1))
     print(f"make demo on a fresh clone: a working map {figures['map_ready_s']} s after "
           f"`git clone` (clone {figures['clone_s']} s, set-up and start "
@@ -47,7 +49,7 @@ def main() -> None:
     print(f"reproduce: .venv/bin/python -m bench.bench_demo {' '.join(sys.argv[1:])}")
 
 
-def run(source: str, port: int) -> dict[str, Any]:
+def run(source: str, port: int, *, cold: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-demo-") as tmp:
         clone, data = Path(tmp) / "branchline", Path(tmp) / "data"
         began = time.monotonic()
@@ -55,6 +57,8 @@ def run(source: str, port: int) -> dict[str, Any]:
         cloned = time.monotonic()
         env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
         env |= {"BRANCHLINE_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1"}
+        if cold:
+            env["PIP_NO_CACHE_DIR"] = "1"
         proc = subprocess.Popen(
             ["make", "demo", f"PORT={port}"], cwd=clone, env=env, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, start_new_session=True,
@@ -65,8 +69,7 @@ def run(source: str, port: int) -> dict[str, Any]:
         reader.start()
         try:
             base = f"http://127.0.0.1:{port}"
-            token = _wait(lambda: next((m.group(1) for line in lines
-                                        if (m := TOKEN.search(line))), None), proc, lines)  # fmt: skip
+            token = _wait(lambda: _token(lines), proc, lines)
             started = time.monotonic()
             _wait(lambda: _map_works(base, token), proc, lines)
             ready = time.monotonic()
@@ -82,7 +85,8 @@ def run(source: str, port: int) -> dict[str, Any]:
             "started_s": round(started - cloned, 1),
             "map_ready_s": round(ready - began, 1),
             "stop_s": round(stopped - ready, 1),
-            "installed_from": env.get("PIP_INDEX_URL") or "the default package index"
+            "pip_cache": "off" if cold else "as this machine has it",
+            "installed_from": (env.get("PIP_INDEX_URL") or "the default package index")
             + (f" (and {env['PIP_FIND_LINKS']})" if env.get("PIP_FIND_LINKS") else ""),
         }
 
@@ -101,6 +105,10 @@ def _wait(check: Any, proc: subprocess.Popen[str], lines: list[str], timeout_s: 
             return value
         time.sleep(0.2)
     raise SystemExit(f"not within {timeout_s:g} s:\n" + "".join(lines[-40:]))
+
+
+def _token(lines: list[str]) -> str | None:
+    return next((m.group(1) for line in lines if (m := TOKEN.search(line))), None)
 
 
 def _map_works(base: str, token: str) -> bool:
