@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from controller.cli import (
+    backup_cmd,
     config_cmd,
     demo_cmd,
     devices_cmd,
@@ -35,6 +36,7 @@ app.add_typer(devices_cmd.app, name="devices", no_args_is_help=True)
 app.add_typer(config_cmd.app, name="config", no_args_is_help=True)
 app.add_typer(ztp_cmd.app, name="ztp", no_args_is_help=True)
 app.command()(serve_cmd.serve)
+app.command()(backup_cmd.backup)
 app.add_typer(demo_cmd.app, name="demo")
 
 
