@@ -165,6 +165,16 @@ def test_the_demo_opens_branches_by_ztp_reacts_to_a_failure_and_stops_on_ctrl_c(
         restored = branchline("demo", "restore", f"{site}/{link}", env=env)
         assert restored.returncode == 0 and "back up" in restored.stdout, restored.stderr
         assert call(f"{base}/api/v1/demo", token)["outages"] == []
+        carrier = ("--carrier", "China Unicom", "--transport", "Internet")
+        failed = branchline("demo", "fail", *carrier, env=env)
+        assert failed.returncode == 0 and "China Unicom (Internet) is down" in failed.stdout
+        [outage] = call(f"{base}/api/v1/demo", token)["outages"]
+        assert outage["name"] == "carrier China Unicom (Internet)"
+        assert branchline("demo", "restore", *carrier, env=env).returncode == 0
+        assert call(f"{base}/api/v1/demo", token)["outages"] == []
+        # The hub reports too (its CPEs' links carry what the branches send): not grey.
+        hub = call(f"{base}/api/v1/sites/dc-shanghai/health", token)
+        assert hub["status"] != "grey" and all(k["state"] == "up" for k in hub["links"]), hub
         ports = call(f"{base}/api/v1/demo", token)["ports"]
 
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole group
@@ -179,6 +189,18 @@ def test_the_demo_opens_branches_by_ztp_reacts_to_a_failure_and_stops_on_ctrl_c(
         for open_port in (port, ports["smtp"], *ports["cpes"]):
             assert closed(open_port), open_port
         assert not (tmp_path / "demo" / "demo.json").exists()
+
+        # From what the demo recorded: the last minutes replayed under another policy (SLA
+        # alone, no utilization rule), as the guide says.
+        candidate = tmp_path / "sla-only.yaml"
+        candidate.write_text("default: {modes: [sla]}\n", encoding="utf-8")
+        replayed = branchline("sim", "replay", "--demo", "--last", "3m", "--every", "5",
+                              "--policy-b", str(candidate), "--json", env=env)  # fmt: skip
+        assert replayed.returncode == 0, replayed.stderr
+        results = json.loads(replayed.stdout)
+        assert results["window"]["ticks"] == 36 and results["evaluated"] > 0
+        assert any(d["site"] == site for d in results["decisions"])  # the failure, replayed
+        assert "differences" in results
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
