@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING, Annotated, Any
@@ -54,6 +55,7 @@ def demo(
     from controller.stores import open_store
     from sites.generator import generate_reference_network
 
+    _port_free(host, port)
     settings = demo_settings()
     store = open_store(settings)
     if reset or store.is_empty():
@@ -80,6 +82,18 @@ def demo(
         lab.close()
         store.engine.dispose()
     err.print("demo stopped.")
+
+
+def _port_free(host: str, port: int) -> None:
+    """Refuse at once a port something else holds (before any branch is planned again)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            err.print(f"[red]error[/]: --port: {host}:{port} is not free ({exc.strerror}); "
+                      "give another, e.g. --port 9000")  # fmt: skip
+            raise typer.Exit(2) from None
 
 
 def demo_settings() -> Any:

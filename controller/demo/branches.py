@@ -56,7 +56,7 @@ def pick(inventory: Inventory, count: int) -> list[ZtpBranch]:
     links (a failure then moves its applications), the first by id; the last is left for the
     user to open by hand."""
     chosen, cities = [], set()
-    for site in sorted(inventory.sites, key=lambda s: s.id):
+    for site in sorted(inventory.sites, key=lambda s: s.id) if count > 0 else ():
         if site.role is not SiteRole.SPOKE or site.city in cities or len(site.links) < 2:
             continue
         if len(site.cpes) != 1 or site.cpes[0].platform is not Platform.HUAWEI_VRP:

@@ -67,6 +67,7 @@ class MailSink:
         self._mails: deque[Mail] = deque(maxlen=LIMIT)
         self._next = 1
         self._arrived = threading.Condition(self._lock)
+        self._started = False
         self._controller = Controller(
             self, hostname="127.0.0.1", port=port or free_ports(1)[0], data_size_limit=MAX_BYTES,
             server_hostname="branchline-demo",
@@ -78,9 +79,12 @@ class MailSink:
 
     def start(self) -> None:
         self._controller.start()
+        self._started = True
 
     def stop(self) -> None:
-        self._controller.stop()
+        if self._started:
+            self._controller.stop()
+            self._started = False
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
         with self._lock:
