@@ -114,8 +114,14 @@ def test_the_demo_opens_branches_by_ztp_reacts_to_a_failure_and_stops_on_ctrl_c(
         timeline = [e["step"] for e in call(f"{base}/api/v1/sites/{site}/lifecycle",
                                             token)["timeline"]]  # fmt: skip
         assert {"invited", "mailed", "claimed", "called-home", "online"} <= set(timeline)
-        mailbox = call(f"{base}/demo/mailbox", token)
+        mailbox = call(f"{base}/demo/mailbox?lang=en", token)
         assert branch["email"] in mailbox  # the invitation, caught by the demo's mail server
+        assert "演示邮箱" in call(f"{base}/demo/mailbox?lang=zh", token)
+        opened = re.search(r"href='(/demo/mailbox/\d+)\?lang=en'>", mailbox)
+        assert opened is not None
+        mail = call(f"{base}{opened.group(1)}", token)
+        assert re.search(r"<a href='http://127\.0\.0\.1:\d+/ztp#[\w-]+'>", mail)  # clickable
+        assert "data:image/png;base64," in mail  # its QR code, inline
 
         # Its CPE reports and the loop places its applications; the first link carries some.
         def placed() -> list[dict[str, Any]]:
