@@ -49,11 +49,13 @@ test-fast: $(VENV)/.test
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench.bench_inventory
 
-# The guide's screenshots of the installer page, taken in headless Chromium (the same run as
-# tests/controller/test_installer_browser.py).
+# The docs' pictures: the installer page and the console, taken in headless Chromium (the same
+# runs as their browser tests), and a simulation report's plot (docs/guide.md).
 docs-images: $(VENV)/.test
 	$(BIN)/python -m tests.installer_shots docs/images
 	$(BIN)/python -m tests.console_shots docs/images
+	$(BIN)/branchline sim run tests/simulator/scenarios/primary-failure.yaml -o build/sim-shot
+	cp build/sim-shot/site-br-shenyang-001.png docs/images/sim-primary-failure-site.png
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info
