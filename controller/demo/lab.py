@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import threading
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,8 @@ log = logging.getLogger("branchline.demo")
 ACTOR = "demo"
 ADMIN = "demo-admin"
 FLEET = "demo-cpes"
-"""The device user the simulated CPEs of the sites not opened by ZTP report as."""
+"""The device user the simulated CPEs of the sites not opened by ZTP report as (its name ends
+with a checksum of those sites)."""
 STATE_FILE = "demo.json"
 TOKEN_FILE = "demo-cli-token"
 
@@ -68,8 +70,11 @@ class DemoLab:
         self._tokens: list[str] = []  # ids of the tokens this run made: revoked at close
         self.admin_token = self._token(ADMIN, Role.ADMIN, None, "branchline demo")
         self._fleet_sites = {s.id for s in inventory.sites} - {b.site for b in self.branches}
-        self._fleet_token = self._token(FLEET, Role.DEVICE, sorted(self._fleet_sites),
-                                        "the demo's simulated CPEs")  # fmt: skip
+        # A user's sites are fixed when it is made: one fleet user per set of sites, so that a
+        # network changed between runs gets one that may report all of them.
+        scope = sorted(self._fleet_sites)
+        fleet = f"{FLEET}-{zlib.crc32(' '.join(scope).encode()):08x}"
+        self._fleet_token = self._token(fleet, Role.DEVICE, scope, "the demo's simulated CPEs")
 
     def prepare(self) -> Settings:
         """Start the mail server and plan the ZTP branches; the settings the app runs with

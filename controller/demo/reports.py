@@ -58,6 +58,7 @@ class Reports:
         self.posted = 0
         """Samples the controller acknowledged."""
         self.failures = 0
+        self._said: set[str] = set()
 
     def start(self) -> None:
         self._thread.start()
@@ -105,7 +106,10 @@ class Reports:
             return HTTPConnection(self._host, timeout=30)
         if answer.status == 202:
             self.posted += int(payload.get("accepted", 0))
-        else:  # the status and the controller's words; never the token
+        else:  # the status and the controller's words (once each); never the token
             self.failures += 1
-            log.warning("demo: telemetry refused (%d): %s", answer.status, str(payload)[:300])
+            said = f"demo: telemetry refused ({answer.status}): {str(payload)[:300]}"
+            if said not in self._said:
+                self._said.add(said)
+                log.warning("%s", said)
         return connection
