@@ -184,12 +184,14 @@ async def one_mail(
     head = (f"<p>{words['to']}: {html.escape(', '.join(mail.to))}<br>{words['received']}: "
             f"{at} ({zone})</p>")  # fmt: skip
     # The HTML part as the recipient's mail program would show it, sandboxed (no script, no
-    # request of its own); the text part below it, its link clickable.
+    # request of its own), its links opening a page of their own as a mail program's do (in
+    # the sandbox the installer could not keep its session); the text part below it.
     shown = ""
     if mail.html is not None:
+        body = "<base target='_blank'>" + mail.html
         shown = (f"<iframe sandbox='allow-popups allow-popups-to-escape-sandbox' "
                  f"style='width:100%;height:32rem;border:1px solid #ddd' "
-                 f"srcdoc=\"{html.escape(mail.html, quote=True)}\"></iframe>")  # fmt: skip
+                 f"srcdoc=\"{html.escape(body, quote=True)}\"></iframe>")  # fmt: skip
     text = html.escape(mail.text)
     for link in set(LINKS.findall(mail.text)):
         escaped = html.escape(link)

@@ -122,6 +122,7 @@ def test_the_demo_opens_branches_by_ztp_reacts_to_a_failure_and_stops_on_ctrl_c(
         mail = call(f"{base}{opened.group(1)}", token)
         assert re.search(r"<a href='http://127\.0\.0\.1:\d+/ztp#[\w-]+'>", mail)  # clickable
         assert "data:image/png;base64," in mail  # its QR code, inline
+        assert "&lt;base target=&#x27;_blank&#x27;&gt;" in mail  # its links leave the sandbox
 
         # Its CPE reports and the loop places its applications; the first link carries some.
         def placed() -> list[dict[str, Any]]:
