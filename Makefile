@@ -49,11 +49,12 @@ test-fast: $(VENV)/.test
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench.bench_inventory
 
-# The docs' pictures: the installer page and the console, taken in headless Chromium (the same
-# runs as their browser tests), and a simulation report's plot (docs/guide.md).
+# The docs' pictures: the installer page, the console and the demo's mailbox, taken in headless
+# Chromium (the same runs as their browser tests), and a simulation report's plot.
 docs-images: $(VENV)/.test
 	$(BIN)/python -m tests.installer_shots docs/images
 	$(BIN)/python -m tests.console_shots docs/images
+	$(BIN)/python -m tests.mailbox_shots docs/images
 	$(BIN)/branchline sim run tests/simulator/scenarios/primary-failure.yaml -o build/sim-shot
 	cp build/sim-shot/site-br-shenyang-001.png docs/images/sim-primary-failure-site.png
 

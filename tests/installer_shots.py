@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import re
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
-
-import uvicorn
 
 from controller.app import create_app
 from controller.settings import Settings
@@ -36,6 +33,7 @@ from tests.browser import Browser
 from tests.chromium import chromium
 from tests.components import free_port
 from tests.conftest import DATA
+from tests.serving import app_on_loopback
 from tests.shots import Shot, take_all
 
 SITE, SERIAL = "br-hangzhou-001", "HZ-0001"
@@ -53,19 +51,10 @@ def _controller(directory: Path) -> Iterator[tuple[str, Store, Settings, list[Em
     store.replace_inventory(load_inventory_text((DATA / "small.yaml").read_text()), "guide")
     app = create_app(settings, store=store)
     mails: list[EmailMessage] = []
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the controller did not start")
-        time.sleep(0.05)
     try:
-        yield base, store, settings, mails
+        with app_on_loopback(app, port):
+            yield base, store, settings, mails
     finally:
-        server.should_exit = True
-        thread.join(10)
         store.engine.dispose()
 
 

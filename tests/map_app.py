@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import uvicorn
 from fastapi import FastAPI
 
 from bench.bench_map import mixed_batch
@@ -22,6 +19,7 @@ from controller.stores import open_store, open_telemetry_store
 from sites.inventory import Inventory
 from telemetry.samples import to_ms
 from tests.components import free_port
+from tests.serving import app_on_loopback
 
 
 class Served:
@@ -51,19 +49,10 @@ def serve_map(tmp_path: Path, reference_340: Inventory) -> Iterator[Served]:
     store.ztp.advance(spokes[1], Step(SiteState.INVITED, "invited", "", "t", datetime.now(UTC)))
     store.ztp.advance(spokes[2], Step(SiteState.PROVISIONING, "called-home", "", "t",
                                       datetime.now(UTC)))  # fmt: skip
-    port = free_port()
     app = create_app(settings, store=store, telemetry_store=telemetry)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
     try:
-        yield Served(f"http://127.0.0.1:{port}/map?token={token.text}", app, store)
+        with app_on_loopback(app, free_port()) as base:
+            yield Served(f"{base}/map?token={token.text}", app, store)
     finally:
-        server.should_exit = True
-        thread.join(10)
         telemetry.close()
         store.engine.dispose()

@@ -1,6 +1,7 @@
-"""`branchline serve` as a user runs it, for the tests that need a real server on loopback (the
-ZTP tests: a CPE calls home over HTTP(S) from its own thread or process): started with `env`,
-waited for until it answers, stopped with Ctrl-C; what it printed is kept."""
+"""A real server on loopback for the tests: `branchline serve` as a user runs it (the ZTP tests:
+a CPE calls home over HTTP(S) from its own thread or process), started with `env`, waited for
+until it answers, stopped with Ctrl-C, what it printed kept; or an app made in the test, served
+by uvicorn in a thread (`app_on_loopback`: the browser tests and the docs' screenshots)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ import signal
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+import uvicorn
+from fastapi import FastAPI
 
 from controller.store.facade import Store
 from tests.browser import Browser
@@ -70,3 +75,21 @@ def wait_until_online(store: Store, site: str, timeout_s: float = 60) -> None:
         assert state is None or state[0].value != "failed", state
         assert time.monotonic() < deadline, state
         time.sleep(0.5)
+
+
+@contextmanager
+def app_on_loopback(app: FastAPI, port: int, timeout_s: float = 20) -> Iterator[str]:
+    """`app` served on 127.0.0.1:`port` by uvicorn in a thread, its base URL; stopped after."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout_s
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise AssertionError(f"the app did not start on port {port}")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from controller.api.auth import Operator, authenticate, browser_credentials, require
 from controller.api.deps import StoreDep
-from controller.api.login import PRIVATE
+from controller.api.login import PRIVATE, signed_in, without_token
 from controller.api.map import map_options
 from controller.auth.principal import Principal, Role
 from controller.demo.mailbox import Mail
@@ -108,12 +108,22 @@ def restore(_: Operator, demo: Demo, ident: int) -> Response:
 
 
 async def _admin_browser(request: Request, store: StoreDep) -> Principal | None:
-    """An admin by bearer token or the /login session; None for a browser not signed in."""
-    credentials = await browser_credentials(request)
+    """An admin by bearer token, the /login session, or `?token=` (as the map takes it);
+    None for a browser not signed in."""
+    credentials = await browser_credentials(request, request.query_params.get("token"))
     if credentials is None and "text/html" in request.headers.get("accept", ""):
         return None
     principal = await authenticate(request, store, credentials)
     return await require(Role.ADMIN, network_wide=True)(principal)
+
+
+async def _page_for(request: Request, store: StoreDep) -> Response | None:
+    """What to answer instead of the page: /login to a browser not signed in; a token in the
+    address exchanged for the session and the address without it (as /map does)."""
+    if await _admin_browser(request, store) is None:
+        return RedirectResponse("/login", 303, headers=PRIVATE)
+    token = request.query_params.get("token")
+    return signed_in(request, token, without_token(request)) if token else None
 
 
 Lang = Annotated[str | None, Query(pattern="^(zh|en)$")]
@@ -150,8 +160,8 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-src '
 
 @router.get("/demo/mailbox", response_class=HTMLResponse, include_in_schema=False)
 async def mailbox(request: Request, store: StoreDep, demo: Demo, lang: Lang = None) -> Response:
-    if await _admin_browser(request, store) is None:
-        return RedirectResponse("/login", 303, headers=PRIVATE)
+    if (instead := await _page_for(request, store)) is not None:
+        return instead
     chosen = language(request.headers.get("accept-language"), lang)
     words = WORDS[chosen]
     zone, tz = _zone()
@@ -172,8 +182,8 @@ async def mailbox(request: Request, store: StoreDep, demo: Demo, lang: Lang = No
 async def one_mail(
     request: Request, store: StoreDep, demo: Demo, ident: int, lang: Lang = None
 ) -> Response:
-    if await _admin_browser(request, store) is None:
-        return RedirectResponse("/login", 303, headers=PRIVATE)
+    if (instead := await _page_for(request, store)) is not None:
+        return instead
     chosen = language(request.headers.get("accept-language"), lang)
     mail = demo.mail(ident)
     if mail is None:

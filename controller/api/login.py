@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from typing import Annotated
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -60,11 +60,23 @@ async def login(request: Request, store: StoreDep, lang: Lang = None) -> Respons
         headers = {**PRIVATE, **(refused.headers or {})}
         headers.pop("WWW-Authenticate", None)  # a form, not a Bearer challenge
         return HTMLResponse(login_page(chosen, problem), refused.status_code, headers=headers)
+    return signed_in(request, token, "/map")
+
+
+def signed_in(request: Request, token: str, to: str) -> RedirectResponse:
+    """A 303 to `to` with the browser session of `token` (a valid one) in its cookie: the
+    token goes no further than this answer (not in the address the browser goes on to)."""
     sessions: BrowserSessions = request.app.state.browser_sessions
     session = sessions.open(token, time.monotonic())
-    answer = RedirectResponse("/map", 303, headers=PRIVATE)
+    answer = RedirectResponse(to, 303, headers=PRIVATE)
     answer.set_cookie(
         COOKIE, session, max_age=int(sessions.ttl_s), path="/", httponly=True,
         samesite="strict", secure=request.url.scheme == "https",
     )  # fmt: skip
     return answer
+
+
+def without_token(request: Request) -> str:
+    """The request's path and query, its `token` taken out."""
+    rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
+    return request.url.path + (f"?{rest}" if rest else "")

@@ -14,12 +14,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from collections.abc import Hashable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import xstatic.pkg.leaflet as xs_leaflet  # type: ignore[import-untyped]  # no types shipped
@@ -33,9 +31,9 @@ from controller.api.auth import authenticate, browser_credentials
 from controller.api.deps import StoreDep, running
 from controller.api.gzipped import Gzipped, packaged_file
 from controller.api.kept import Kept
+from controller.api.login import PRIVATE, signed_in, without_token
 from controller.api.snapshot_views import SnapshotViews
 from controller.auth.principal import Principal, Role
-from controller.auth.sessions import COOKIE, BrowserSessions
 from controller.languages import LANGUAGES, language
 from controller.store.facade import Store
 from controller.store.path_store import JournalQuery
@@ -62,7 +60,6 @@ from telemetry.store.base import Selector, TelemetryStore
 
 router = APIRouter(tags=["map"])
 TokenQuery = Annotated[str | None, Query(description="a viewer token, for browsers")]
-PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 CHANGES_SHOWN = 10
 """A site's panel lists its latest path changes, at most this many."""
 
@@ -174,15 +171,7 @@ async def map_page(
             return RedirectResponse("/login", 303, headers=PRIVATE)  # a browser: sign in
         raise
     if token and request.query_params.get("token"):
-        sessions: BrowserSessions = request.app.state.browser_sessions
-        session = sessions.open(token, time.monotonic())
-        rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
-        answer = RedirectResponse("/map" + (f"?{rest}" if rest else ""), 303, headers=PRIVATE)
-        answer.set_cookie(
-            COOKIE, session, max_age=int(sessions.ttl_s), path="/", httponly=True,
-            samesite="strict", secure=request.url.scheme == "https",
-        )  # fmt: skip
-        return answer
+        return signed_in(request, token, without_token(request))
     running(request, "telemetry")
     # Reading the stores and rendering take a third of a second at 10,000 sites: off the loop.
     chosen = language(request.headers.get("accept-language"), lang)

@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from controller.api.deps import RowId, StoreDep
-from controller.api.map import PRIVATE, TokenQuery, viewer
+from controller.api.login import PRIVATE
+from controller.api.map import TokenQuery, viewer
 from controller.api.monitoring import acknowledge_alarm, alarm_read
 from controller.auth.principal import Principal, Role
 from controller.monitor.service import Monitor

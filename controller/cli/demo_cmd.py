@@ -111,7 +111,7 @@ def _tour(lab: DemoLab, base: str, origin: str) -> None:
         f"[bold]Branchline demo[/] on {base} ({escape(origin)})",
         f"  map:       {base}/map?token={token}",
         f"  API docs:  {base}/docs      admin token: [bold]{token}[/]",
-        f"  mailbox:   {base}/demo/mailbox   (the mails the controller sent; sign in first)",
+        f"  mailbox:   {base}/demo/mailbox?token={token}   (the mails the controller sent)",
         f"  installer: the link in each invitation mail ({base}/ztp#...)",
         "",
         "A short tour:",

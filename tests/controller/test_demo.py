@@ -245,6 +245,13 @@ def test_the_outage_route_refuses_what_is_not_one_outage(
     viewer = TestClient(app, headers=bearer(store, "watcher", Role.VIEWER))
     assert viewer.post("/api/v1/demo/outages", json={"hub_cpe": 0}).status_code == 403
     assert viewer.get("/demo/mailbox").status_code == 403  # the mails hold one-time links
-    assert TestClient(app).get("/demo/mailbox", headers={"Accept": "text/html"},
-                               follow_redirects=False).headers["location"] == "/login"  # fmt: skip
+    browser = TestClient(app, headers={"Accept": "text/html"}, follow_redirects=False)
+    assert browser.get("/demo/mailbox").headers["location"] == "/login"
+    # The address the demo prints: its token traded for the session, then the page without it.
+    admin = app.state.demo.admin_token
+    traded = browser.get(f"/demo/mailbox?lang=zh&token={admin}")
+    assert traded.status_code == 303 and traded.headers["location"] == "/demo/mailbox?lang=zh"
+    assert "HttpOnly" in traded.headers["set-cookie"] and admin not in traded.headers["location"]
+    page = browser.get("/demo/mailbox?lang=zh")  # the cookie, kept by the client
+    assert page.status_code == 200 and "演示邮箱" in page.text and admin not in page.text
     store.engine.dispose()
