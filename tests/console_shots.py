@@ -20,9 +20,8 @@ from policies.moves import PolicyRef
 from policies.reasons import Decision, Reason, Rule
 from sites.generator import generate_reference_network
 from telemetry.alarms import AlarmKind
-from tests.chromium import chromium
 from tests.map_app import serve_map
-from tests.shots import Shot, take_all
+from tests.shots import Shot, shot, take_all
 
 VIEWS = ("map", "site", "table")
 WINDOW = "1280,860"
@@ -51,13 +50,16 @@ def shoot(language: str, out: Path, work: Path) -> list[Shot]:
             "table": "&problems=1&view=table",
         }
         for view in VIEWS:
-            url = f"{served.url}&lang={language}{views[view]}"
-            png = out / f"console-{language}-{view}.png"
-            png.unlink(missing_ok=True)
-            profile = work / f"profile-{language}-{view}"
-            done = chromium(profile, "--dump-dom", url, window=WINDOW)
-            chromium(profile, f"--screenshot={png}", url, window=WINDOW)
-            shots.append(Shot(view, language, done.stdout, done.stderr, png))
+            shots.append(
+                shot(
+                    view,
+                    language,
+                    f"{served.url}&lang={language}{views[view]}",
+                    png=out / f"console-{language}-{view}.png",
+                    profile=work / f"profile-{language}-{view}",
+                    window=WINDOW,
+                )
+            )
     return shots
 
 

@@ -20,10 +20,9 @@ from controller.demo.lab import DemoLab
 from controller.settings import Settings
 from controller.stores import open_store
 from sites.generator import generate_reference_network
-from tests.chromium import chromium
 from tests.components import free_port
 from tests.serving import app_on_loopback
-from tests.shots import Shot, take_all
+from tests.shots import Shot, shot, take_all
 
 VIEWS = ("mailbox", "mail")
 WINDOW = "1280,900"
@@ -56,12 +55,16 @@ def shoot(language: str, out: Path, work: Path) -> list[Shot]:
             paths = {"mailbox": "/demo/mailbox", "mail": f"/demo/mailbox/{mail.id}"}
             for view in VIEWS:
                 url = f"{base}{paths[view]}?token={lab.admin_token}&lang={language}"
-                png = out / f"demo-mailbox-{language}-{view}.png"
-                png.unlink(missing_ok=True)
-                profile = work / f"profile-{language}-{view}"
-                done = chromium(profile, "--dump-dom", url, window=WINDOW)
-                chromium(profile, f"--screenshot={png}", url, window=WINDOW)
-                shots.append(Shot(view, language, done.stdout, done.stderr, png))
+                shots.append(
+                    shot(
+                        view,
+                        language,
+                        url,
+                        png=out / f"demo-mailbox-{language}-{view}.png",
+                        profile=work / f"profile-{language}-{view}",
+                        window=WINDOW,
+                    )
+                )
     finally:
         lab.close()
         store.engine.dispose()

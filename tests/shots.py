@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.chromium import console_errors
+from tests.chromium import chromium, console_errors
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,14 @@ class Shot:
     dom: str
     stderr: str
     png: Path
+
+
+def shot(stage: str, language: str, url: str, *, png: Path, profile: Path, window: str) -> Shot:
+    """`url` in headless Chromium (a profile of its own): its DOM, and its picture at `png`."""
+    png.unlink(missing_ok=True)
+    done = chromium(profile, "--dump-dom", url, window=window)
+    chromium(profile, f"--screenshot={png}", url, window=window)
+    return Shot(stage, language, done.stdout, done.stderr, png)
 
 
 def visible(dom: str) -> str:
