@@ -22,7 +22,6 @@ import threading
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from controller.demo.mailbox import MailSink
 from controller.store.facade import Store
@@ -128,11 +127,6 @@ class ZtpBranches:
     def ports(self) -> list[int]:
         """The emulated CPEs' SSH ports on loopback."""
         return [factory.target.port for factory in self._cpes.values()]
-
-    def device(self, site: str) -> Any:
-        """The emulated device of a branch (`VrpDevice`: what it runs, `display()`)."""
-        factory = self._cpes[site]
-        return self._lab.device(factory.target.port)
 
     def _open_all(self) -> None:
         for branch in self.branches:
