@@ -68,6 +68,7 @@ def demo(
         origin = "kept from the last run; --reset reloads the reference network"
     base = f"http://{host}:{port}"
     lab = DemoLab(settings, store, base=base, seed=seed, speed=speed, feed=feed, ztp_branches=ztp)
+    app = None
     try:
         app_settings = lab.prepare()
         _tour(lab, base, origin + f"; database {where(settings)}")
@@ -79,6 +80,12 @@ def demo(
         app.state.demo = lab
         run_server(app, host, port, log_level.value, on_started=lab.start)
     finally:
+        if app is not None:
+            # A branch being opened when Ctrl-C came: its push finishes (seconds) while its CPE
+            # is still there, rather than failing against a CPE gone and holding the exit for
+            # its retries. (The controller's stop already fails an opening still waiting.)
+            app.state.ztp_jobs.shutdown(wait=True)
+            app.state.config_jobs.shutdown(wait=True)
         lab.close()
         store.engine.dispose()
     err.print("demo stopped.")
