@@ -67,7 +67,7 @@ class DemoLab:
         self._lock = threading.Lock()
         self._outages: dict[int, Outage] = {}
         self._next_outage = 1
-        self._tokens: list[str] = []  # ids of the tokens this run made: revoked at close
+        self._token_ids: list[str] = []  # ids (not secrets) of this run's tokens: revoked at close
         self.admin_token = self._token(ADMIN, Role.ADMIN, None, "branchline demo")
         self._fleet_sites = {s.id for s in inventory.sites} - {b.site for b in self.branches}
         # A user's sites are fixed when it is made: one fleet user per set of sites, so that a
@@ -116,17 +116,17 @@ class DemoLab:
         if self._ztp is not None:
             self._ztp.close()
         self.mailbox.stop()
-        for token in self._tokens:
+        for token_id in self._token_ids:
             try:
-                self.store.users.revoke_token(token, ACTOR)
+                self.store.users.revoke_token(token_id, ACTOR)
             except Exception:  # stopping: a token left is not worth a traceback
-                log.warning("demo: token %s not revoked", token)
+                log.warning("demo: the token with id %s was not revoked", token_id)
 
     def _token(self, user: str, role: Role, sites: list[str] | None, what: str) -> str:
         if user not in {u.name for u in self.store.users.all()}:
             self.store.users.add(user, role, sites, ACTOR)
         made = self.store.users.create_token(user, what, ACTOR)
-        self._tokens.append(made.id)
+        self._token_ids.append(made.id)
         return made.text
 
     def _token_of(self, site: str) -> str | None:
