@@ -335,7 +335,7 @@ def monitor_tick(state: Any, at: datetime) -> None:
         monitoring.summary_body(state, NETWORK, snapshot=snapshot)
 
     state.monitor.tick(at, prepare)
-    map_page.warm_pages(state)
+    map_page.warm_answers(state)
 
 
 def _device_logs(config: Settings) -> LogStore:

@@ -64,6 +64,15 @@ class Kept(Generic[K, V]):
         if not self.has(key):
             self.refresh_later(key)
 
+    def keep_fresh(self, key: K) -> None:
+        """Compute `key`'s answer in the background if none is kept or the kept one is no
+        longer fresh: for an answer about to be asked (an open console's replay), so that the
+        ask finds it fresh and never waits for a computation."""
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is None or self._clock() - kept[0] >= self._fresh_s:
+            self.refresh_later(key)
+
     def refresh_later(self, key: K) -> None:
         """Compute `key`'s answer again in the background (once at a time)."""
         with self._lock:

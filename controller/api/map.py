@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Hashable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -188,6 +189,7 @@ async def map_status(request: Request, store: StoreDep, token: TokenQuery = None
     opened: planned, provisioning or failed (their own colours). The page polls it to
     recolour."""
     principal = await viewer(request, store, token)
+    request.app.state.console_polled = time.monotonic()  # a console is open (`warm_answers`)
     # Rendered once per snapshot: most polls find their answer here, and are answered without
     # waiting for a worker thread (each hand-over waits for the interpreter under load).
     body = status_found(request.app.state, principal)
@@ -260,10 +262,17 @@ def _compiled(app_state: Any, principal: Principal) -> tuple[Inventory, HealthLa
     return inventory, layout
 
 
-def warm_pages(app_state: Any) -> None:
-    """The whole network's page in each language, rendered in the background once the monitor
-    has a snapshot (then kept, `kept_answers`): the first screen opened after a start does not
-    wait for it. Nothing before the network's first snapshot."""
+WATCHED_S = 600.0
+"""A console whose statuses were polled this recently is open (its page polls every few
+seconds): the last 24 h's replay is kept fresh for its slider."""
+
+
+def warm_answers(app_state: Any) -> None:
+    """At each monitor tick, once the monitor has a snapshot: the whole network's page in each
+    language rendered in the background if not kept (then kept, `kept_answers`), so that the
+    first screen opened after a start does not wait for it; and the last 24 h's replay, kept
+    fresh while a console is open (`WATCHED_S`): computing it reads every raw sample not rolled
+    up yet, more than a second under full ingest, which the slider would otherwise wait for."""
     if app_state.monitor.snapshot is None:
         return
     generation = app_state.store.current.generation()
@@ -271,6 +280,11 @@ def warm_pages(app_state: Any) -> None:
     options = map_options()
     for lang in LANGUAGES:
         pages.warm((generation, None, lang, options))
+    replays: Kept[ReplayKey, Replay] = app_state.kept_replays
+    if time.monotonic() - app_state.console_polled < WATCHED_S:
+        replays.keep_fresh((generation, None))
+    else:
+        replays.warm((generation, None))
 
 
 def _page(app_state: Any, principal: Principal, lang: str) -> Gzipped:
@@ -368,6 +382,7 @@ def kept_answers(app_state: Any) -> tuple[Kept[ReplayKey, Replay], Kept[PageKey,
         viewer = Principal("map", Role.VIEWER, sites)
         return Gzipped.of_text(_render(app_state, viewer, lang, options))
 
+    app_state.console_polled = -WATCHED_S  # no console open yet (`warm_answers`)
     return (
         Kept(replay_of, fresh_s=60.0, keep_s=600.0, limit=16),
         Kept(page_of, fresh_s=15.0, keep_s=60.0, limit=32),

@@ -137,15 +137,19 @@ class NewestSamples:
             if np.any((lost > after) & (~found | (lost > chosen))):
                 return None
             slots, best = slots[found], best[found]
-            values = self._values[slots, best]
-            return SampleBatch(
-                site=tuple(self._keys[s][0] for s in slots),
-                link=tuple(self._keys[s][1] for s in slots),
-                app=tuple(self._keys[s][2] for s in slots),
-                ts_ms=self._ts[slots, best],
-                **{name: values[:, i] for i, name in enumerate(METRICS)},
-                up=self._up[slots, best],
-            )
+            values, up = self._values[slots, best], self._up[slots, best]
+            ts = self._ts[slots, best]
+        # The series' names outside the lock (a Python loop over 40,000 slots for the whole
+        # network, which writes would otherwise wait for): `_keys` only grows.
+        keys = [self._keys[s] for s in slots.tolist()]
+        return SampleBatch(
+            site=tuple(k[0] for k in keys),
+            link=tuple(k[1] for k in keys),
+            app=tuple(k[2] for k in keys),
+            ts_ms=ts,
+            **{name: values[:, i] for i, name in enumerate(METRICS)},
+            up=up,
+        )
 
     def _selected(self, select: Selector) -> npt.NDArray[np.intp]:
         if self._order is None:

@@ -73,6 +73,33 @@ def test_warming_computes_in_the_background_once() -> None:
     assert answers.get("page") == "page#1" and compute.calls == ["page"]
 
 
+def test_kept_fresh_computes_what_is_missing_or_no_longer_fresh_and_nothing_else() -> None:
+    compute, clock = Counted(), [0.0]
+    answers = kept(compute, clock)
+
+    def computed(n: int) -> None:
+        for _ in range(500):
+            if len(compute.calls) == n and answers.has("replay"):
+                break
+            threading.Event().wait(0.01)
+        assert len(compute.calls) == n
+
+    answers.keep_fresh("replay")  # none kept: computed behind
+    computed(1)
+    clock[0] = FRESH - 1
+    answers.keep_fresh("replay")  # fresh: nothing
+    threading.Event().wait(0.05)
+    assert compute.calls == ["replay"]
+    clock[0] = FRESH + 1
+    answers.keep_fresh("replay")  # stale: computed again, the ask then finds it fresh
+    computed(2)
+    for _ in range(200):
+        if answers.get("replay") == "replay#2":
+            break
+        threading.Event().wait(0.01)
+    assert answers.get("replay") == "replay#2" and len(compute.calls) == 2
+
+
 def test_a_replay_is_cut_to_the_sites_a_viewer_sees() -> None:
     replay = Replay(("a", "b", "c"), [0, 1], 3_600_000, ["012", "321"])
     assert replay.seen_by({"a", "c"}.__contains__) == Replay(("a", "c"), [0, 1], 3_600_000,

@@ -60,6 +60,16 @@ CREATE INDEX IF NOT EXISTS {table}_by_bucket ON {table} (ts / {BUCKET_MS[table]}
 """
 
 
+def open_reader(path: Path) -> sqlite3.Connection:
+    """Another connection to a database `connect` opened already: reads only."""
+    try:
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA query_only=ON")
+    except sqlite3.Error as exc:
+        raise TelemetryStoreError(f"cannot open the telemetry database {path}: {exc}") from exc
+    return conn
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) the database at `path` in WAL mode and check its version."""
     try:

@@ -16,7 +16,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from controller.api.map import map_options
+from controller.api.kept import Kept
+from controller.api.map import WATCHED_S, map_options
 from controller.app import create_app, monitor_tick
 from controller.auth.principal import Role
 from controller.settings import Settings
@@ -327,6 +328,34 @@ def test_the_network_s_page_is_rendered_behind_the_monitor_s_first_tick(
     assert all(pages.has(k) for k in keys)
     api = TestClient(app, headers=bearer(store, "root", Role.ADMIN))
     assert api.get("/map", params={"lang": "zh"}).text == pages.get(keys[0]).text
+
+
+def test_the_replay_is_warmed_at_the_first_tick_and_kept_fresh_while_a_console_is_open(
+    app: FastAPI, store: Store
+) -> None:
+    """Moving the slider never waits for the 24 h replay's computation: it is computed at the
+    first tick, then again at the ticks while a console polls its statuses (here it is never
+    fresh, so each such tick computes it), and not while none does."""
+    computed: list[object] = []
+    app.state.kept_replays = Kept(computed.append, fresh_s=0.0, keep_s=600.0, limit=4)
+    key = (store.current.generation(), None)
+
+    def tick_then_computed(n: int) -> None:
+        monitor_tick(app.state, datetime.now(UTC))
+        for _ in range(500):  # a computation behind the tick is a thread's: wait for it
+            if len(computed) > n or (len(computed) == n and app.state.kept_replays.has(key)):
+                break
+            time.sleep(0.01)
+        time.sleep(0.1)  # and for any more than `n`, which there must not be
+        assert computed == [key] * n
+
+    tick_then_computed(1)  # warmed: the first page's slider finds it
+    tick_then_computed(1)  # kept, and no console open: left alone
+    api = TestClient(app, headers=bearer(store, "root", Role.VIEWER))
+    assert api.get("/map/status.json").status_code == 200  # a console polls
+    tick_then_computed(2)
+    app.state.console_polled -= WATCHED_S  # its last poll 10 minutes ago: closed
+    tick_then_computed(2)
 
 
 def test_the_page_goes_compressed_as_it_was_kept_and_plain_to_who_asks(
