@@ -414,7 +414,7 @@ def _site(app_state: Any, principal: Principal, site_id: str) -> dict[str, Any]:
     paths = [CurrentPath(p.app, p.link, p.reason) for p in store.paths.current(site_id)]
     _, journal = store.paths.journal(JournalQuery(site=site_id), CHANGES_SHOWN, 0)
     changes = [PathChange(to_ms(c.at), c.app, c.from_link, c.to_link, c.reason) for c in journal]
-    alarms = app_state.monitor.alarms.search(active=True, site=site_id)
+    alarms = app_state.monitor.active().at(site_id)
     return site_details(site_id, snapshot, inventory.applications, paths, alarms, changes=changes)
 
 

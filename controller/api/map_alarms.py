@@ -66,9 +66,7 @@ async def map_acknowledge(
 def _alarms(app_state: Any, principal: Principal) -> dict[str, Any]:
     monitor: Monitor = app_state.monitor
     names = {s.id: s.name for s in app_state.store.current.inventory().sites}
-    found = [
-        a for a in monitor.alarms.search(active=True, limit=100_000) if principal.sees(a.key.site)
-    ]
+    found = [a for a in monitor.active().alarms if principal.sees(a.key.site)]
     shown = panel_order(found)[:MAX_SHOWN]
     return {
         "total": len(found),

@@ -13,10 +13,12 @@ or an `outbox_store` they are kept in memory and lost with the process.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from controller.errors import NoInventoryError
+from controller.store.alarm_store import ACTIVE_MAX
 from controller.store.facade import Store
 from telemetry.alarms import (
     Alarm,
@@ -34,6 +36,23 @@ from telemetry.alarms.notify import Outbox, OutboxStore
 from telemetry.alarms.notify.base import Notifier
 from telemetry.health import HealthLayout, HealthRules, HealthSnapshot, score
 from telemetry.store.base import TelemetryStore
+
+
+@dataclass(frozen=True)
+class ActiveAlarms:
+    """The active alarms as of one read: newest raised first, and per site."""
+
+    alarms: tuple[Alarm, ...]
+    by_site: Mapping[str, tuple[Alarm, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        by_site: dict[str, list[Alarm]] = {}
+        for alarm in self.alarms:
+            by_site.setdefault(alarm.key.site, []).append(alarm)
+        object.__setattr__(self, "by_site", {s: tuple(a) for s, a in by_site.items()})
+
+    def at(self, site: str) -> tuple[Alarm, ...]:
+        return self.by_site.get(site, ())
 
 
 class Monitor:
@@ -58,6 +77,8 @@ class Monitor:
         self._manager: AlarmManager | None = None
         self._lock = threading.Lock()  # the loop ticks in a worker thread, the API acknowledges
         self._recovered = False  # the first tick queues clears a stop left unqueued
+        self._alarm_changes = 0  # bumped by what may change the active alarms (`active`)
+        self._active: tuple[int, ActiveAlarms] | None = None
 
     def tick(
         self, now: datetime, prepare: Callable[[HealthSnapshot], object] | None = None
@@ -75,6 +96,7 @@ class Monitor:
             latest = self._telemetry.latest(now=now, lookback=self._rules.stale_after)
             snapshot = score(layout, latest, now, self._rules)
             events = manager.apply(engine.evaluate(snapshot, now), now)
+            self._alarm_changes += 1  # and once a tick, for another process's changes
         if prepare is not None:
             prepare(snapshot)
         self.snapshot = snapshot
@@ -86,7 +108,7 @@ class Monitor:
         """The clears of notified alarms that the outbox never saw: the process stopped after
         an alarm's clear was stored and before its notification was queued. The outbox mails
         each one it still holds a raise mark for, as it would have then."""
-        active = {a.id for a in self.alarms.search(active=True, limit=1_000_000)}
+        active = {a.id for a in self.alarms.search(active=True, limit=ACTIVE_MAX)}
         events = []
         for alarm_id in self.outbox.store.marked():
             if alarm_id in active:
@@ -123,18 +145,33 @@ class Monitor:
                 events = manager.report_success(kind, site, now)
             else:
                 events = manager.report_failure(kind, site, failure, now)
+            self._alarm_changes += 1
             self.outbox.submit(events)
+
+    def active(self) -> ActiveAlarms:
+        """The active alarms, read from the store once per change this process may have made
+        to them (a tick, a report, an acknowledgment; a tick also catches another process's)
+        and shared: the console's alarm list and site panels ask every few seconds, and a read
+        of every active alarm per ask would wait on the database under full ingest."""
+        changes = self._alarm_changes  # before the read: a change during it reads again
+        kept = self._active
+        if kept is not None and kept[0] == changes:
+            return kept[1]
+        active = ActiveAlarms(tuple(self.alarms.search(active=True, limit=ACTIVE_MAX)))
+        self._active = (changes, active)
+        return active
 
     def acknowledge(self, alarm_id: int, by: str, now: datetime) -> Alarm:
         with self._lock:
             _, _, manager = self._refresh()
             self.outbox.submit(manager.acknowledge(alarm_id, by, now))
+            self._alarm_changes += 1
             return self.alarms.get(alarm_id)
 
     def _refresh(self) -> tuple[HealthLayout, AlarmEngine, AlarmManager]:
         inventory, layout = self._store.current.derived(HealthLayout.from_inventory)
         if layout is not self._layout:  # a new generation: a new layout was derived
-            active = [a.key for a in self.alarms.search(active=True, limit=1_000_000)]
+            active = [a.key for a in self.alarms.search(active=True, limit=ACTIVE_MAX)]
             self._engine = AlarmEngine(layout, active=active)
             self._manager = AlarmManager(self.alarms, dependency_graph(inventory))
             self._layout = layout
