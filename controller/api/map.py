@@ -37,7 +37,6 @@ from controller.api.snapshot_views import SnapshotViews
 from controller.auth.principal import Principal, Role
 from controller.languages import LANGUAGES, language
 from controller.store.facade import Store
-from controller.store.path_store import JournalQuery
 from controller.store.ztp_store import SiteState
 from sites.inventory import Inventory
 from telemetry.health import HealthLayout, HealthSnapshot, score
@@ -411,8 +410,8 @@ def _site(app_state: Any, principal: Principal, site_id: str) -> dict[str, Any]:
         HealthLayout.from_inventory(one), telemetry.latest(Selector(site=site_id), now=now), now
     )
     store: Store = app_state.store
-    paths = [CurrentPath(p.app, p.link, p.reason) for p in store.paths.current(site_id)]
-    _, journal = store.paths.journal(JournalQuery(site=site_id), CHANGES_SHOWN, 0)
+    current, journal = store.paths.at_site(site_id, CHANGES_SHOWN)
+    paths = [CurrentPath(p.app, p.link, p.reason) for p in current]
     changes = [PathChange(to_ms(c.at), c.app, c.from_link, c.to_link, c.reason) for c in journal]
     alarms = app_state.monitor.active().at(site_id)
     return site_details(site_id, snapshot, inventory.applications, paths, alarms, changes=changes)

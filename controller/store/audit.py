@@ -54,8 +54,9 @@ class AuditLog:
         (`BESIDE_THE_NETWORK`). Found by reading back from the newest entry: a few rows."""
         beside = [~AuditRow.resource.startswith(prefix) for prefix in BESIDE_THE_NETWORK]
         query = select(AuditRow.id).where(*beside).order_by(AuditRow.id.desc()).limit(1)
-        with Session(self._engine) as session:
-            return int(session.scalar(query) or 0)
+        # A connection, not an ORM session: every answer that reads the network asks this.
+        with self._engine.connect() as conn:
+            return int(conn.scalar(query) or 0)
 
     def list(
         self, actor: str | None, resource: str | None, limit: int, offset: int

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy import Connection, Engine, Row, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -47,15 +48,18 @@ class Paths:
         self._current: dict[tuple[str, str], str | None] | None = None
 
     def current(self, site_id: str) -> list[PathInfo]:
-        # Core rather than ORM objects: this is the hottest read of the API.
-        table = SitePathRow.__table__
-        query = select(table).where(table.c.site_id == site_id).order_by(table.c.app)
         with self._engine.connect() as conn:
-            return [
-                PathInfo(r.site_id, r.app, r.link, r.since, r.rule, r.reason,
-                         PolicyRef.stored(r.policy_scope, r.policy_version))
-                for r in conn.execute(query)
-            ]  # fmt: skip
+            return _current_of(conn, site_id)
+
+    def at_site(self, site_id: str, changes: int) -> tuple[list[PathInfo], list[Move]]:
+        """A site's current paths and its last `changes` moves (newest first), read together:
+        one connection and no count, for a console's site panel, which asks under full ingest
+        where each statement waits for the interpreter again."""
+        journal = _table(PathChangeRow)
+        recent = (select(journal).where(journal.c.site_id == site_id)
+                  .order_by(journal.c.id.desc()).limit(changes))  # fmt: skip
+        with self._engine.connect() as conn:
+            return _current_of(conn, site_id), [_change(r) for r in conn.execute(recent)]
 
     def record(self, decisions: Iterable[tuple[Decision, PolicyRef]], at: datetime) -> list[Move]:
         """Store where each decision puts its app; journal those that differ from what was
@@ -182,7 +186,18 @@ def _follow_journal(conn: Connection, newest: int, *, replacing: bool) -> Insert
     )
 
 
-def _change(row: PathChangeRow) -> Move:
+def _current_of(conn: Connection, site_id: str) -> list[PathInfo]:
+    # Core rather than ORM objects: this is the hottest read of the API.
+    table = _table(SitePathRow)
+    query = select(table).where(table.c.site_id == site_id).order_by(table.c.app)
+    return [
+        PathInfo(r.site_id, r.app, r.link, r.since, r.rule, r.reason,
+                 PolicyRef.stored(r.policy_scope, r.policy_version))
+        for r in conn.execute(query)
+    ]  # fmt: skip
+
+
+def _change(row: PathChangeRow | Row[Any]) -> Move:
     return Move(
         row.at, row.site_id, row.app, row.from_link, row.to_link, row.rule, row.reason,
         PolicyRef.stored(row.policy_scope, row.policy_version), row.id,

@@ -58,6 +58,30 @@ def test_only_moves_are_written_and_journaled(store: Store, small_inventory: Inv
     assert journal[0].id == changes[0].id  # the ids handed back are the journal's own
 
 
+def test_a_site_s_paths_and_last_moves_read_together_are_those_read_apart(
+    store: Store, small_inventory: Inventory
+) -> None:
+    """`at_site` (the console's site panel): the current paths and the newest moves, as
+    `current` and `journal` give them, in one statement each and no count."""
+    store.replace_inventory(small_inventory, "test")
+    site, other = small_inventory.sites[1].id, small_inventory.sites[2].id
+    for i, link in enumerate(["mpls-1", "inet-1", "mpls-1", "inet-1"]):
+        at = T0 + timedelta(seconds=5 * i)
+        store.paths.record([_decision(site, "o32-trading", link),
+                            _decision(other, "o32-trading", link)], at)  # fmt: skip
+    with traffic(store.engine) as alone:
+        store.paths.current(site)
+    with traffic(store.engine) as read:
+        paths, moves = store.paths.at_site(site, 3)
+    # One transaction, and the moves for one statement more than the paths alone (no count).
+    assert read.transactions == 1 and read.statements == alone.statements + 1
+    assert paths == store.paths.current(site)
+    assert moves == store.paths.journal(JournalQuery(site=site), 3, 0)[1]
+    assert [(m.site, m.from_link, m.to_link) for m in moves] == [
+        (site, "mpls-1", "inet-1"), (site, "inet-1", "mpls-1"), (site, "mpls-1", "inet-1")
+    ]  # fmt: skip
+
+
 def test_a_site_removed_and_added_again_is_placed_again(
     store: Store, small_inventory: Inventory
 ) -> None:
