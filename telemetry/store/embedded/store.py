@@ -44,8 +44,8 @@ samples for a second under full ingest does not hold up a site's chart."""
 
 
 class EmbeddedStore:
-    """`TelemetryStore` on SQLite. Thread-safe (a lock for the writer, one for the reader);
-    `clock` returns epoch seconds."""
+    """`TelemetryStore` on SQLite. Thread-safe (a lock for the writer; readers each with a
+    connection of their own, `READERS` at most); `clock` returns epoch seconds."""
 
     durable = True
     """A write returns once its transaction is committed (WAL: survives the process dying)."""
