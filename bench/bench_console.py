@@ -22,6 +22,12 @@ included):
   alarms, a site's details and its history (its panel opened), the 24 h replay (the slider
   moved).
 
+With `--plain SECONDS` (and `--loads 0` for it alone) the same answers are also asked from a
+plain HTTP client, without a browser on the cores: each of the five (the statuses, the alarms,
+a site's details and history, a different site each round, and the replay) in turn, every
+0.3 s for SECONDS, with their p50, p90, p99 and maximum. What an answer waits on in the
+controller shows there apart from the browser's own load.
+
 Ingest starts `--warmup` seconds before the first load (the first export of the inventory and
 the first write of every series are not what a NOC screen waits on every morning) and runs
 until the last load ends; its rate and p99 are reported, so a figure taken while ingest fell
@@ -38,11 +44,13 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 from bench.bench_controller import _load, _series
 from bench.served import served
+from sites.inventory import Inventory
 from tests.cdp import Page, browser_page
 
 HERE = Path(__file__).resolve().parent.parent
@@ -73,12 +81,21 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=20.0,
                         help="seconds of ingest before the first load")  # fmt: skip
     parser.add_argument("--port", type=int, default=18091)
+    parser.add_argument("--plain", type=float, default=0.0, metavar="SECONDS",
+                        help="ask the answers from a plain HTTP client for SECONDS")  # fmt: skip
     args = parser.parse_args()
     command = " ".join(["python -m bench.bench_console", *sys.argv[1:]])
     print("command:", command, flush=True)
     for sites in args.sites:
-        result = run(sites, args.loads, args.warmup, args.port)
+        result = run(sites, args.loads, args.warmup, args.port, args.plain)
         print(json.dumps(result, indent=1), flush=True)
+        for name, took in result.get("plain_ms", {}).items():
+            print(f"{sites} sites, plain client: {name} p50/p90/p99/max "
+                  f"{'/'.join(str(took[q]) for q in ('p50', 'p90', 'p99', 'max'))} ms "
+                  f"({took['n']} asks)", flush=True)  # fmt: skip
+        if not args.loads:
+            print(f"{sites} sites: ingest {result['ingest_rate']}/s p99 {result['post_p99_s']} s")
+            continue
         json_ms = ", ".join(f"{k} {result['json_p50_ms'][k]}/{v} ms"
                             for k, v in result["json_max_ms"].items())  # fmt: skip
         again = result["return"]
@@ -95,7 +112,7 @@ def main() -> None:
     print(f"reproduce: .venv/bin/python -m bench.bench_console {' '.join(sys.argv[1:])}")
 
 
-def run(sites: int, loads: int, warmup: float, port: int) -> dict[str, Any]:
+def run(sites: int, loads: int, warmup: float, port: int, plain: float) -> dict[str, Any]:
     with served(HERE, sites, port) as controller:
         series = _series(controller.inventory, 4)
         figures: dict[str, Any] = {}
@@ -109,8 +126,15 @@ def run(sites: int, loads: int, warmup: float, port: int) -> dict[str, Any]:
         feeder.start()
         time.sleep(warmup + 1.0)
         spoke = next(s.id for s in controller.inventory.sites if s.hubs)
+        if plain:
+            figures["plain_ms"] = _plain(controller.base, controller.token, controller.inventory,
+                                         plain)  # fmt: skip
         first, back = [], []
         with tempfile.TemporaryDirectory(prefix="bench-console-") as tmp:
+            if not loads:
+                done.set()
+                feeder.join()
+                return {"sites": sites, "loads": 0, **figures}
             # The machine's first start of Chromium reads its files from disk: not what a
             # NOC screen's load waits on, and not the page's time.
             with browser_page(Path(tmp) / "profile-warm", "about:blank") as page:
@@ -133,6 +157,33 @@ def run(sites: int, loads: int, warmup: float, port: int) -> dict[str, Any]:
         feeder.join()
     return {"sites": sites, "loads": loads, **_summary(first),
             "return": _summary(back), **figures}  # fmt: skip
+
+
+def _plain(base: str, token: str, inventory: Inventory, seconds: float) -> dict[str, Any]:
+    """The console's answers from a plain HTTP client, in turn, every 0.3 s for `seconds`."""
+    spokes = [s.id for s in inventory.sites if s.hubs][:50]
+    took: dict[str, list[float]] = {}
+    end, round_ = time.monotonic() + seconds, 0
+    while time.monotonic() < end:
+        spoke = spokes[round_ % len(spokes)]
+        round_ += 1
+        for name, path in (("status", ROUTES["status"]), ("alarms", ROUTES["alarms"]),
+                           ("site", f"{ROUTES['site']}{spoke}.json"),
+                           ("site_history", f"{ROUTES['site']}{spoke}/history.json"),
+                           ("replay", ROUTES["replay"])):  # fmt: skip
+            ask = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
+            started = time.monotonic()
+            with urllib.request.urlopen(ask, timeout=60) as answer:
+                answer.read()
+            took.setdefault(name, []).append((time.monotonic() - started) * 1000)
+        time.sleep(0.3)
+    out = {}
+    for name, values in took.items():
+        values.sort()
+        out[name] = {"n": len(values), "p50": round(statistics.median(values)),
+                     **{f"p{q}": round(values[len(values) * q // 100]) for q in (90, 99)},
+                     "max": round(values[-1])}  # fmt: skip
+    return out
 
 
 def _measure(page: Page, spoke: str) -> dict[str, Any]:
