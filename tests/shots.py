@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,14 @@ def visible(dom: str) -> str:
     """The page's text: its markup, script and style left out."""
     dom = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", dom, flags=re.DOTALL)
     return re.sub(r"<[^>]+>", " ", dom)
+
+
+def each_view_says(shots: list[Shot], phrases: Mapping[str, Sequence[str]]) -> None:
+    """Every shot's visible text holds each of its stage's `phrases`."""
+    for shot in shots:
+        text = visible(shot.dom)
+        for words in phrases[shot.stage]:
+            assert words in text, (shot.stage, words)
 
 
 def take_all(out: Path, shoot: Callable[[str, Path, Path], list[Shot]], module: str) -> None:

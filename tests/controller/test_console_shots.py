@@ -11,7 +11,7 @@ import pytest
 
 from tests.chromium import need_chromium
 from tests.console_shots import VIEWS, shoot
-from tests.shots import taken, visible
+from tests.shots import each_view_says, taken
 
 pytestmark = pytest.mark.slow  # a browser and a server
 
@@ -34,10 +34,7 @@ def test_the_console_speaks_the_page_s_language_in_every_view(
 ) -> None:
     need_chromium()
     shots = taken(shoot, language, tmp_path, VIEWS, 20_000)
-    for shot in shots:
-        text = visible(shot.dom)
-        for words in EXPECTED[language][shot.stage]:
-            assert words in text, (shot.stage, words)
+    each_view_says(shots, EXPECTED[language])
     site = next(s for s in shots if s.stage == "site")
     assert 'data-site-loads="' in site.dom and "the CPE refused the pushed policy" in site.dom
     assert 'data-table-rows="' in next(s for s in shots if s.stage == "table").dom

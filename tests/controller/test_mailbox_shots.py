@@ -10,7 +10,7 @@ import pytest
 
 from tests.chromium import need_chromium
 from tests.mailbox_shots import VIEWS, shoot
-from tests.shots import taken, visible
+from tests.shots import each_view_says, taken
 
 pytestmark = pytest.mark.slow  # a browser and a server
 
@@ -27,10 +27,7 @@ EXPECTED = {
 def test_the_mailbox_speaks_the_page_s_language(tmp_path: Path, language: str) -> None:
     need_chromium()
     shots = taken(shoot, language, tmp_path, VIEWS, 10_000)
-    for shot in shots:
-        text = visible(shot.dom)
-        for words in EXPECTED[language][shot.stage]:
-            assert words in text, (shot.stage, words)
+    each_view_says(shots, EXPECTED[language])
     mail = shots[1].dom
     assert "<iframe" in mail and "data:image/png;base64," in mail  # the QR code, inline
     assert "token=" not in mail  # the address's token was exchanged, not kept in the page
